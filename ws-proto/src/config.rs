@@ -1,0 +1,371 @@
+//! Limits, timeouts and automatic replies.
+//!
+//! Every limit has a safe default and every setter validates its input, so
+//! a [`Config`] that exists is a config that makes sense: a limit of zero, a
+//! frame limit above the message limit, or a pong deadline longer than the
+//! ping interval is refused with a [`ConfigError`] when it is set, not
+//! discovered later on the wire.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The largest control frame payload RFC 6455 allows (section 5.5).
+pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// Configuration of a WebSocket connection and of its opening handshake.
+///
+/// ```
+/// use std::time::Duration;
+/// use ws_proto::Config;
+///
+/// let config = Config::default()
+///     .with_max_message_size(1 << 20)?
+///     .with_ping_interval(Some(Duration::from_secs(20)))?;
+/// assert_eq!(config.max_message_size(), 1 << 20);
+/// # Ok::<(), ws_proto::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    max_message_size: usize,
+    max_frame_size: usize,
+    write_buffer_limit: usize,
+    auto_pong: bool,
+    auto_close_reply: bool,
+    ping_interval: Option<Duration>,
+    pong_timeout: Option<Duration>,
+    close_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    handshake_timeout: Option<Duration>,
+    handshake: HandshakeLimits,
+}
+
+impl Default for Config {
+    /// The defaults:
+    ///
+    /// | setting | default |
+    /// |---|---|
+    /// | max message size (all fragments) | 64 MiB |
+    /// | max frame size | 16 MiB |
+    /// | write buffer limit | 1 MiB |
+    /// | auto pong, echo of the peer's Close | on |
+    /// | ping interval, pong timeout | off (adapters may turn them on) |
+    /// | close timeout | 10 s |
+    /// | idle timeout | off |
+    /// | handshake timeout | 10 s |
+    /// | handshake limits | see [`HandshakeLimits::default`] |
+    fn default() -> Self {
+        Config {
+            max_message_size: 64 << 20,
+            max_frame_size: 16 << 20,
+            write_buffer_limit: 1 << 20,
+            auto_pong: true,
+            auto_close_reply: true,
+            ping_interval: None,
+            pong_timeout: None,
+            close_timeout: Some(Duration::from_secs(10)),
+            idle_timeout: None,
+            handshake_timeout: Some(Duration::from_secs(10)),
+            handshake: HandshakeLimits::default(),
+        }
+    }
+}
+
+/// A setting that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    setting: &'static str,
+    reason: &'static str,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, reason: &'static str) -> Self {
+        ConfigError { setting, reason }
+    }
+
+    /// The name of the refused setting.
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.setting, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn positive(setting: &'static str, value: Option<Duration>) -> Result<(), ConfigError> {
+    match value {
+        Some(d) if d.is_zero() => Err(ConfigError::new(setting, "must not be zero")),
+        _ => Ok(()),
+    }
+}
+
+impl Config {
+    /// The largest message accepted, counted across all its fragments.
+    /// A message that would pass it fails the connection with close code
+    /// 1009 (RFC 6455 section 7.4.1); it is never truncated.
+    pub fn max_message_size(&self) -> usize {
+        self.max_message_size
+    }
+
+    /// Sets [`max_message_size`](Self::max_message_size); at least 1. A
+    /// frame limit above the new message limit is lowered to it.
+    pub fn with_max_message_size(mut self, bytes: usize) -> Result<Self, ConfigError> {
+        if bytes == 0 {
+            return Err(ConfigError::new("max_message_size", "must not be zero"));
+        }
+        self.max_message_size = bytes;
+        self.max_frame_size = self.max_frame_size.min(bytes);
+        Ok(self)
+    }
+
+    /// The largest single data frame accepted (control frames are held to
+    /// 125 bytes by the RFC). A frame is held whole in the read buffer before
+    /// it is handed out, so this bounds the read buffer.
+    pub fn max_frame_size(&self) -> usize {
+        self.max_frame_size
+    }
+
+    /// Sets [`max_frame_size`](Self::max_frame_size): at least 125 (a
+    /// control frame must always fit) and at most the message limit.
+    pub fn with_max_frame_size(mut self, bytes: usize) -> Result<Self, ConfigError> {
+        if bytes < MAX_CONTROL_PAYLOAD {
+            return Err(ConfigError::new("max_frame_size", "must be at least 125"));
+        }
+        if bytes > self.max_message_size {
+            return Err(ConfigError::new(
+                "max_frame_size",
+                "must not exceed max_message_size",
+            ));
+        }
+        self.max_frame_size = bytes;
+        Ok(self)
+    }
+
+    /// How many encoded bytes may wait in the write buffer before a send is
+    /// refused with [`UsageError::WriteBufferFull`](crate::UsageError):
+    /// the backpressure high-water mark. A single message larger than this is
+    /// still accepted when the buffer is below the mark.
+    pub fn write_buffer_limit(&self) -> usize {
+        self.write_buffer_limit
+    }
+
+    /// Sets [`write_buffer_limit`](Self::write_buffer_limit); at least 1.
+    pub fn with_write_buffer_limit(mut self, bytes: usize) -> Result<Self, ConfigError> {
+        if bytes == 0 {
+            return Err(ConfigError::new("write_buffer_limit", "must not be zero"));
+        }
+        self.write_buffer_limit = bytes;
+        Ok(self)
+    }
+
+    /// Whether a Ping is answered with a Pong by the connection itself
+    /// (RFC 6455 section 5.5.2). The Ping is still reported as an event.
+    pub fn auto_pong(&self) -> bool {
+        self.auto_pong
+    }
+
+    /// Sets [`auto_pong`](Self::auto_pong).
+    pub fn with_auto_pong(mut self, on: bool) -> Self {
+        self.auto_pong = on;
+        self
+    }
+
+    /// Whether the peer's Close is echoed by the connection itself
+    /// (RFC 6455 section 5.5.1). When off, the application answers with
+    /// [`Connection::close`](crate::Connection::close).
+    pub fn auto_close_reply(&self) -> bool {
+        self.auto_close_reply
+    }
+
+    /// Sets [`auto_close_reply`](Self::auto_close_reply).
+    pub fn with_auto_close_reply(mut self, on: bool) -> Self {
+        self.auto_close_reply = on;
+        self
+    }
+
+    /// How often a keepalive Ping is sent, if at all.
+    pub fn ping_interval(&self) -> Option<Duration> {
+        self.ping_interval
+    }
+
+    /// Sets [`ping_interval`](Self::ping_interval); not zero.
+    pub fn with_ping_interval(mut self, every: Option<Duration>) -> Result<Self, ConfigError> {
+        positive("ping_interval", every)?;
+        self.ping_interval = every;
+        Ok(self)
+    }
+
+    /// How long after a keepalive Ping the matching Pong (or any other
+    /// input) must arrive before the connection fails with close code 1011.
+    pub fn pong_timeout(&self) -> Option<Duration> {
+        self.pong_timeout
+    }
+
+    /// Sets [`pong_timeout`](Self::pong_timeout); not zero.
+    pub fn with_pong_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
+        positive("pong_timeout", within)?;
+        self.pong_timeout = within;
+        Ok(self)
+    }
+
+    /// How long the closing handshake may take, from the first Close sent or
+    /// received until the transport can be shut down.
+    pub fn close_timeout(&self) -> Option<Duration> {
+        self.close_timeout
+    }
+
+    /// Sets [`close_timeout`](Self::close_timeout); not zero.
+    pub fn with_close_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
+        positive("close_timeout", within)?;
+        self.close_timeout = within;
+        Ok(self)
+    }
+
+    /// How long the connection may receive nothing at all before it is
+    /// closed with code 1001 ("going away").
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+
+    /// Sets [`idle_timeout`](Self::idle_timeout); not zero.
+    pub fn with_idle_timeout(mut self, after: Option<Duration>) -> Result<Self, ConfigError> {
+        positive("idle_timeout", after)?;
+        self.idle_timeout = after;
+        Ok(self)
+    }
+
+    /// How long the opening handshake may take. The core has no clock
+    /// during the handshake; adapters enforce this one.
+    pub fn handshake_timeout(&self) -> Option<Duration> {
+        self.handshake_timeout
+    }
+
+    /// Sets [`handshake_timeout`](Self::handshake_timeout); not zero.
+    pub fn with_handshake_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
+        positive("handshake_timeout", within)?;
+        self.handshake_timeout = within;
+        Ok(self)
+    }
+
+    /// The limits of the HTTP upgrade exchange.
+    pub fn handshake_limits(&self) -> &HandshakeLimits {
+        &self.handshake
+    }
+
+    /// Sets [`handshake_limits`](Self::handshake_limits).
+    pub fn with_handshake_limits(mut self, limits: HandshakeLimits) -> Self {
+        self.handshake = limits;
+        self
+    }
+}
+
+/// Limits of the HTTP/1.1 upgrade request or response.
+///
+/// A request over a limit is answered with 431 (too many or too large
+/// header fields) or 400 (a line too long), never buffered without bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeLimits {
+    max_bytes: usize,
+    max_headers: usize,
+    max_line: usize,
+}
+
+impl Default for HandshakeLimits {
+    /// 8 KiB for the whole head, 100 header fields, 4 KiB for one line.
+    fn default() -> Self {
+        HandshakeLimits {
+            max_bytes: 8 << 10,
+            max_headers: 100,
+            max_line: 4 << 10,
+        }
+    }
+}
+
+impl HandshakeLimits {
+    /// The most bytes the request or response head may take, up to and
+    /// including the blank line that ends it.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// The most header fields accepted.
+    pub fn max_headers(&self) -> usize {
+        self.max_headers
+    }
+
+    /// The longest single line (request line or header field) accepted.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// Sets [`max_bytes`](Self::max_bytes): from 256 to 1 MiB.
+    pub fn with_max_bytes(mut self, bytes: usize) -> Result<Self, ConfigError> {
+        if !(256..=1 << 20).contains(&bytes) {
+            return Err(ConfigError::new(
+                "handshake max_bytes",
+                "must be from 256 to 1 MiB",
+            ));
+        }
+        self.max_bytes = bytes;
+        Ok(self)
+    }
+
+    /// Sets [`max_headers`](Self::max_headers): from 8 (the headers a
+    /// WebSocket upgrade needs) to 1024.
+    pub fn with_max_headers(mut self, count: usize) -> Result<Self, ConfigError> {
+        if !(8..=1024).contains(&count) {
+            return Err(ConfigError::new(
+                "handshake max_headers",
+                "must be from 8 to 1024",
+            ));
+        }
+        self.max_headers = count;
+        Ok(self)
+    }
+
+    /// Sets [`max_line`](Self::max_line): from 64 to 1 MiB.
+    pub fn with_max_line(mut self, bytes: usize) -> Result<Self, ConfigError> {
+        if !(64..=1 << 20).contains(&bytes) {
+            return Err(ConfigError::new(
+                "handshake max_line",
+                "must be from 64 to 1 MiB",
+            ));
+        }
+        self.max_line = bytes;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let c = Config::default();
+        assert_eq!(c.max_message_size(), 64 << 20);
+        assert_eq!(c.max_frame_size(), 16 << 20);
+        assert!(c.auto_pong() && c.auto_close_reply());
+        assert_eq!(c.handshake_limits().max_headers(), 100);
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_when_set() {
+        assert!(Config::default().with_max_message_size(0).is_err());
+        assert!(Config::default().with_max_frame_size(124).is_err());
+        let small = Config::default().with_max_message_size(1000).unwrap();
+        assert_eq!(small.max_frame_size(), 1000);
+        assert!(small.clone().with_max_frame_size(1001).is_err());
+        assert!(Config::default()
+            .with_ping_interval(Some(Duration::ZERO))
+            .is_err());
+        assert!(HandshakeLimits::default().with_max_headers(2).is_err());
+        let err = Config::default().with_write_buffer_limit(0).unwrap_err();
+        assert_eq!(err.setting(), "write_buffer_limit");
+        assert_eq!(err.to_string(), "invalid write_buffer_limit: must not be zero");
+    }
+}

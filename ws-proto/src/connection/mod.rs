@@ -1,0 +1,816 @@
+//! One open WebSocket connection, in either role, as a state machine.
+
+mod read_buffer;
+mod timers;
+mod transmit;
+
+use std::io::IoSlice;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::close::{CloseCode, CloseFrame};
+use crate::config::{Config, MAX_CONTROL_PAYLOAD};
+use crate::entropy::Entropy;
+use crate::error::{Error, ProtocolError, TimeoutKind, UsageError};
+use crate::extension::{Extension, MessageKind};
+use crate::frame::{apply_mask, FrameHeader, OpCode, Rsv};
+use crate::utf8::{Utf8Bytes, Utf8Validator};
+
+use read_buffer::ReadBuffer;
+use timers::{Expired, Timers};
+use transmit::Transmit;
+
+/// Which end of the connection this is. It decides the masking rule
+/// (section 5.1: clients mask every frame, servers never do) and who
+/// closes the transport first (section 7.1.1: the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that opened the connection.
+    Client,
+    /// The end that accepted it.
+    Server,
+}
+
+/// What the peer sent, as [`Connection::next_event`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A piece of a text message: one frame's payload. The bytes received
+    /// so far for the message are valid UTF-8 up to a code point that may
+    /// be cut at the end of a piece with `fin: false`; with `fin: true`
+    /// the whole message is valid.
+    Text {
+        /// The (unmasked, decoded) payload.
+        payload: Bytes,
+        /// Whether this piece ends the message.
+        fin: bool,
+    },
+    /// A piece of a binary message: one frame's payload.
+    Binary {
+        /// The (unmasked, decoded) payload.
+        payload: Bytes,
+        /// Whether this piece ends the message.
+        fin: bool,
+    },
+    /// A Ping. With [`Config::auto_pong`] on, the Pong is already queued.
+    Ping(Bytes),
+    /// A Pong.
+    Pong(Bytes),
+    /// The peer's Close. With [`Config::auto_close_reply`] on, the reply is
+    /// already queued; otherwise answer with [`Connection::close`].
+    Close(CloseFrame),
+}
+
+/// The closing handshake (section 7), as seen from this end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseState {
+    /// Neither side has sent a Close.
+    Open,
+    /// We sent a Close and wait for the peer's.
+    Sent,
+    /// The peer's Close arrived and ours is not sent yet.
+    Received,
+    /// Both Close frames are sent, or the connection failed.
+    Done,
+}
+
+/// The frame being received: its header, and how much of its payload is
+/// already unmasked (and checked, for uncompressed text) in the buffer.
+#[derive(Debug, Clone, Copy)]
+struct InFrame {
+    header: FrameHeader,
+    unmasked: usize,
+}
+
+/// The data message being received.
+#[derive(Debug)]
+struct InMessage {
+    kind: MessageKind,
+    /// The reserved bits of its first frame: non-empty when an extension
+    /// encoded it.
+    rsv: Rsv,
+    /// Payload bytes so far, after decoding.
+    len: u64,
+    utf8: Utf8Validator,
+}
+
+/// The data message being sent in fragments.
+#[derive(Debug)]
+struct OutMessage {
+    kind: MessageKind,
+    utf8: Utf8Validator,
+}
+
+/// A WebSocket connection after the opening handshake: the sans-IO state
+/// machine for one role.
+///
+/// Its methods fall into four groups; after input or a command, drain in
+/// this order: [`next_event`](Self::next_event) until `None`,
+/// [`handle_timeout`](Self::handle_timeout) with the current time, then
+/// write what [`transmit_chunks`](Self::transmit_chunks) gives and sleep
+/// until [`poll_timeout`](Self::poll_timeout) or more input.
+///
+/// - **Input**: [`receive`](Self::receive) (copies) or
+///   [`read_buffer`](Self::read_buffer) + [`commit_read`](Self::commit_read)
+///   (the transport reads straight into the connection's buffer);
+///   [`receive_eof`](Self::receive_eof); [`handle_timeout`](Self::handle_timeout).
+/// - **Events**: [`next_event`](Self::next_event).
+/// - **Commands**: [`send_text`](Self::send_text),
+///   [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
+///   [`send_ping`](Self::send_ping), [`send_pong`](Self::send_pong),
+///   [`close`](Self::close).
+/// - **Drains**: [`transmit_chunks`](Self::transmit_chunks) +
+///   [`advance_transmit`](Self::advance_transmit),
+///   [`poll_timeout`](Self::poll_timeout),
+///   [`should_shutdown`](Self::should_shutdown).
+pub struct Connection {
+    role: Role,
+    config: Config,
+    /// Masking keys, for a client.
+    entropy: Option<Box<dyn Entropy>>,
+    extension: Option<Box<dyn Extension>>,
+    read: ReadBuffer,
+    in_frame: Option<InFrame>,
+    in_message: Option<InMessage>,
+    out_message: Option<OutMessage>,
+    transmit: Transmit,
+    /// The Pong owed for the latest Ping. Only the latest is answered
+    /// (section 5.5.3 allows it), so a peer that pings without reading
+    /// cannot grow the write buffer.
+    pending_pong: Option<Bytes>,
+    close: CloseState,
+    /// The sticky error that ended the connection.
+    failed: Option<Error>,
+    eof: bool,
+    /// The close timer ran out after both Close frames were exchanged.
+    close_wait_over: bool,
+    timers: Timers,
+    keepalive_count: u32,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("close", &self.close)
+            .field("failed", &self.failed)
+            .field("buffered_in", &self.read.len())
+            .field("buffered_out", &self.transmit.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// The server end of an accepted connection.
+    pub fn server(config: Config) -> Self {
+        Connection::new(Role::Server, config, None)
+    }
+
+    /// The client end of a connection; `entropy` supplies the masking keys.
+    pub fn client(config: Config, entropy: Box<dyn Entropy>) -> Self {
+        Connection::new(Role::Client, config, Some(entropy))
+    }
+
+    fn new(role: Role, config: Config, entropy: Option<Box<dyn Entropy>>) -> Self {
+        Connection {
+            role,
+            timers: Timers::new(&config),
+            config,
+            entropy,
+            extension: None,
+            read: ReadBuffer::default(),
+            in_frame: None,
+            in_message: None,
+            out_message: None,
+            transmit: Transmit::default(),
+            pending_pong: None,
+            close: CloseState::Open,
+            failed: None,
+            eof: false,
+            close_wait_over: false,
+            keepalive_count: 0,
+        }
+    }
+
+    /// Hands the connection the extension negotiated in the handshake; its
+    /// reserved bits become legal on incoming frames.
+    pub fn set_extension(&mut self, extension: Box<dyn Extension>) {
+        self.extension = Some(extension);
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ---- input -------------------------------------------------------
+
+    /// Buffers bytes received from the transport. Call
+    /// [`next_event`](Self::next_event) until it returns `None` before
+    /// feeding more: the buffer holds what it is given.
+    pub fn receive(&mut self, data: &[u8]) {
+        if self.accepts_input() && !data.is_empty() {
+            self.read.extend(data);
+            self.timers.on_input();
+        }
+    }
+
+    /// Spare room in the receive buffer for the transport to read into,
+    /// then [`commit_read`](Self::commit_read) the count read. Sized for
+    /// the frame being received, within fixed bounds (8 to 256 KiB).
+    pub fn read_buffer(&mut self) -> &mut [u8] {
+        let expected = match self.in_frame {
+            Some(f) => (f.header.payload_len as usize).saturating_sub(self.read.len()),
+            None => 0,
+        };
+        self.read.spare(expected)
+    }
+
+    /// Marks `n` bytes of [`read_buffer`](Self::read_buffer) as received.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is larger than the room `read_buffer` gave.
+    pub fn commit_read(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.read.commit(n);
+        if self.accepts_input() {
+            self.timers.on_input();
+        } else {
+            self.read.clear();
+        }
+    }
+
+    /// The transport has no more bytes to give (the peer shut down its
+    /// write side or the connection was lost).
+    pub fn receive_eof(&mut self) {
+        self.eof = true;
+    }
+
+    /// Tells the connection the time: arms the timers that started since
+    /// the last call and acts on those that expired (sends a keepalive
+    /// Ping, or fails the connection with [`Error::Timeout`], reported by
+    /// the next [`next_event`](Self::next_event)).
+    ///
+    /// Call it with the current time after every batch of input and
+    /// commands, and when the deadline of [`poll_timeout`](Self::poll_timeout)
+    /// has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(expired) = self.timers.tick(now) {
+            match expired {
+                Expired::Ping => self.send_keepalive_ping(),
+                Expired::Pong => {
+                    self.fail(Error::Timeout(TimeoutKind::Keepalive));
+                }
+                Expired::Idle => {
+                    self.fail(Error::Timeout(TimeoutKind::Idle));
+                }
+                Expired::Close => {
+                    if matches!(self.close, CloseState::Sent | CloseState::Received) {
+                        self.fail(Error::Timeout(TimeoutKind::Close));
+                    }
+                    self.close_wait_over = true;
+                    self.timers.stop();
+                }
+            }
+        }
+    }
+
+    // ---- events ------------------------------------------------------
+
+    /// The next event from the bytes received so far; `Ok(None)` when more
+    /// input is needed or the connection has closed.
+    ///
+    /// A protocol violation returns [`Error::Protocol`] after queueing the
+    /// Close frame with the matching code; that error, like a timeout or an
+    /// unexpected end of input, is returned again by every later call.
+    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if !self.accepts_input() {
+            return Ok(None);
+        }
+        match self.read_frame() {
+            Ok(Some(event)) => Ok(Some(event)),
+            Ok(None) if self.eof && self.accepts_input() => Err(self.fail(Error::UnexpectedEof)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(self.fail(Error::Protocol(e))),
+        }
+    }
+
+    /// Frames follow until the peer's Close; after it, any bytes are
+    /// ignored (section 5.5.1: nothing may follow a Close).
+    fn accepts_input(&self) -> bool {
+        matches!(self.close, CloseState::Open | CloseState::Sent) && self.failed.is_none()
+    }
+
+    fn read_frame(&mut self) -> Result<Option<Event>, ProtocolError> {
+        let frame = match self.in_frame {
+            Some(frame) => frame,
+            None => {
+                let Some((header, header_len)) = FrameHeader::decode(self.read.data())? else {
+                    return Ok(None);
+                };
+                self.check_header(&header)?;
+                self.read.advance(header_len);
+                InFrame {
+                    header,
+                    unmasked: 0,
+                }
+            }
+        };
+        // `check_header` bounded the length by the frame limit, a usize.
+        let len = frame.header.payload_len as usize;
+        let arrived = self.read.len().min(len);
+        if arrived > frame.unmasked {
+            let fresh = &mut self.read.data_mut()[frame.unmasked..arrived];
+            if let Some(key) = frame.header.mask {
+                apply_mask(fresh, key, frame.unmasked);
+            }
+            // Uncompressed text is checked as it arrives, so invalid UTF-8
+            // fails the connection before the frame is complete.
+            if let Some(msg) = self.in_message.as_mut() {
+                let is_data = !frame.header.opcode.is_control();
+                if is_data && msg.kind == MessageKind::Text && msg.rsv.is_empty() {
+                    msg.utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+            }
+        }
+        if arrived < len {
+            self.in_frame = Some(InFrame {
+                unmasked: arrived,
+                ..frame
+            });
+            return Ok(None);
+        }
+        self.in_frame = None;
+        let payload = self.read.split_to(len);
+        self.dispatch(frame.header, payload).map(Some)
+    }
+
+    /// The rules of a header that depend on the connection: masking by
+    /// role, reserved bits, continuation order, size limits.
+    fn check_header(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        // Section 5.1: a server MUST fail on an unmasked frame, a client on
+        // a masked one.
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        let opens_message = matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        // Section 5.2: reserved bits only with an extension that defines
+        // them, and (as RFC 7692 section 6 has it) only on a message's
+        // first frame.
+        if !header.rsv.is_empty() {
+            let owned = self
+                .extension
+                .as_ref()
+                .map_or(Rsv::NONE, |e| e.reserved_bits());
+            if !opens_message || !header.rsv.is_subset_of(owned) {
+                return Err(ProtocolError::ReservedBits(header.rsv));
+            }
+        }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        if header.payload_len > self.config.max_frame_size() as u64 {
+            return Err(ProtocolError::FrameTooBig {
+                len: header.payload_len,
+                max: self.config.max_frame_size(),
+            });
+        }
+        // Section 5.4: a message's fragments are never interleaved with
+        // another message's.
+        match (header.opcode, self.in_message.is_some()) {
+            (OpCode::Continuation, false) => return Err(ProtocolError::UnexpectedContinuation),
+            (OpCode::Text | OpCode::Binary, true) => {
+                return Err(ProtocolError::ExpectedContinuation)
+            }
+            _ => {}
+        }
+        let msg = self.in_message.get_or_insert(InMessage {
+            kind: if header.opcode == OpCode::Text {
+                MessageKind::Text
+            } else {
+                MessageKind::Binary
+            },
+            rsv: header.rsv,
+            len: 0,
+            utf8: Utf8Validator::default(),
+        });
+        // Uncompressed, the message limit is checked on the declared length,
+        // before a byte of the payload is buffered.
+        if msg.rsv.is_empty() {
+            msg.len += header.payload_len;
+            if msg.len > self.config.max_message_size() as u64 {
+                return Err(ProtocolError::MessageTooBig {
+                    len: msg.len,
+                    max: self.config.max_message_size(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, header: FrameHeader, payload: Bytes) -> Result<Event, ProtocolError> {
+        match header.opcode {
+            OpCode::Ping => {
+                if self.config.auto_pong() && self.close == CloseState::Open {
+                    self.pending_pong = Some(payload.clone());
+                }
+                Ok(Event::Ping(payload))
+            }
+            OpCode::Pong => Ok(Event::Pong(payload)),
+            OpCode::Close => {
+                let frame = CloseFrame::parse(payload).map_err(ProtocolError::InvalidClose)?;
+                self.on_peer_close(&frame);
+                Ok(Event::Close(frame))
+            }
+            OpCode::Text | OpCode::Binary | OpCode::Continuation => {
+                self.data_event(payload, header.fin)
+            }
+        }
+    }
+
+    fn data_event(&mut self, payload: Bytes, fin: bool) -> Result<Event, ProtocolError> {
+        let Some(mut msg) = self.in_message.take() else {
+            // check_header opened the message for every data frame.
+            return Err(ProtocolError::UnexpectedContinuation);
+        };
+        let payload = match self.extension.as_mut() {
+            Some(ext) if !msg.rsv.is_empty() => {
+                let max = self.config.max_message_size() as u64;
+                let room = max.saturating_sub(msg.len) as usize;
+                let decoded = ext
+                    .decode(msg.rsv, payload, fin, room)
+                    .map_err(|e| ProtocolError::Extension {
+                        reason: e.reason,
+                        code: e.code,
+                    })?;
+                msg.len += decoded.len() as u64;
+                if msg.len > max {
+                    return Err(ProtocolError::MessageTooBig {
+                        len: msg.len,
+                        max: max as usize,
+                    });
+                }
+                if msg.kind == MessageKind::Text {
+                    msg.utf8
+                        .feed(&decoded)
+                        .map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+                decoded
+            }
+            _ => payload,
+        };
+        if fin && msg.kind == MessageKind::Text {
+            msg.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        let kind = msg.kind;
+        if !fin {
+            self.in_message = Some(msg);
+        }
+        Ok(match kind {
+            MessageKind::Text => Event::Text { payload, fin },
+            MessageKind::Binary => Event::Binary { payload, fin },
+        })
+    }
+
+    fn on_peer_close(&mut self, frame: &CloseFrame) {
+        self.in_message = None;
+        self.pending_pong = None;
+        self.timers.on_close_started();
+        match self.close {
+            CloseState::Open if self.config.auto_close_reply() => {
+                // Section 5.5.1: the reply "typically echos the status code
+                // it received"; a Close without a code is answered alike.
+                self.queue_close(frame.clone());
+                self.close = CloseState::Done;
+            }
+            CloseState::Open => self.close = CloseState::Received,
+            CloseState::Sent => self.close = CloseState::Done,
+            CloseState::Received | CloseState::Done => {}
+        }
+    }
+
+    // ---- commands ----------------------------------------------------
+
+    /// Queues a text message in one frame.
+    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), Error> {
+        self.send_message(MessageKind::Text, text.into().into_bytes())
+    }
+
+    /// Queues a binary message in one frame. A large `Bytes` payload is
+    /// queued without a copy.
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_message(MessageKind::Binary, data.into())
+    }
+
+    fn send_message(&mut self, kind: MessageKind, payload: Bytes) -> Result<(), Error> {
+        self.check_can_send()?;
+        if self.out_message.is_some() {
+            return Err(UsageError::MessageInProgress.into());
+        }
+        self.queue_data(kind, payload, true, true);
+        Ok(())
+    }
+
+    /// Queues one fragment of a message (section 5.4): the first call
+    /// starts a message of `kind`, later calls with the same `kind`
+    /// continue it, and `fin` ends it. Control frames and pongs may be
+    /// sent between fragments; another message may not.
+    ///
+    /// Text fragments may cut a code point; the fragments together must be
+    /// valid UTF-8, which is checked as they come
+    /// ([`UsageError::InvalidUtf8`] refuses the offending fragment).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: impl Into<Bytes>,
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.check_can_send()?;
+        let payload = payload.into();
+        let first = match &self.out_message {
+            None => true,
+            Some(out) if out.kind == kind => false,
+            Some(_) => return Err(UsageError::MessageInProgress.into()),
+        };
+        let mut out = self.out_message.take().unwrap_or(OutMessage {
+            kind,
+            utf8: Utf8Validator::default(),
+        });
+        if kind == MessageKind::Text {
+            let mut check = out.utf8.clone();
+            let valid = check.feed(&payload).and_then(|()| {
+                if fin {
+                    check.finish()
+                } else {
+                    Ok(())
+                }
+            });
+            if valid.is_err() {
+                if !first {
+                    self.out_message = Some(out);
+                }
+                return Err(UsageError::InvalidUtf8.into());
+            }
+            out.utf8 = check;
+        }
+        if !fin {
+            self.out_message = Some(out);
+        }
+        self.queue_data(kind, payload, first, fin);
+        Ok(())
+    }
+
+    /// Queues a Ping with up to 125 bytes of payload.
+    pub fn send_ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_control(OpCode::Ping, payload.into())
+    }
+
+    /// Queues an unsolicited Pong, a unidirectional heartbeat (section
+    /// 5.5.3), with up to 125 bytes of payload.
+    pub fn send_pong(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_control(OpCode::Pong, payload.into())
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), Error> {
+        self.check_can_send()?;
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(UsageError::ControlTooLong.into());
+        }
+        self.queue_frame(opcode, true, Rsv::NONE, payload);
+        Ok(())
+    }
+
+    /// Starts the closing handshake (section 7.1.2) with `code` and
+    /// `reason`, or answers the peer's Close when the automatic reply is
+    /// off. Nothing may be sent after it.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        let frame = CloseFrame::new(code, reason).map_err(UsageError::InvalidClose)?;
+        self.close_with(frame)
+    }
+
+    /// Like [`close`](Self::close), with a Close frame that carries no code
+    /// (the peer will report 1005).
+    pub fn close_without_code(&mut self) -> Result<(), Error> {
+        self.close_with(CloseFrame::empty())
+    }
+
+    fn close_with(&mut self, frame: CloseFrame) -> Result<(), Error> {
+        if self.failed.is_some() {
+            return Err(UsageError::Closed.into());
+        }
+        match self.close {
+            CloseState::Open => {
+                self.close = CloseState::Sent;
+                self.timers.on_close_started();
+            }
+            CloseState::Received => self.close = CloseState::Done,
+            CloseState::Sent | CloseState::Done => return Err(UsageError::Closed.into()),
+        }
+        self.queue_close(frame);
+        Ok(())
+    }
+
+    fn check_can_send(&self) -> Result<(), UsageError> {
+        if self.failed.is_some() || !matches!(self.close, CloseState::Open | CloseState::Received)
+        {
+            return Err(UsageError::Closed);
+        }
+        if self.transmit.len() >= self.config.write_buffer_limit() {
+            return Err(UsageError::WriteBufferFull);
+        }
+        Ok(())
+    }
+
+    fn send_keepalive_ping(&mut self) {
+        if self.close != CloseState::Open || self.failed.is_some() {
+            return;
+        }
+        self.keepalive_count = self.keepalive_count.wrapping_add(1);
+        let payload = Bytes::copy_from_slice(&self.keepalive_count.to_be_bytes());
+        self.queue_frame(OpCode::Ping, true, Rsv::NONE, payload);
+    }
+
+    fn queue_data(&mut self, kind: MessageKind, payload: Bytes, first: bool, fin: bool) {
+        let (payload, rsv) = match self.extension.as_mut() {
+            Some(ext) => match ext.encode(kind, payload.clone(), first, fin) {
+                Ok(encoded) => encoded,
+                // An extension that cannot encode sends the data as it is,
+                // which the peer reads correctly without the reserved bits.
+                Err(_) => (payload, Rsv::NONE),
+            },
+            None => (payload, Rsv::NONE),
+        };
+        let opcode = match (first, kind) {
+            (false, _) => OpCode::Continuation,
+            (true, MessageKind::Text) => OpCode::Text,
+            (true, MessageKind::Binary) => OpCode::Binary,
+        };
+        let rsv = if first { rsv } else { Rsv::NONE };
+        self.queue_frame(opcode, fin, rsv, payload);
+    }
+
+    fn queue_close(&mut self, frame: CloseFrame) {
+        self.flush_pending_pong();
+        self.queue_frame(OpCode::Close, true, Rsv::NONE, frame.encode());
+    }
+
+    fn queue_frame(&mut self, opcode: OpCode, fin: bool, rsv: Rsv, payload: Bytes) {
+        let mask = self.entropy.as_mut().map(|entropy| {
+            let mut key = [0; 4];
+            entropy.fill(&mut key);
+            key
+        });
+        let header = FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        self.transmit.push_frame(header, payload);
+    }
+
+    fn flush_pending_pong(&mut self) {
+        if let Some(payload) = self.pending_pong.take() {
+            self.queue_frame(OpCode::Pong, true, Rsv::NONE, payload);
+        }
+    }
+
+    /// Fails the connection: queues the Close the error calls for (unless
+    /// one was sent already or the transport is gone), drops what was
+    /// received, and makes the error sticky.
+    fn fail(&mut self, error: Error) -> Error {
+        let code = match &error {
+            Error::Protocol(e) => Some(e.close_code()),
+            Error::Timeout(TimeoutKind::Keepalive) => Some(CloseCode::INTERNAL_ERROR),
+            Error::Timeout(TimeoutKind::Idle) => Some(CloseCode::GOING_AWAY),
+            _ => None,
+        };
+        let may_send = matches!(self.close, CloseState::Open | CloseState::Received);
+        self.pending_pong = None;
+        match code {
+            Some(code) if may_send => {
+                let reason = match &error {
+                    Error::Protocol(e) => short_reason(&e.to_string()),
+                    _ => String::new(),
+                };
+                let frame = CloseFrame::new(code, &reason).unwrap_or_else(|_| CloseFrame::empty());
+                self.queue_close(frame);
+                self.timers.on_close_started();
+            }
+            _ => self.timers.stop(),
+        }
+        if error == Error::UnexpectedEof {
+            self.transmit.clear();
+        }
+        self.close = CloseState::Done;
+        self.in_frame = None;
+        self.in_message = None;
+        self.read.clear();
+        self.failed = Some(error.clone());
+        error
+    }
+
+    // ---- drains ------------------------------------------------------
+
+    /// Fills `dst` with the queued bytes, in order, as slices for one
+    /// vectored write; returns how many slices it filled. Write them, then
+    /// call [`advance_transmit`](Self::advance_transmit) with the count
+    /// written (a partial write is fine).
+    pub fn transmit_chunks<'a>(&'a mut self, dst: &mut [IoSlice<'a>]) -> usize {
+        self.flush_pending_pong();
+        self.transmit.chunks(dst)
+    }
+
+    /// The first queued chunk, for a transport that writes one slice at a
+    /// time; empty when nothing is queued.
+    pub fn transmit_chunk(&mut self) -> &[u8] {
+        self.flush_pending_pong();
+        self.transmit.first_chunk()
+    }
+
+    /// Drops `n` bytes that the transport accepted.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than is queued.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.transmit.advance(n);
+    }
+
+    /// Takes every queued byte as one buffer, copying; handy in tests and
+    /// simple blocking drivers.
+    pub fn take_transmit(&mut self) -> Bytes {
+        self.flush_pending_pong();
+        self.transmit.take_all().freeze()
+    }
+
+    /// Whether bytes wait to be written.
+    pub fn wants_write(&self) -> bool {
+        !self.transmit.is_empty() || self.pending_pong.is_some()
+    }
+
+    /// How many encoded bytes wait in the write buffer.
+    pub fn write_buffer_len(&self) -> usize {
+        self.transmit.len()
+    }
+
+    /// Whether a send would be refused with
+    /// [`UsageError::WriteBufferFull`]: the backpressure signal.
+    pub fn is_write_buffer_full(&self) -> bool {
+        self.transmit.len() >= self.config.write_buffer_limit()
+    }
+
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
+    /// has work to do, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// Whether the transport should be shut down once the queued bytes are
+    /// written: after a failure, and after the closing handshake (section
+    /// 7.1.1: the server closes the TCP connection first; a client waits
+    /// for that, or for the close timeout).
+    pub fn should_shutdown(&self) -> bool {
+        match self.close {
+            _ if self.failed.is_some() => true,
+            CloseState::Done => self.role == Role::Server || self.eof || self.close_wait_over,
+            _ => false,
+        }
+    }
+
+    /// Whether the connection has ended: the closing handshake completed or
+    /// the connection failed. No event or send follows.
+    pub fn is_closed(&self) -> bool {
+        self.close == CloseState::Done
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.failed.as_ref()
+    }
+}
+
+/// A close reason from an error message, cut to fit a control frame at a
+/// character boundary.
+fn short_reason(message: &str) -> String {
+    let max = MAX_CONTROL_PAYLOAD - 2;
+    let mut end = message.len().min(max);
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message[..end].to_owned()
+}
