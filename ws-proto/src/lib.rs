@@ -50,9 +50,13 @@ pub mod error;
 pub mod extension;
 pub mod frame;
 pub mod handshake;
+mod message;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use config::{Config, ConfigError, HandshakeLimits};
 pub use connection::{Connection, Event, Role};
 pub use error::{Error, ProtocolError, TimeoutKind, UsageError};
+pub use extension::MessageKind;
+pub use message::Message;
+pub use utf8::Utf8Bytes;

@@ -124,11 +124,24 @@ impl Utf8Bytes {
         Utf8Bytes(Bytes::from_static(text.as_bytes()))
     }
 
+    /// Wraps bytes that the caller has already validated: the receive path
+    /// checks every text message once, while it arrives, and must not pay
+    /// for a second pass.
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok());
+        Utf8Bytes(bytes)
+    }
+
     /// The text.
+    #[allow(unsafe_code)]
     pub fn as_str(&self) -> &str {
-        // Every constructor checks or inherits validity; the fallback is
-        // unreachable and keeps this free of `unsafe`.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        // SAFETY: the field is private and every constructor either
+        // validates the bytes (`try_from`), takes them from a `str`
+        // (`from_static`, `From<String>`, `From<&str>`), or is
+        // `from_validated`, whose only callers pass bytes the incremental
+        // validator accepted as a complete message. Re-validating here
+        // would cost a pass over the text on every access.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 
     /// The bytes underneath.

@@ -1,5 +1,6 @@
 //! One open WebSocket connection, in either role, as a state machine.
 
+mod message;
 mod read_buffer;
 mod timers;
 mod transmit;
@@ -7,7 +8,7 @@ mod transmit;
 use std::io::IoSlice;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::close::{CloseCode, CloseFrame};
 use crate::config::{Config, MAX_CONTROL_PAYLOAD};
@@ -132,6 +133,8 @@ pub struct Connection {
     read: ReadBuffer,
     in_frame: Option<InFrame>,
     in_message: Option<InMessage>,
+    /// The fragments of the message [`Connection::next_message`] is joining.
+    assembly: Option<BytesMut>,
     out_message: Option<OutMessage>,
     transmit: Transmit,
     /// The Pong owed for the latest Ping. Only the latest is answered
@@ -181,6 +184,7 @@ impl Connection {
             read: ReadBuffer::default(),
             in_frame: None,
             in_message: None,
+            assembly: None,
             out_message: None,
             transmit: Transmit::default(),
             pending_pong: None,
@@ -719,6 +723,7 @@ impl Connection {
         self.close = CloseState::Done;
         self.in_frame = None;
         self.in_message = None;
+        self.assembly = None;
         self.read.clear();
         self.failed = Some(error.clone());
         error

@@ -1,0 +1,60 @@
+//! `ws-async-std` is a WebSocket (RFC 6455) client and server for the async-std
+//! runtime. The protocol is the sans-IO [`ws_proto`] core; this crate adds
+//! async-std's TCP. `ws-tokio` and `ws-smol` offer the same API on their
+//! runtimes.
+//!
+//! **async-std is discontinued upstream** (RUSTSEC-2025-0052; its authors
+//! recommend smol). This crate stays for applications that cannot move yet
+//! and is kept thin: new code should use `ws-smol`, which has the same API.
+//!
+//! ```no_run
+//! use ws_async_std::{accept, connect, Message};
+//!
+//! # async fn run() -> Result<(), ws_async_std::Error> {
+//! // A server: echo every message of one connection.
+//! let listener = async_std::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! let (stream, _) = listener.accept().await?;
+//! let mut ws = accept(stream).await?;
+//! while let Some(message) = ws.recv().await {
+//!     let message = message?;
+//!     if message.is_data() {
+//!         ws.send(message).await?;
+//!     }
+//! }
+//!
+//! // A client.
+//! let (mut ws, _response) = connect("ws://127.0.0.1:9001/chat").await?;
+//! ws.send(Message::text("hello")).await?;
+//! let reply = ws.recv().await;
+//! # Ok(())
+//! # }
+//! ```
+
+use async_std::net::TcpStream;
+
+pub use ws_driver::async_io::{accept, accept_with, client, ReadHalf, WebSocket, WriteHalf};
+pub use ws_driver::Error;
+pub use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request, Response};
+pub use ws_proto::{
+    CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
+};
+
+/// Connects to a `ws://` URL with the default configuration: resolves the
+/// host, opens TCP (with `TCP_NODELAY`) and runs the handshake.
+pub async fn connect(url: &str) -> Result<(WebSocket<TcpStream>, Response), Error> {
+    connect_with(url, Config::default()).await
+}
+
+/// Connects to a `ws://` URL with `config`; `wss://` fails with
+/// [`Error::TlsUnsupported`].
+pub async fn connect_with(
+    url: &str,
+    config: Config,
+) -> Result<(WebSocket<TcpStream>, Response), Error> {
+    ws_driver::connect(url, config, |host, port| async move {
+        let stream = TcpStream::connect((host.as_str(), port)).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
+    .await
+}

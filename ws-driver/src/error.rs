@@ -1,0 +1,97 @@
+//! The one error type of the adapters.
+
+use std::fmt;
+use std::io;
+
+use ws_proto::handshake::HandshakeError;
+
+/// Everything that can go wrong on a WebSocket, from the opening handshake
+/// to the last byte.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection failed or refused a call: a protocol violation by the
+    /// peer (the Close frame with the right code has been sent), a timeout,
+    /// an end of input before the closing handshake, or a misuse such as
+    /// sending after close.
+    WebSocket(ws_proto::Error),
+    /// The opening handshake failed. On the server side the matching HTTP
+    /// error response has been sent.
+    Handshake(HandshakeError),
+    /// The application's handshake callback rejected the request with
+    /// this HTTP status; the response has been sent.
+    Rejected(u16),
+    /// The opening handshake did not finish within the handshake timeout.
+    HandshakeTimeout,
+    /// A `wss://` URL was given; TLS is not supported yet.
+    TlsUnsupported,
+    /// The transport failed.
+    Io(io::Error),
+}
+
+impl Error {
+    /// Whether this is [`ws_proto::UsageError`]: a refused call that left
+    /// the connection as it was.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::WebSocket(ws_proto::Error::Usage(_)))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::WebSocket(e) => e.fmt(f),
+            Error::Handshake(e) => write!(f, "handshake failed: {e}"),
+            Error::Rejected(status) => write!(f, "handshake rejected with HTTP status {status}"),
+            Error::HandshakeTimeout => f.write_str("handshake timed out"),
+            Error::TlsUnsupported => f.write_str("wss:// (TLS) is not supported yet"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::WebSocket(e) => Some(e),
+            Error::Handshake(e) => Some(e),
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ws_proto::Error> for Error {
+    fn from(e: ws_proto::Error) -> Self {
+        Error::WebSocket(e)
+    }
+}
+
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
+        Error::Handshake(e)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        let kind = match &e {
+            Error::Io(io) => return io::Error::new(io.kind(), e),
+            Error::WebSocket(ws_proto::Error::UnexpectedEof) => io::ErrorKind::UnexpectedEof,
+            Error::WebSocket(ws_proto::Error::Timeout(_)) | Error::HandshakeTimeout => {
+                io::ErrorKind::TimedOut
+            }
+            Error::WebSocket(ws_proto::Error::Usage(_)) => io::ErrorKind::InvalidInput,
+            Error::Rejected(_) => io::ErrorKind::ConnectionRefused,
+            Error::TlsUnsupported => io::ErrorKind::Unsupported,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
+    }
+}

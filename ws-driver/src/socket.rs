@@ -1,0 +1,470 @@
+//! `WebSocket`: a `ws-proto` connection driven over an async stream.
+//!
+//! All state lives in one `Inner` behind a mutex that is only ever held for
+//! the length of a non-blocking poll, so the reader and writer halves can
+//! be polled from two tasks at once. Only the reading side reads; both
+//! sides write (the reader writes Pongs and Close replies), so writes go
+//! through a waker that wakes every side waiting to write: a transport
+//! keeps one write waker, and the side that polled last must not be the
+//! only one woken.
+
+use std::future::{poll_fn, Future};
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{ready, Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+use atomic_waker::AtomicWaker;
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_sink::Sink;
+use ws_proto::{CloseCode, Connection, Event, Message, MessageKind, UsageError};
+
+use crate::{Error, Runtime};
+
+/// How many queued chunks one vectored write takes.
+const MAX_IOSLICES: usize = 64;
+
+/// Which side of the socket a write waker belongs to.
+#[derive(Clone, Copy)]
+enum Side {
+    Read = 0,
+    Write = 1,
+}
+
+/// The tasks waiting for the transport to accept writes, one per side.
+#[derive(Default)]
+struct WriteWakers([AtomicWaker; 2]);
+
+impl Wake for WriteWakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        for waker in &self.0 {
+            waker.wake();
+        }
+    }
+}
+
+struct Shared<S, R: Runtime> {
+    inner: Mutex<Inner<S, R>>,
+    write_wakers: Arc<WriteWakers>,
+    write_waker: Waker,
+}
+
+impl<S, R: Runtime> Shared<S, R> {
+    fn lock(&self) -> MutexGuard<'_, Inner<S, R>> {
+        // A panic while the lock was held left the state as it was after a
+        // completed step of the connection: keep going.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers `cx` as `side`'s write waker and returns the context to
+    /// poll the transport's write side with.
+    fn write_context(&self, side: Side, cx: &Context<'_>) -> Context<'_> {
+        self.write_wakers.0[side as usize].register(cx.waker());
+        Context::from_waker(&self.write_waker)
+    }
+}
+
+struct Inner<S, R: Runtime> {
+    conn: Connection,
+    io: S,
+    sleep: Option<(Instant, Pin<Box<R::Sleep>>)>,
+    /// The stream has ended: its last item (`None` or an error) was given.
+    ended: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
+    /// Writes what the connection has queued; ready once all of it is
+    /// written and flushed.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        while self.conn.wants_write() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOSLICES];
+            let n = self.conn.transmit_chunks(&mut slices);
+            let written = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]))?;
+            if written == 0 {
+                return Poll::Ready(Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into()));
+            }
+            self.conn.advance_transmit(written);
+        }
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Drives the connection until `next` yields an item: writes what is
+    /// queued, reads, and runs the timers.
+    fn poll_next<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        wcx: &mut Context<'_>,
+        next: fn(&mut Connection) -> Result<Option<T>, ws_proto::Error>,
+    ) -> Poll<Option<Result<T, Error>>> {
+        loop {
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            match next(&mut self.conn) {
+                Ok(Some(item)) => return Poll::Ready(Some(Ok(item))),
+                Ok(None) => {}
+                Err(e) => {
+                    // Best effort: the Close frame for the error is queued.
+                    let _ = self.poll_write_out(wcx);
+                    self.ended = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+            // Pongs and Close replies go out without waiting for a send.
+            let written = match self.poll_write_out(wcx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.end(e)))),
+                other => other,
+            };
+            if self.conn.should_shutdown() {
+                if written.is_pending() {
+                    return Poll::Pending;
+                }
+                let _ = ready!(Pin::new(&mut self.io).poll_close(wcx));
+                self.ended = true;
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut self.io).poll_read(cx, self.conn.read_buffer()) {
+                Poll::Ready(Ok(0)) => self.conn.receive_eof(),
+                Poll::Ready(Ok(n)) => {
+                    self.conn.commit_read(n);
+                    self.conn.handle_timeout(Instant::now());
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.end(e.into())))),
+                Poll::Pending => ready!(self.poll_timers(cx)),
+            }
+        }
+    }
+
+    /// Runs the timers; ready when they changed something to act on.
+    fn poll_timers(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let before = self.timer_observable();
+            self.conn.handle_timeout(Instant::now());
+            if self.timer_observable() != before {
+                return Poll::Ready(());
+            }
+            let Some(deadline) = self.conn.poll_timeout() else {
+                self.sleep = None;
+                return Poll::Pending;
+            };
+            // A sleep that ends no later than the deadline is kept: when it
+            // ends early the loop simply sleeps again, which is cheaper than
+            // a new timer each time input pushes the idle deadline back.
+            let sleep = match &mut self.sleep {
+                Some((at, sleep)) if *at <= deadline => sleep,
+                slot => &mut slot.insert((deadline, Box::pin(R::sleep_until(deadline)))).1,
+            };
+            ready!(sleep.as_mut().poll(cx));
+            self.sleep = None;
+        }
+    }
+
+    /// What a timer can change: the bytes queued, and whether the
+    /// connection has ended.
+    fn timer_observable(&self) -> (usize, bool, bool) {
+        (
+            self.conn.write_buffer_len(),
+            self.conn.is_closed(),
+            self.conn.should_shutdown(),
+        )
+    }
+
+    fn end(&mut self, e: Error) -> Error {
+        self.ended = true;
+        e
+    }
+
+    fn poll_ready(&mut self, wcx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.conn.is_write_buffer_full() {
+            ready!(self.poll_write_out(wcx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The reading half of a [`WebSocket`]: receives messages and answers
+/// Pings and Closes while it does.
+pub struct ReadHalf<S, R: Runtime> {
+    shared: Arc<Shared<S, R>>,
+}
+
+/// The writing half of a [`WebSocket`].
+pub struct WriteHalf<S, R: Runtime> {
+    shared: Arc<Shared<S, R>>,
+}
+
+/// A WebSocket connection over the stream `S`, on the runtime `R`.
+///
+/// Receive with [`recv`](Self::recv) (whole messages) or
+/// [`recv_event`](Self::recv_event) (fragment by fragment), send with
+/// [`send`](Self::send), [`feed`](Self::feed) + [`flush`](Self::flush) or
+/// [`send_fragment`](Self::send_fragment), end with
+/// [`close`](Self::close). It is also a `Stream` of messages and a `Sink`
+/// for them, and [`split`](Self::split)s into halves for two tasks.
+///
+/// Pings are answered and the peer's Close is echoed while the socket is
+/// read, and the timers of the [`Config`](ws_proto::Config) (keepalive,
+/// idle, close) run while it is read too: keep a task in `recv`.
+pub struct WebSocket<S, R: Runtime> {
+    read: ReadHalf<S, R>,
+    write: WriteHalf<S, R>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
+    /// Wraps a stream on which the opening handshake is done, with the
+    /// connection the handshake produced.
+    pub fn from_parts(io: S, conn: Connection) -> Self {
+        let write_wakers = Arc::new(WriteWakers::default());
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                conn,
+                io,
+                sleep: None,
+                ended: false,
+            }),
+            write_waker: Waker::from(write_wakers.clone()),
+            write_wakers,
+        });
+        WebSocket {
+            read: ReadHalf {
+                shared: shared.clone(),
+            },
+            write: WriteHalf { shared },
+        }
+    }
+
+    /// The next message, joined from its fragments; `None` once the
+    /// connection has closed.
+    ///
+    /// Cancel safety: safe. Everything received is kept in the connection,
+    /// so dropping the future (in a `select!`, say) loses nothing and the
+    /// next call continues where this one stopped.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        self.read.recv().await
+    }
+
+    /// The next event: a data fragment (as it arrived, with its `fin`
+    /// flag), a Ping, a Pong or a Close. For messages too large to hold
+    /// whole. Do not mix with [`recv`](Self::recv) inside one message.
+    ///
+    /// Cancel safety: safe, as for [`recv`](Self::recv).
+    pub async fn recv_event(&mut self) -> Option<Result<Event, Error>> {
+        self.read.recv_event().await
+    }
+
+    /// Sends a message and flushes it to the transport.
+    ///
+    /// Waits while the write buffer is at its limit (backpressure).
+    /// Cancel safety: the message is queued whole or not at all; if the
+    /// future is dropped after queueing, the bytes go out with the next
+    /// write or flush.
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.write.send(message).await
+    }
+
+    /// Queues a message without flushing, waiting only while the write
+    /// buffer is full: a burst of feeds leaves in few writes. `recv`
+    /// flushes what is queued before it waits for input, and so does
+    /// [`flush`](Self::flush). Cancel safety: as for [`send`](Self::send).
+    pub async fn feed(&mut self, message: Message) -> Result<(), Error> {
+        self.write.feed(message).await
+    }
+
+    /// Sends one fragment of a message (see
+    /// [`Connection::send_fragment`]) and flushes it.
+    /// Cancel safety: as for [`send`](Self::send).
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: impl Into<Bytes>,
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.write.send_fragment(kind, payload, fin).await
+    }
+
+    /// Writes everything queued.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        self.write.flush().await
+    }
+
+    /// Closes the connection: sends a Close with `code` and `reason`, then
+    /// reads (dropping any data still in flight) until the peer's Close
+    /// arrives and the transport is shut down, or the close timeout passes.
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.write.send_close(code, reason).await?;
+        while let Some(item) = self.read.recv_event().await {
+            item?;
+        }
+        Ok(())
+    }
+
+    /// Splits the socket into a reading and a writing half that can be
+    /// used from two tasks at once.
+    pub fn split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
+        (self.read, self.write)
+    }
+
+    /// Joins the halves of one socket again; gives them back if they are
+    /// from different sockets.
+    pub fn reunite(
+        read: ReadHalf<S, R>,
+        write: WriteHalf<S, R>,
+    ) -> Result<Self, (ReadHalf<S, R>, WriteHalf<S, R>)> {
+        if Arc::ptr_eq(&read.shared, &write.shared) {
+            Ok(WebSocket { read, write })
+        } else {
+            Err((read, write))
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> ReadHalf<S, R> {
+    /// See [`WebSocket::recv`].
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| self.poll_with(cx, Connection::next_message)).await
+    }
+
+    /// See [`WebSocket::recv_event`].
+    pub async fn recv_event(&mut self) -> Option<Result<Event, Error>> {
+        poll_fn(|cx| self.poll_with(cx, Connection::next_event)).await
+    }
+
+    fn poll_with<T>(
+        &self,
+        cx: &mut Context<'_>,
+        next: fn(&mut Connection) -> Result<Option<T>, ws_proto::Error>,
+    ) -> Poll<Option<Result<T, Error>>> {
+        let mut wcx = self.shared.write_context(Side::Read, cx);
+        self.shared.lock().poll_next(cx, &mut wcx, next)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
+    /// See [`WebSocket::send`].
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.queue(|conn| conn.send(message)).await?;
+        self.flush().await
+    }
+
+    /// See [`WebSocket::feed`].
+    pub async fn feed(&mut self, message: Message) -> Result<(), Error> {
+        self.queue(|conn| conn.send(message)).await
+    }
+
+    /// See [`WebSocket::send_fragment`].
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: impl Into<Bytes>,
+        fin: bool,
+    ) -> Result<(), Error> {
+        let payload = payload.into();
+        self.queue(|conn| conn.send_fragment(kind, payload, fin))
+            .await?;
+        self.flush().await
+    }
+
+    /// See [`WebSocket::flush`].
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_flush_inner(cx)).await
+    }
+
+    /// Sends a Close with `code` and `reason` and flushes it. The reading
+    /// half sees the peer's answer and then ends.
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.send_close(code, reason).await
+    }
+
+    async fn send_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.shared.lock().conn.close(code, reason)?;
+        self.flush().await
+    }
+
+    /// Waits for room in the write buffer, then queues with `op`.
+    async fn queue(
+        &mut self,
+        op: impl FnOnce(&mut Connection) -> Result<(), ws_proto::Error>,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_ready_inner(cx)).await?;
+        op(&mut self.shared.lock().conn).map_err(Error::from)
+    }
+
+    fn poll_ready_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut wcx = self.shared.write_context(Side::Write, cx);
+        self.shared.lock().poll_ready(&mut wcx)
+    }
+
+    fn poll_flush_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut wcx = self.shared.write_context(Side::Write, cx);
+        self.shared.lock().poll_write_out(&mut wcx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for ReadHalf<S, R> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_with(cx, Connection::next_message)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Sink<Message> for WriteHalf<S, R> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_ready_inner(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        Ok(self.shared.lock().conn.send(message)?)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_flush_inner(cx)
+    }
+
+    /// Sends a normal Close (1000) unless one was sent, and flushes.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match self.shared.lock().conn.close(CloseCode::NORMAL, "") {
+            Ok(()) | Err(ws_proto::Error::Usage(UsageError::Closed)) => {}
+            Err(e) => return Poll::Ready(Err(e.into())),
+        }
+        self.poll_flush_inner(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for WebSocket<S, R> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.read).poll_next(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Sink<Message> for WebSocket<S, R> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.write).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        Pin::new(&mut self.write).start_send(message)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.write).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.write).poll_close(cx)
+    }
+}

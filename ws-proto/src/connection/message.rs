@@ -1,0 +1,73 @@
+//! Whole-message input and output on top of the event stream.
+
+use bytes::BytesMut;
+
+use super::{Connection, Event};
+use crate::close::CloseFrame;
+use crate::error::Error;
+use crate::message::Message;
+use crate::utf8::Utf8Bytes;
+
+impl Connection {
+    /// The next complete message or control frame; `Ok(None)` when more
+    /// input is needed or the connection has closed.
+    ///
+    /// Fragments are joined here: a message of one frame is handed out as
+    /// the bytes split from the receive buffer, with no copy; the fragments
+    /// of a longer one are copied once, into a buffer that grows with what
+    /// arrives (never with what a header declares) and is bounded by
+    /// [`Config::max_message_size`](crate::Config::max_message_size).
+    /// Control frames between fragments come out in their order.
+    ///
+    /// Do not interleave it with [`next_event`](Self::next_event) inside
+    /// one message.
+    pub fn next_message(&mut self) -> Result<Option<Message>, Error> {
+        loop {
+            let Some(event) = self.next_event()? else {
+                return Ok(None);
+            };
+            let (is_text, payload, fin) = match event {
+                Event::Text { payload, fin } => (true, payload, fin),
+                Event::Binary { payload, fin } => (false, payload, fin),
+                Event::Ping(payload) => return Ok(Some(Message::Ping(payload))),
+                Event::Pong(payload) => return Ok(Some(Message::Pong(payload))),
+                Event::Close(frame) => return Ok(Some(Message::Close(frame))),
+            };
+            let payload = match self.assembly.take() {
+                None if fin => payload,
+                None => {
+                    self.assembly = Some(BytesMut::from(payload));
+                    continue;
+                }
+                Some(mut joined) => {
+                    joined.extend_from_slice(&payload);
+                    if !fin {
+                        self.assembly = Some(joined);
+                        continue;
+                    }
+                    joined.freeze()
+                }
+            };
+            return Ok(Some(if is_text {
+                // `next_event` validated the whole message before its
+                // final piece came out.
+                Message::Text(Utf8Bytes::from_validated(payload))
+            } else {
+                Message::Binary(payload)
+            }));
+        }
+    }
+
+    /// Queues a message or control frame; a Close starts (or answers) the
+    /// closing handshake, as [`close`](Self::close) does.
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_text(text),
+            Message::Binary(data) => self.send_binary(data),
+            Message::Ping(data) => self.send_ping(data),
+            Message::Pong(data) => self.send_pong(data),
+            Message::Close(frame) if frame == CloseFrame::empty() => self.close_without_code(),
+            Message::Close(frame) => self.close(frame.code(), frame.reason()),
+        }
+    }
+}

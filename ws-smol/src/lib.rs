@@ -1,0 +1,56 @@
+//! `ws-smol` is a WebSocket (RFC 6455) client and server for the smol
+//! runtime. The protocol is the sans-IO [`ws_proto`] core; this crate adds
+//! smol's TCP. `ws-tokio` and `ws-async-std` offer the same API on their
+//! runtimes.
+//!
+//! ```no_run
+//! use ws_smol::{accept, connect, Message};
+//!
+//! # async fn run() -> Result<(), ws_smol::Error> {
+//! // A server: echo every message of one connection.
+//! let listener = smol::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! let (stream, _) = listener.accept().await?;
+//! let mut ws = accept(stream).await?;
+//! while let Some(message) = ws.recv().await {
+//!     let message = message?;
+//!     if message.is_data() {
+//!         ws.send(message).await?;
+//!     }
+//! }
+//!
+//! // A client.
+//! let (mut ws, _response) = connect("ws://127.0.0.1:9001/chat").await?;
+//! ws.send(Message::text("hello")).await?;
+//! let reply = ws.recv().await;
+//! # Ok(())
+//! # }
+//! ```
+
+use smol::net::TcpStream;
+
+pub use ws_driver::async_io::{accept, accept_with, client, ReadHalf, WebSocket, WriteHalf};
+pub use ws_driver::Error;
+pub use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request, Response};
+pub use ws_proto::{
+    CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
+};
+
+/// Connects to a `ws://` URL with the default configuration: resolves the
+/// host, opens TCP (with `TCP_NODELAY`) and runs the handshake.
+pub async fn connect(url: &str) -> Result<(WebSocket<TcpStream>, Response), Error> {
+    connect_with(url, Config::default()).await
+}
+
+/// Connects to a `ws://` URL with `config`; `wss://` fails with
+/// [`Error::TlsUnsupported`].
+pub async fn connect_with(
+    url: &str,
+    config: Config,
+) -> Result<(WebSocket<TcpStream>, Response), Error> {
+    ws_driver::connect(url, config, |host, port| async move {
+        let stream = TcpStream::connect((host.as_str(), port)).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
+    .await
+}
