@@ -10,7 +10,7 @@
 //! use ws_proto::{Config, Connection, Event, entropy::Seeded};
 //!
 //! // A client and a server connection, joined by hand.
-//! let mut client = Connection::client(Config::default(), Seeded::new(1));
+//! let mut client = Connection::client(Config::default(), Box::new(Seeded::new(1)));
 //! let mut server = Connection::server(Config::default());
 //!
 //! client.send_text("Hello")?;

@@ -1,0 +1,1249 @@
+//! The server side of the opening handshake (RFC 6455 section 4.2).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{
+    accept_key, check_header_input, check_not_reserved, http_error, is_valid_key, put_header, span,
+    write_response, ExtensionOffer, HandshakeError, Head, HeadReader,
+};
+use crate::{Config, Connection};
+
+/// The server side of the opening handshake.
+///
+/// Feed it what the transport reads with [`receive`](Self::receive) until
+/// it returns a [`Request`]; then [`accept`](Self::accept) or
+/// [`reject`](Self::reject) it.
+///
+/// ```
+/// use ws_proto::handshake::{Reject, ServerHandshake};
+/// use ws_proto::Config;
+///
+/// let mut server = ServerHandshake::new(Config::default());
+/// let request = server
+///     .receive(b"GET /admin HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+///                Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///                Sec-WebSocket-Version: 13\r\n\r\n")?
+///     .expect("a complete request");
+/// assert_eq!(request.path(), "/admin");
+/// // No cookie, no entry.
+/// assert!(request.cookies().all(|(name, _)| name != "session"));
+/// let response = server.reject(Reject::new(403).body("Forbidden\n"));
+/// assert!(response.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+/// # Ok::<(), ws_proto::handshake::HandshakeError>(())
+/// ```
+pub struct ServerHandshake {
+    config: Config,
+    reader: HeadReader,
+    state: State,
+    /// Runs of `httparse`, so tests can prove the head is parsed once.
+    #[cfg(test)]
+    parses: usize,
+}
+
+enum State {
+    /// The head is not complete yet.
+    Reading,
+    /// A valid request with this `Sec-WebSocket-Key` was returned.
+    Received { key: String },
+    /// The handshake failed; the error is returned again on every call.
+    Failed(HandshakeError),
+}
+
+impl fmt::Debug for ServerHandshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Reading => "reading",
+            State::Received { .. } => "received",
+            State::Failed(_) => "failed",
+        };
+        f.debug_struct("ServerHandshake")
+            .field("state", &state)
+            .field("buffered", &self.reader.buf.len())
+            .finish()
+    }
+}
+
+/// Header fields an [`Accept`] may not add: the handshake writes them, or a
+/// 101 response may not carry them (RFC 7230 section 3.3.2).
+const ACCEPT_RESERVED: &[&str] = &[
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Content-Length",
+    "Transfer-Encoding",
+];
+
+impl ServerHandshake {
+    /// A handshake that reads within `config`'s
+    /// [`handshake_limits`](Config::handshake_limits) and hands `config` on
+    /// to the connection.
+    pub fn new(config: Config) -> Self {
+        ServerHandshake {
+            config,
+            reader: HeadReader::default(),
+            state: State::Reading,
+            #[cfg(test)]
+            parses: 0,
+        }
+    }
+
+    /// Feeds bytes read from the transport.
+    ///
+    /// Returns `Ok(None)` while the request head is incomplete and the
+    /// validated [`Request`] once it is complete. Bytes past the head are
+    /// kept for the connection, as are bytes fed after the request was
+    /// returned (an adapter normally stops reading at that point). Each
+    /// byte is scanned once and the head parsed once, however the request
+    /// is split.
+    ///
+    /// An error is final and is returned again by later calls. On error,
+    /// write [`HandshakeError::response`] (or, for
+    /// [`HandshakeError::NotUpgrade`], serve the plain HTTP request) and
+    /// close the transport.
+    pub fn receive(&mut self, data: &[u8]) -> Result<Option<Request>, HandshakeError> {
+        match &self.state {
+            State::Reading => {}
+            State::Received { .. } => {
+                self.reader.buf.extend_from_slice(data);
+                return Ok(None);
+            }
+            State::Failed(e) => return Err(e.clone()),
+        }
+        let limits = self.config.handshake_limits();
+        let result = match self.reader.push(data, limits) {
+            Ok(None) => return Ok(None),
+            Ok(Some(head)) => {
+                #[cfg(test)]
+                {
+                    self.parses += 1;
+                }
+                Request::parse(head, self.reader.header_count(), limits).and_then(validate)
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(request) => {
+                let key = request.key().unwrap_or_default().to_owned();
+                self.state = State::Received { key };
+                Ok(Some(request))
+            }
+            Err(e) => {
+                self.state = State::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The bytes received past the end of the request head: the first
+    /// frames once a request was returned, or the body or next request of
+    /// a plain HTTP request refused with [`HandshakeError::NotUpgrade`].
+    /// Empty while the head is incomplete.
+    pub fn buffered(&self) -> &[u8] {
+        self.reader.rest()
+    }
+
+    /// Accepts `request`, the one [`receive`](Self::receive) returned.
+    ///
+    /// Returns the `101 Switching Protocols` response to write (section
+    /// 4.2.2: `Upgrade: websocket`, `Connection: Upgrade`,
+    /// `Sec-WebSocket-Accept`, then the chosen subprotocol and extensions
+    /// and the extra headers of `response`), and the server [`Connection`],
+    /// which has already received the bytes that followed the request
+    /// head. Write the response before any frame the connection produces.
+    ///
+    /// Fails, without a connection, if no request was received, if
+    /// `request` came from another handshake, or if `response` chose a
+    /// subprotocol or extension the client did not offer; such an error's
+    /// [`response`](HandshakeError::response) is a 500.
+    pub fn accept(
+        self,
+        request: &Request,
+        response: Accept,
+    ) -> Result<(Bytes, Connection), HandshakeError> {
+        let State::Received { key } = &self.state else {
+            return Err(HandshakeError::WrongState(
+                "accept needs a request that receive returned",
+            ));
+        };
+        if request.key() != Some(key.as_str()) {
+            return Err(HandshakeError::WrongState(
+                "the request was not received by this handshake",
+            ));
+        }
+        if let Some(chosen) = &response.subprotocol {
+            // Section 4.2.2: "the value [...] MUST be one of the values
+            // provided by the client".
+            if !request.subprotocols().contains(chosen) {
+                return Err(HandshakeError::SubprotocolNotOffered(chosen.clone()));
+            }
+        }
+        for value in &response.extensions {
+            for accepted in ExtensionOffer::parse_list(value)? {
+                if !request.extensions().iter().any(|o| o.name == accepted.name) {
+                    return Err(HandshakeError::ExtensionNotOffered(accepted.name));
+                }
+            }
+        }
+
+        let mut out = BytesMut::with_capacity(256);
+        out.put_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
+        put_header(&mut out, "Upgrade", "websocket");
+        put_header(&mut out, "Connection", "Upgrade");
+        put_header(
+            &mut out,
+            "Sec-WebSocket-Accept",
+            &accept_key(key.as_bytes()),
+        );
+        if let Some(chosen) = &response.subprotocol {
+            put_header(&mut out, "Sec-WebSocket-Protocol", chosen);
+        }
+        if !response.extensions.is_empty() {
+            put_header(
+                &mut out,
+                "Sec-WebSocket-Extensions",
+                &response.extensions.join(", "),
+            );
+        }
+        for (name, value) in &response.headers {
+            put_header(&mut out, name, value);
+        }
+        out.put_slice(b"\r\n");
+
+        let mut connection = Connection::server(self.config);
+        let rest = self.reader.rest();
+        if !rest.is_empty() {
+            connection.receive(rest);
+        }
+        Ok((out.freeze(), connection))
+    }
+
+    /// Refuses the handshake with the response `reject` describes. Write
+    /// it, then close the transport. Works in any state, so it can also
+    /// answer a request the application did not like for its own reasons.
+    pub fn reject(self, reject: Reject) -> Bytes {
+        reject.encode()
+    }
+}
+
+/// Validates a parsed request as a WebSocket opening handshake (section
+/// 4.2.1) and fills in its WebSocket fields.
+fn validate(mut request: Request) -> Result<Request, HandshakeError> {
+    let head = &request.head;
+    // Plain HTTP is not an error of the client's: it goes to the
+    // application, which may want to serve it.
+    if head.all("Upgrade").next().is_none() {
+        return Err(HandshakeError::NotUpgrade(Box::new(request)));
+    }
+    // Item 1: "An HTTP/1.1 or higher GET request, including a
+    // "Request-URI" [...] (or an absolute HTTP/HTTPS URI containing the
+    // /resource name/)."
+    if request.method() != "GET" {
+        return Err(HandshakeError::MethodNotAllowed(
+            request.method().to_owned(),
+        ));
+    }
+    if request.minor_version != 1 {
+        return Err(HandshakeError::HttpVersionNotSupported);
+    }
+    if !request.target().starts_with('/') && !is_absolute_uri(request.target()) {
+        return Err(HandshakeError::MalformedHttp(
+            "request target is neither a path nor an absolute URI",
+        ));
+    }
+    // Item 2: "A |Host| header field containing the server's authority."
+    // (RFC 7230 section 5.4: 400 for a missing or repeated Host.)
+    match head.single("Host")? {
+        None => return Err(HandshakeError::MissingHeader("Host")),
+        Some([]) => {
+            return Err(HandshakeError::InvalidHeader {
+                name: "Host",
+                reason: "empty",
+            })
+        }
+        Some(_) => {}
+    }
+    // Item 3: "An |Upgrade| header field containing the value "websocket",
+    // treated as an ASCII case-insensitive value."
+    if !head.has_token("Upgrade", "websocket") {
+        return Err(HandshakeError::InvalidUpgrade { header: "Upgrade" });
+    }
+    // Item 4: "A |Connection| header field that includes the token
+    // "Upgrade", treated as an ASCII case-insensitive value."
+    if !head.has_token("Connection", "Upgrade") {
+        return Err(HandshakeError::InvalidUpgrade {
+            header: "Connection",
+        });
+    }
+    // Item 6: "A |Sec-WebSocket-Version| header field, with a value of 13."
+    // Section 11.3.5: it "MUST NOT appear more than once in an HTTP request".
+    if head.single("Sec-WebSocket-Version")? != Some(b"13") {
+        return Err(HandshakeError::UnsupportedVersion);
+    }
+    // Item 5: "A |Sec-WebSocket-Key| header field with a base64-encoded [...]
+    // value that, when decoded, is 16 bytes in length." Section 11.3.1: it
+    // "MUST NOT appear more than once in an HTTP request".
+    let key = match head.single("Sec-WebSocket-Key")? {
+        None => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Key")),
+        Some(key) if is_valid_key(key) => span(&head.bytes, key),
+        Some(_) => {
+            return Err(HandshakeError::InvalidHeader {
+                name: "Sec-WebSocket-Key",
+                reason: "not the base64 encoding of 16 bytes",
+            })
+        }
+    };
+    // Items 8 and 9: the optional subprotocol and extension lists.
+    request.subprotocols = head.subprotocols()?;
+    request.extensions = head.extensions()?;
+    request.key = Some(key);
+    Ok(request)
+}
+
+/// Whether `target` is in absolute-form, `scheme://...` (RFC 7230 section
+/// 5.3.2), which section 4.2.1 allows besides a path.
+fn is_absolute_uri(target: &str) -> bool {
+    target.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    })
+}
+
+/// A client's opening handshake, as the application sees it before
+/// accepting or rejecting it.
+///
+/// The head is stored once; header values are views into it. The
+/// WebSocket accessors ([`key`](Self::key), [`subprotocols`](Self::subprotocols),
+/// [`extensions`](Self::extensions)) are empty on the plain HTTP request
+/// that [`HandshakeError::NotUpgrade`] carries.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    head: Head,
+    method: Range<usize>,
+    target: Range<usize>,
+    minor_version: u8,
+    key: Option<Range<usize>>,
+    subprotocols: Vec<String>,
+    extensions: Vec<ExtensionOffer>,
+}
+
+impl Request {
+    /// Parses a complete head with `header_count` header lines.
+    fn parse(
+        bytes: Bytes,
+        header_count: usize,
+        limits: &crate::HandshakeLimits,
+    ) -> Result<Request, HandshakeError> {
+        let mut headers = vec![httparse::EMPTY_HEADER; header_count];
+        let mut parsed = httparse::Request::new(&mut headers);
+        match parsed.parse(&bytes) {
+            Ok(httparse::Status::Complete(len)) if len == bytes.len() => {}
+            Ok(_) => return Err(HandshakeError::MalformedHttp("incomplete request head")),
+            Err(e) => return Err(http_error(e, limits)),
+        }
+        let (Some(method), Some(target), Some(minor_version)) =
+            (parsed.method, parsed.path, parsed.version)
+        else {
+            return Err(HandshakeError::MalformedHttp("incomplete request line"));
+        };
+        let method = span(&bytes, method.as_bytes());
+        let target = span(&bytes, target.as_bytes());
+        let head = Head::new(bytes.clone(), parsed.headers);
+        Ok(Request {
+            head,
+            method,
+            target,
+            minor_version,
+            key: None,
+            subprotocols: Vec::new(),
+            extensions: Vec::new(),
+        })
+    }
+
+    /// The method, `GET` for every request handed out by `receive`.
+    pub fn method(&self) -> &str {
+        self.head.text(&self.method)
+    }
+
+    /// The request-target as sent: a path with an optional query
+    /// (`/chat?room=1`), or an absolute URI.
+    pub fn target(&self) -> &str {
+        self.head.text(&self.target)
+    }
+
+    /// The HTTP version, `HTTP/1.1` or `HTTP/1.0` (the latter only on a
+    /// plain request carried by [`HandshakeError::NotUpgrade`]).
+    pub fn version(&self) -> &'static str {
+        if self.minor_version == 1 {
+            "HTTP/1.1"
+        } else {
+            "HTTP/1.0"
+        }
+    }
+
+    /// The target without the scheme and authority of an absolute URI.
+    fn origin_form(&self) -> &str {
+        let target = self.target();
+        if target.starts_with('/') {
+            return target;
+        }
+        match target.split_once("://") {
+            Some((_, rest)) => rest.find(['/', '?']).map_or("", |i| &rest[i..]),
+            // The asterisk or authority form of a plain HTTP request.
+            None => target,
+        }
+    }
+
+    /// The path of the target, without its query: `/chat` for
+    /// `/chat?room=1` and for `http://example.com/chat?room=1`. Still
+    /// percent-encoded.
+    pub fn path(&self) -> &str {
+        let target = self.origin_form();
+        match &target[..target.find(['?', '#']).unwrap_or(target.len())] {
+            "" => "/",
+            path => path,
+        }
+    }
+
+    /// The raw query of the target, after `?` and without it, if there is
+    /// one.
+    pub fn query(&self) -> Option<&str> {
+        let target = self.origin_form();
+        let target = &target[..target.find('#').unwrap_or(target.len())];
+        target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The query's `name=value` pairs in order, percent-decoded, with `+`
+    /// read as a space (the `application/x-www-form-urlencoded` rules).
+    /// A pair without `=` has an empty value; empty pairs are skipped;
+    /// invalid escapes are kept as they are and invalid UTF-8 is replaced
+    /// with U+FFFD.
+    pub fn query_params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+        self.query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (form_decode(name), form_decode(value))
+            })
+    }
+
+    /// The value of the first header field called `name` (compared
+    /// case-insensitively), if there is one and it is UTF-8. For repeated
+    /// fields and raw bytes, see [`headers`](Self::headers).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.get(name)
+    }
+
+    /// Every header field in order: the name as sent and the raw value
+    /// (without surrounding whitespace).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.head.iter()
+    }
+
+    /// The cookies of every `Cookie` header field, as `(name, value)` pairs
+    /// in order (RFC 6265 section 5.4: `name=value` pairs separated by
+    /// `; `). A value in double quotes is given without them; a pair
+    /// without `=` is skipped.
+    pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.head
+            .all("Cookie")
+            .filter_map(|value| std::str::from_utf8(value).ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                let name = name.trim_matches([' ', '\t']);
+                let value = value.trim_matches([' ', '\t']);
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value);
+                (!name.is_empty()).then_some((name, value))
+            })
+    }
+
+    /// The `Host` header field: the authority the client asked for.
+    pub fn host(&self) -> Option<&str> {
+        self.head.get("Host")
+    }
+
+    /// The `Origin` header field, which browsers send (section 4.2.1, item
+    /// 7; section 10.2: a server that serves only some sites checks it).
+    pub fn origin(&self) -> Option<&str> {
+        self.head.get("Origin")
+    }
+
+    /// The subprotocols the client offered, in its order of preference
+    /// (section 4.2.1, item 8), from every `Sec-WebSocket-Protocol` field.
+    pub fn subprotocols(&self) -> &[String] {
+        &self.subprotocols
+    }
+
+    /// The extensions the client offered, in order, from every
+    /// `Sec-WebSocket-Extensions` field (section 9.1).
+    pub fn extensions(&self) -> &[ExtensionOffer] {
+        &self.extensions
+    }
+
+    /// The `Sec-WebSocket-Key` value; present on every request that
+    /// [`ServerHandshake::receive`] returns.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_ref().map(|key| self.head.text(key))
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version())
+            .field("headers", &self.head)
+            .finish()
+    }
+}
+
+/// Decodes a query component: `+` is a space, `%XX` a byte.
+fn form_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains(['%', '+']) {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                if let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) {
+                    // Two hex digits make a value below 256.
+                    out.push((hi * 16 + lo) as u8);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// How to accept a request: the subprotocol and extensions chosen, and
+/// extra header fields for the 101 response.
+///
+/// ```
+/// use ws_proto::handshake::Accept;
+///
+/// let accept = Accept::new()
+///     .subprotocol("chat")
+///     .extension("permessage-deflate; server_no_context_takeover")?
+///     .header("Set-Cookie", "session=1; HttpOnly")?;
+/// assert!(Accept::new().header("X-Evil", "a\r\nSet-Cookie: x=1").is_err());
+/// # let _ = accept;
+/// # Ok::<(), ws_proto::handshake::HandshakeError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Accept {
+    subprotocol: Option<String>,
+    extensions: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl Accept {
+    /// An acceptance with no subprotocol, no extension, no extra header.
+    pub fn new() -> Self {
+        Accept::default()
+    }
+
+    /// Chooses the subprotocol to speak, one of
+    /// [`Request::subprotocols`]; [`ServerHandshake::accept`] refuses any
+    /// other.
+    pub fn subprotocol(mut self, name: impl Into<String>) -> Self {
+        self.subprotocol = Some(name.into());
+        self
+    }
+
+    /// Adds a `Sec-WebSocket-Extensions` value accepting one or more
+    /// offered extensions with their response parameters, such as
+    /// `permessage-deflate; server_no_context_takeover`. Checked against
+    /// the grammar of section 9.1 here, and against the offers in
+    /// [`ServerHandshake::accept`]. Several calls are joined into one field
+    /// in the order made.
+    pub fn extension(mut self, value: impl Into<String>) -> Result<Self, HandshakeError> {
+        let value = value.into();
+        check_header_input("Sec-WebSocket-Extensions", &value)?;
+        if ExtensionOffer::parse_list(&value)?.is_empty() {
+            return Err(HandshakeError::InvalidHeaderInput {
+                name: "Sec-WebSocket-Extensions".to_owned(),
+                reason: "names no extension",
+            });
+        }
+        self.extensions.push(value);
+        Ok(self)
+    }
+
+    /// Adds a header field to the 101 response, such as `Set-Cookie`.
+    /// Refuses a name that is not a token, a value with CR, LF or another
+    /// control character (response splitting), and the fields the
+    /// handshake writes itself.
+    pub fn header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Self, HandshakeError> {
+        let (name, value) = (name.into(), value.into());
+        check_header_input(&name, &value)?;
+        check_not_reserved(&name, ACCEPT_RESERVED)?;
+        self.headers.push((name, value));
+        Ok(self)
+    }
+}
+
+/// An HTTP response refusing the handshake: any status, headers and body.
+///
+/// `Content-Length` is always set from the body, and `Connection: close`
+/// unless a `Connection` field was added.
+///
+/// ```
+/// use ws_proto::handshake::Reject;
+///
+/// let reject = Reject::new(401)
+///     .header("WWW-Authenticate", "Basic realm=\"chat\"")?
+///     .body("log in first\n");
+/// assert_eq!(reject.status(), 401);
+/// # Ok::<(), ws_proto::handshake::HandshakeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reject {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl Reject {
+    /// A response with `status` and an empty body. A status outside
+    /// 200-599 (a 1xx would tell the client to keep waiting) is sent as 500.
+    pub fn new(status: u16) -> Self {
+        Reject {
+            status: if (200..=599).contains(&status) {
+                status
+            } else {
+                500
+            },
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// The status that will be sent.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Adds a header field. Refuses a name that is not a token, a value
+    /// with CR, LF or another control character, and `Content-Length` or
+    /// `Transfer-Encoding`, which the body decides.
+    pub fn header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Self, HandshakeError> {
+        let (name, value) = (name.into(), value.into());
+        check_header_input(&name, &value)?;
+        check_not_reserved(&name, &["Content-Length", "Transfer-Encoding"])?;
+        self.headers.push((name, value));
+        Ok(self)
+    }
+
+    /// Sets the body (add a `Content-Type` with [`header`](Self::header)).
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn encode(&self) -> Bytes {
+        let mut headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("Connection"))
+        {
+            headers.push(("Connection", "close"));
+        }
+        write_response(self.status, &headers, &self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HandshakeLimits;
+    use crate::Event;
+
+    /// The client handshake of section 1.3.
+    const RFC_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+        Host: server.example.com\r\n\
+        Upgrade: websocket\r\n\
+        Connection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Origin: http://example.com\r\n\
+        Sec-WebSocket-Protocol: chat, superchat\r\n\
+        Sec-WebSocket-Version: 13\r\n\
+        \r\n";
+
+    /// The server handshake of section 1.3, for the subprotocol "chat".
+    const RFC_RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+        Upgrade: websocket\r\n\
+        Connection: Upgrade\r\n\
+        Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+        Sec-WebSocket-Protocol: chat\r\n\
+        \r\n";
+
+    /// A masked text frame "Hello" (section 5.7).
+    const MASKED_HELLO: [u8; 11] = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
+
+    /// A valid request with `extra` header lines before the blank line.
+    fn request_with(extra: &str) -> Vec<u8> {
+        format!(
+            "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+        )
+        .into_bytes()
+    }
+
+    fn receive(bytes: &[u8]) -> Result<Option<Request>, HandshakeError> {
+        ServerHandshake::new(Config::default()).receive(bytes)
+    }
+
+    /// The error for `bytes`, with its response as text.
+    fn rejection(bytes: &[u8]) -> (HandshakeError, String) {
+        let err = receive(bytes).unwrap_err();
+        let response = String::from_utf8(err.response().unwrap().to_vec()).unwrap();
+        (err, response)
+    }
+
+    fn assert_hello(connection: &mut Connection) {
+        match connection.next_event().unwrap() {
+            Some(Event::Text { payload, fin: true }) => assert_eq!(&payload[..], b"Hello"),
+            other => panic!("expected the text Hello, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rfc_sample_request_is_accepted_with_the_rfc_response() {
+        let mut server = ServerHandshake::new(Config::default());
+        let request = server.receive(RFC_REQUEST).unwrap().unwrap();
+        assert_eq!(request.method(), "GET");
+        assert_eq!(request.path(), "/chat");
+        assert_eq!(request.host(), Some("server.example.com"));
+        assert_eq!(request.origin(), Some("http://example.com"));
+        assert_eq!(request.subprotocols(), ["chat", "superchat"]);
+        assert_eq!(request.key(), Some("dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(request.extensions().is_empty());
+        let (response, _) = server
+            .accept(&request, Accept::new().subprotocol("chat"))
+            .unwrap();
+        assert_eq!(&response[..], RFC_RESPONSE);
+    }
+
+    #[test]
+    fn whole_byte_by_byte_and_pipelined_give_the_same_request() {
+        let mut with_frame = RFC_REQUEST.to_vec();
+        with_frame.extend_from_slice(&MASKED_HELLO);
+
+        let whole = receive(RFC_REQUEST).unwrap().unwrap();
+
+        let mut server = ServerHandshake::new(Config::default());
+        let mut found = None;
+        for (i, byte) in with_frame.iter().enumerate() {
+            if let Some(request) = server.receive(&[*byte]).unwrap() {
+                assert!(found.is_none());
+                assert_eq!(i + 1, RFC_REQUEST.len(), "returned at the blank line");
+                found = Some(request);
+            }
+        }
+        let bytewise = found.unwrap();
+        assert_eq!(bytewise, whole);
+        assert_eq!(server.buffered(), MASKED_HELLO);
+        let (_, mut connection) = server.accept(&bytewise, Accept::new()).unwrap();
+        assert_hello(&mut connection);
+
+        // Frames in the same read as the head reach the connection too.
+        let mut server = ServerHandshake::new(Config::default());
+        let pipelined = server.receive(&with_frame).unwrap().unwrap();
+        assert_eq!(pipelined, whole);
+        let (_, mut connection) = server.accept(&pipelined, Accept::new()).unwrap();
+        assert_hello(&mut connection);
+    }
+
+    #[test]
+    fn nothing_follows_means_nothing_is_handed_over() {
+        let mut server = ServerHandshake::new(Config::default());
+        let request = server.receive(RFC_REQUEST).unwrap().unwrap();
+        assert!(server.buffered().is_empty());
+        let (_, mut connection) = server.accept(&request, Accept::new()).unwrap();
+        assert_eq!(connection.next_event().unwrap(), None);
+    }
+
+    #[test]
+    fn head_is_scanned_once_when_sent_a_byte_at_a_time() {
+        // An 8000-byte head: 80 header lines, fed one byte per call.
+        let mut head = request_with("");
+        head.truncate(head.len() - 2);
+        let mut i = 0;
+        loop {
+            let line = format!("X-Filler-{i:02}: {}\r\n", "a".repeat(80));
+            // Leave room for a last line of at least "X-Pad: p\r\n".
+            if head.len() + line.len() + 10 > 8000 - 2 {
+                break;
+            }
+            head.extend_from_slice(line.as_bytes());
+            i += 1;
+        }
+        let pad = 8000 - 2 - head.len() - "X-Pad: \r\n".len();
+        head.extend_from_slice(format!("X-Pad: {}\r\n", "p".repeat(pad)).as_bytes());
+        head.extend_from_slice(b"\r\n");
+        assert_eq!(head.len(), 8000);
+
+        let mut server = ServerHandshake::new(Config::default());
+        let mut requests = 0;
+        for byte in &head {
+            requests += usize::from(server.receive(&[*byte]).unwrap().is_some());
+        }
+        assert_eq!(requests, 1);
+        // Linear: every byte looked at exactly once, the head parsed once.
+        assert_eq!(server.reader.bytes_scanned, head.len());
+        assert_eq!(server.parses, 1);
+    }
+
+    #[test]
+    fn connection_and_upgrade_tokens_are_case_insensitive_lists() {
+        for (upgrade, connection) in [
+            ("WebSocket", "keep-alive, Upgrade"),
+            ("websocket", "upgrade"),
+            ("h2c, WEBSOCKET", "UPGRADE,keep-alive"),
+            ("websocket", " keep-alive ,  upgrade "),
+        ] {
+            let bytes = format!(
+                "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: {upgrade}\r\nConnection: {connection}\r\n\
+                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            );
+            assert!(
+                receive(bytes.as_bytes()).unwrap().is_some(),
+                "{upgrade} / {connection}"
+            );
+        }
+        // Split over two Connection fields.
+        let bytes = "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n\
+                     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                     Sec-WebSocket-Version: 13\r\n\r\n";
+        assert!(receive(bytes.as_bytes()).unwrap().is_some());
+        // A token contains "upgrade" but is not it.
+        let bytes = "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, upgrades\r\n\
+                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let (err, response) = rejection(bytes.as_bytes());
+        assert_eq!(
+            err,
+            HandshakeError::InvalidUpgrade {
+                header: "Connection"
+            }
+        );
+        assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+        assert!(response.contains("\r\nUpgrade: websocket\r\n"));
+    }
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        let mut bytes = request_with("");
+        bytes.splice(0..3, b"POST".iter().copied());
+        let (err, response) = rejection(&bytes);
+        assert_eq!(err, HandshakeError::MethodNotAllowed("POST".to_owned()));
+        assert!(response.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
+        assert!(response.contains("\r\nAllow: GET\r\n"));
+        assert!(response.contains("\r\nConnection: close\r\n"));
+    }
+
+    #[test]
+    fn wrong_version_is_426_with_the_supported_version() {
+        for version_line in ["Sec-WebSocket-Version: 8\r\n", ""] {
+            let bytes = String::from_utf8(request_with(""))
+                .unwrap()
+                .replace("Sec-WebSocket-Version: 13\r\n", version_line);
+            let (err, response) = rejection(bytes.as_bytes());
+            assert_eq!(err, HandshakeError::UnsupportedVersion);
+            assert_eq!(err.status(), Some(426));
+            assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+            assert!(response.contains("\r\nSec-WebSocket-Version: 13\r\n"));
+            assert!(response.contains("\r\nUpgrade: websocket\r\n"));
+        }
+    }
+
+    #[test]
+    fn upgrade_to_something_else_is_426() {
+        let bytes = String::from_utf8(request_with(""))
+            .unwrap()
+            .replace("Upgrade: websocket", "Upgrade: h2c");
+        let (err, response) = rejection(bytes.as_bytes());
+        assert_eq!(err, HandshakeError::InvalidUpgrade { header: "Upgrade" });
+        assert!(response.starts_with("HTTP/1.1 426 "));
+    }
+
+    #[test]
+    fn bad_requests_are_400() {
+        let replace = |from: &str, to: &str| {
+            String::from_utf8(request_with(""))
+                .unwrap()
+                .replacen(from, to, 1)
+                .into_bytes()
+        };
+        let cases: Vec<(Vec<u8>, HandshakeError)> = vec![
+            (
+                replace("Host: h\r\n", ""),
+                HandshakeError::MissingHeader("Host"),
+            ),
+            (
+                request_with("Host: other\r\n"),
+                HandshakeError::InvalidHeader {
+                    name: "Host",
+                    reason: "appears more than once",
+                },
+            ),
+            (
+                replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""),
+                HandshakeError::MissingHeader("Sec-WebSocket-Key"),
+            ),
+            (
+                replace("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25j"),
+                HandshakeError::InvalidHeader {
+                    name: "Sec-WebSocket-Key",
+                    reason: "not the base64 encoding of 16 bytes",
+                },
+            ),
+            (
+                request_with("Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n"),
+                HandshakeError::InvalidHeader {
+                    name: "Sec-WebSocket-Key",
+                    reason: "appears more than once",
+                },
+            ),
+            (
+                request_with("Sec-WebSocket-Protocol: chat, a b\r\n"),
+                HandshakeError::InvalidHeader {
+                    name: "Sec-WebSocket-Protocol",
+                    reason: "a subprotocol is not a token",
+                },
+            ),
+            (
+                request_with("Sec-WebSocket-Extensions: foo; a=\"1 2\"\r\n"),
+                HandshakeError::InvalidHeader {
+                    name: "Sec-WebSocket-Extensions",
+                    reason: "quoted parameter value is not a token",
+                },
+            ),
+            (
+                replace("GET /chat", "GET chat"),
+                HandshakeError::MalformedHttp(
+                    "request target is neither a path nor an absolute URI",
+                ),
+            ),
+            (
+                replace("Host: h\r\n", "Host h\r\n"),
+                HandshakeError::MalformedHttp("invalid header name"),
+            ),
+            (
+                replace("HTTP/1.1", "HTTP/2.0"),
+                HandshakeError::MalformedHttp("invalid HTTP version"),
+            ),
+        ];
+        for (bytes, expected) in cases {
+            let (err, response) = rejection(&bytes);
+            assert_eq!(err, expected, "{}", String::from_utf8_lossy(&bytes));
+            assert!(
+                response.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+                "{response}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_1_0_upgrade_is_505() {
+        let bytes = String::from_utf8(request_with(""))
+            .unwrap()
+            .replace("HTTP/1.1", "HTTP/1.0");
+        let (err, response) = rejection(bytes.as_bytes());
+        assert_eq!(err, HandshakeError::HttpVersionNotSupported);
+        assert!(response.starts_with("HTTP/1.1 505 HTTP Version Not Supported\r\n"));
+    }
+
+    #[test]
+    fn limits_give_431_and_414() {
+        let config = Config::default().with_handshake_limits(
+            HandshakeLimits::default()
+                .with_max_headers(10)
+                .unwrap()
+                .with_max_line(200)
+                .unwrap()
+                .with_max_bytes(1024)
+                .unwrap(),
+        );
+        let receive_with = |config: &Config, bytes: &[u8]| {
+            ServerHandshake::new(config.clone()).receive(bytes).unwrap()
+        };
+        let err_for = |bytes: &[u8]| {
+            let mut server = ServerHandshake::new(config.clone());
+            let err = server.receive(bytes).unwrap_err();
+            // The error is sticky.
+            assert_eq!(server.receive(b"more").unwrap_err(), err);
+            err
+        };
+
+        // Ten header fields are fine, eleven are not.
+        assert!(receive_with(&config, &request_with(&"X-A: b\r\n".repeat(5))).is_some());
+        let many = request_with(&"X-A: b\r\n".repeat(6));
+        let err = err_for(&many);
+        assert_eq!(err, HandshakeError::TooManyHeaders { limit: 10 });
+        assert_eq!(err.status(), Some(431));
+        // Refused before the head ends, once the 11th header is complete.
+        let err = err_for(&many[..many.len() - 2]);
+        assert_eq!(err, HandshakeError::TooManyHeaders { limit: 10 });
+
+        let large = request_with(&format!("X-A: {}\r\n", "b".repeat(190)).repeat(5));
+        let err = err_for(&large);
+        assert_eq!(err, HandshakeError::HeadTooLarge { limit: 1024 });
+        assert!(err.response().unwrap().starts_with(b"HTTP/1.1 431 "));
+        // Also refused when the head never ends.
+        let endless = request_with(&format!("X-A: {}\r\n", "b".repeat(190)).repeat(5));
+        let err = err_for(&endless[..endless.len() - 2]);
+        assert_eq!(err, HandshakeError::HeadTooLarge { limit: 1024 });
+
+        let long_target = format!("GET /{} HTTP/1.1\r\n", "a".repeat(200));
+        let err = err_for(long_target.as_bytes());
+        assert_eq!(
+            err,
+            HandshakeError::LineTooLong {
+                limit: 200,
+                first_line: true
+            }
+        );
+        assert!(err
+            .response()
+            .unwrap()
+            .starts_with(b"HTTP/1.1 414 URI Too Long\r\n"));
+
+        let long_header = request_with(&format!("X-A: {}\r\n", "b".repeat(200)));
+        let err = err_for(&long_header);
+        assert_eq!(
+            err,
+            HandshakeError::LineTooLong {
+                limit: 200,
+                first_line: false
+            }
+        );
+        assert_eq!(err.status(), Some(431));
+    }
+
+    #[test]
+    fn plain_http_is_handed_back_as_not_upgrade() {
+        let mut server = ServerHandshake::new(Config::default());
+        let err = server
+            .receive(b"GET /index.html?x=1 HTTP/1.1\r\nHost: example.com\r\nAccept: text/html\r\n\r\nGET /next")
+            .unwrap_err();
+        let HandshakeError::NotUpgrade(request) = &err else {
+            panic!("expected NotUpgrade, got {err:?}");
+        };
+        assert_eq!(request.method(), "GET");
+        assert_eq!(request.path(), "/index.html");
+        assert_eq!(request.query(), Some("x=1"));
+        assert_eq!(request.header("accept"), Some("text/html"));
+        assert_eq!(request.key(), None);
+        assert_eq!(server.buffered(), b"GET /next");
+        assert_eq!(err.status(), Some(426));
+        let response = err.response().unwrap();
+        assert!(response.starts_with(b"HTTP/1.1 426 Upgrade Required\r\n"));
+
+        // Any method and HTTP/1.0 too: the application decides.
+        let err = receive(b"POST /form HTTP/1.0\r\nContent-Length: 0\r\n\r\n").unwrap_err();
+        let HandshakeError::NotUpgrade(request) = err else {
+            panic!("expected NotUpgrade");
+        };
+        assert_eq!((request.method(), request.version()), ("POST", "HTTP/1.0"));
+    }
+
+    #[test]
+    fn query_cookies_and_extensions_are_parsed() {
+        let bytes = b"GET http://example.com/a%20b?name=J%C3%BCrgen+M&flag&&x=%zz&k=1=2#frag HTTP/1.1\r\n\
+            Host: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+            Cookie: session=abc; theme=\"dark\"\r\n\
+            Cookie: lang=en;novalue;  spaced = yes \r\n\
+            Sec-WebSocket-Protocol: v2.chat\r\n\
+            Sec-WebSocket-Protocol: v1.chat,\r\n\
+            Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, permessage-deflate\r\n\
+            Sec-WebSocket-Extensions: x-custom; mode=\"fast\"; level=3\r\n\
+            \r\n";
+        let request = receive(bytes).unwrap().unwrap();
+        assert_eq!(request.path(), "/a%20b");
+        assert_eq!(
+            request.query(),
+            Some("name=J%C3%BCrgen+M&flag&&x=%zz&k=1=2")
+        );
+        let params: Vec<(String, String)> = request
+            .query_params()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("name", "Jürgen M"),
+                ("flag", ""),
+                ("x", "%zz"),
+                ("k", "1=2")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        let cookies: Vec<_> = request.cookies().collect();
+        assert_eq!(
+            cookies,
+            [
+                ("session", "abc"),
+                ("theme", "dark"),
+                ("lang", "en"),
+                ("spaced", "yes")
+            ]
+        );
+        assert_eq!(request.subprotocols(), ["v2.chat", "v1.chat"]);
+        let names: Vec<&str> = request
+            .extensions()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["permessage-deflate", "permessage-deflate", "x-custom"]
+        );
+        assert_eq!(
+            request.extensions()[0].param("client_max_window_bits"),
+            Some(None)
+        );
+        assert_eq!(request.extensions()[2].param("mode"), Some(Some("fast")));
+        assert_eq!(request.extensions()[2].param("level"), Some(Some("3")));
+        assert_eq!(request.headers().count(), 11);
+        assert_eq!(
+            request.headers().nth(6),
+            Some(("Cookie", &b"lang=en;novalue;  spaced = yes"[..]))
+        );
+    }
+
+    #[test]
+    fn accept_writes_extensions_and_headers() {
+        let bytes = request_with("Sec-WebSocket-Extensions: permessage-deflate, x-foo\r\n");
+        let mut server = ServerHandshake::new(Config::default());
+        let request = server.receive(&bytes).unwrap().unwrap();
+        let accept = Accept::new()
+            .extension("permessage-deflate; server_no_context_takeover")
+            .unwrap()
+            .extension("x-foo")
+            .unwrap()
+            .header("Set-Cookie", "a=b")
+            .unwrap();
+        let (response, _) = server.accept(&request, accept).unwrap();
+        let response = std::str::from_utf8(&response).unwrap();
+        assert!(response.ends_with(
+            "\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover, x-foo\r\n\
+             Set-Cookie: a=b\r\n\r\n"
+        ));
+        assert!(!response.contains("Sec-WebSocket-Protocol"));
+    }
+
+    #[test]
+    fn accept_refuses_what_was_not_offered() {
+        let bytes = request_with("Sec-WebSocket-Protocol: chat\r\n");
+        let accept_with = |accept: Accept| {
+            let mut server = ServerHandshake::new(Config::default());
+            let request = server.receive(&bytes).unwrap().unwrap();
+            server.accept(&request, accept).unwrap_err()
+        };
+        let err = accept_with(Accept::new().subprotocol("superchat"));
+        assert_eq!(
+            err,
+            HandshakeError::SubprotocolNotOffered("superchat".into())
+        );
+        assert_eq!(err.status(), Some(500));
+        let err = accept_with(Accept::new().extension("permessage-deflate").unwrap());
+        assert_eq!(
+            err,
+            HandshakeError::ExtensionNotOffered("permessage-deflate".into())
+        );
+
+        // A request from another handshake, and no request at all.
+        let other = receive(RFC_REQUEST).unwrap().unwrap();
+        let other_key = String::from_utf8(request_with(""))
+            .unwrap()
+            .replace("dGhlIHNhbXBsZSBub25jZQ==", "AQIDBAUGBwgJCgsMDQ4PEA==");
+        let mut server = ServerHandshake::new(Config::default());
+        server.receive(other_key.as_bytes()).unwrap().unwrap();
+        assert!(matches!(
+            server.accept(&other, Accept::new()),
+            Err(HandshakeError::WrongState(_))
+        ));
+        let server = ServerHandshake::new(Config::default());
+        assert!(matches!(
+            server.accept(&other, Accept::new()),
+            Err(HandshakeError::WrongState(_))
+        ));
+    }
+
+    #[test]
+    fn builders_refuse_header_injection_and_reserved_fields() {
+        let injected = Accept::new().header("X-A", "1\r\nX-B: 2").unwrap_err();
+        assert!(matches!(
+            injected,
+            HandshakeError::InvalidHeaderInput { .. }
+        ));
+        assert!(Accept::new().header("Sec-WebSocket-Accept", "x").is_err());
+        assert!(Accept::new().header("content-length", "0").is_err());
+        assert!(Accept::new().extension("x; a=\"1\r\n\"").is_err());
+        assert!(Accept::new().extension(" , ").is_err());
+        assert!(Reject::new(400).header("Content-Length", "5").is_err());
+        assert!(Reject::new(400).header("X", "a\nb").is_err());
+    }
+
+    #[test]
+    fn reject_builds_any_response() {
+        let server = ServerHandshake::new(Config::default());
+        let response = server.reject(
+            Reject::new(302)
+                .header("Location", "/login")
+                .unwrap()
+                .body("moved"),
+        );
+        assert_eq!(
+            &response[..],
+            b"HTTP/1.1 302 Found\r\nLocation: /login\r\nConnection: close\r\n\
+              Content-Length: 5\r\n\r\nmoved"
+        );
+        let server = ServerHandshake::new(Config::default());
+        let response = server.reject(Reject::new(499).header("connection", "keep-alive").unwrap());
+        assert_eq!(
+            &response[..],
+            b"HTTP/1.1 499 \r\nconnection: keep-alive\r\nContent-Length: 0\r\n\r\n"
+        );
+        assert_eq!(Reject::new(101).status(), 500);
+    }
+}
