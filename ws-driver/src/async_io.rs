@@ -25,7 +25,11 @@ where
 
 /// Accepts a WebSocket on `stream`, letting `callback` inspect the request
 /// and accept or reject it; see [`crate::accept_with`].
-pub async fn accept_with<S, F>(stream: S, config: Config, callback: F) -> Result<WebSocket<S>, Error>
+pub async fn accept_with<S, F>(
+    stream: S,
+    config: Config,
+    callback: F,
+) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<Accept, Reject>,

@@ -161,7 +161,10 @@ async fn with_timeout<R: Runtime, T>(
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);
         }
-        sleep.as_mut().poll(cx).map(|_| Err(Error::HandshakeTimeout))
+        sleep
+            .as_mut()
+            .poll(cx)
+            .map(|_| Err(Error::HandshakeTimeout))
     })
     .await
 }

@@ -60,7 +60,9 @@ impl<S, R: Runtime> Shared<S, R> {
     fn lock(&self) -> MutexGuard<'_, Inner<S, R>> {
         // A panic while the lock was held left the state as it was after a
         // completed step of the connection: keep going.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Registers `cx` as `side`'s write waker and returns the context to
@@ -88,7 +90,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
             let n = self.conn.transmit_chunks(&mut slices);
             let written = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]))?;
             if written == 0 {
-                return Poll::Ready(Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into()));
+                return Poll::Ready(Err(
+                    std::io::Error::from(std::io::ErrorKind::WriteZero).into()
+                ));
             }
             self.conn.advance_transmit(written);
         }
@@ -160,7 +164,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
             // a new timer each time input pushes the idle deadline back.
             let sleep = match &mut self.sleep {
                 Some((at, sleep)) if *at <= deadline => sleep,
-                slot => &mut slot.insert((deadline, Box::pin(R::sleep_until(deadline)))).1,
+                slot => {
+                    &mut slot
+                        .insert((deadline, Box::pin(R::sleep_until(deadline))))
+                        .1
+                }
             };
             ready!(sleep.as_mut().poll(cx));
             self.sleep = None;
@@ -310,19 +318,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
     /// used from two tasks at once.
     pub fn split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
         (self.read, self.write)
-    }
-
-    /// Joins the halves of one socket again; gives them back if they are
-    /// from different sockets.
-    pub fn reunite(
-        read: ReadHalf<S, R>,
-        write: WriteHalf<S, R>,
-    ) -> Result<Self, (ReadHalf<S, R>, WriteHalf<S, R>)> {
-        if Arc::ptr_eq(&read.shared, &write.shared) {
-            Ok(WebSocket { read, write })
-        } else {
-            Err((read, write))
-        }
     }
 }
 

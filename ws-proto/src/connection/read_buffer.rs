@@ -54,10 +54,12 @@ impl ReadBuffer {
         self.filled += n;
     }
 
-    /// Copies `data` in.
+    /// Copies `data` in, whatever its size: these are bytes the caller
+    /// holds, not a length a peer declared.
     pub(super) fn extend(&mut self, data: &[u8]) {
-        self.spare(data.len())[..data.len()].copy_from_slice(data);
-        self.commit(data.len());
+        self.buf.truncate(self.filled);
+        self.buf.extend_from_slice(data);
+        self.filled = self.buf.len();
     }
 
     /// Drops `n` consumed bytes from the front.
@@ -106,6 +108,14 @@ mod tests {
         spare[..2].copy_from_slice(b"!!");
         rb.commit(2);
         assert_eq!(rb.data(), b"world!!");
+    }
+
+    #[test]
+    fn extend_takes_more_than_one_read_chunk() {
+        let mut rb = ReadBuffer::default();
+        let big = vec![9u8; MAX_READ_CHUNK * 3];
+        rb.extend(&big);
+        assert_eq!(rb.data(), &big[..]);
     }
 
     #[test]
