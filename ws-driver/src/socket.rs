@@ -306,8 +306,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
     /// Closes the connection: sends a Close with `code` and `reason`, then
     /// reads (dropping any data still in flight) until the peer's Close
     /// arrives and the transport is shut down, or the close timeout passes.
+    /// If a Close was already sent or answered, it only waits.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.write.send_close(code, reason).await?;
+        match self.write.send_close(code, reason).await {
+            Err(Error::WebSocket(ws_proto::Error::Usage(UsageError::Closed))) => {}
+            other => other?,
+        }
         while let Some(item) = self.read.recv_event().await {
             item?;
         }
@@ -379,8 +383,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
     }
 
     async fn send_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.shared.lock().conn.close(code, reason)?;
-        self.flush().await
+        let queued = self.shared.lock().conn.close(code, reason);
+        self.flush().await?;
+        Ok(queued?)
     }
 
     /// Waits for room in the write buffer, then queues with `op`.

@@ -113,7 +113,9 @@ impl fmt::Display for CloseBodyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CloseBodyError::Truncated => f.write_str("close frame body of one byte"),
-            CloseBodyError::InvalidCode(c) => write!(f, "close code {c} is not allowed on the wire"),
+            CloseBodyError::InvalidCode(c) => {
+                write!(f, "close code {c} is not allowed on the wire")
+            }
             CloseBodyError::InvalidUtf8 => f.write_str("close reason is not valid UTF-8"),
             CloseBodyError::TooLong => f.write_str("close reason longer than 123 bytes"),
         }
@@ -198,21 +200,28 @@ mod tests {
 
     #[test]
     fn codes_allowed_on_the_wire_follow_section_7_4() {
-        for ok in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014] {
+        for ok in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
+        ] {
             assert!(CloseCode::new(ok).is_sendable(), "{ok}");
         }
         for ok in [3000, 3999, 4000, 4999] {
             assert!(CloseCode::new(ok).is_sendable(), "{ok}");
         }
         // The invalid codes Autobahn's case 7.9 sends, and the rest of the edges.
-        for bad in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for bad in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             assert!(!CloseCode::new(bad).is_sendable(), "{bad}");
         }
     }
 
     #[test]
     fn parse_checks_length_code_and_utf8() {
-        assert_eq!(CloseFrame::parse(Bytes::new()).unwrap().code(), CloseCode::NO_STATUS);
+        assert_eq!(
+            CloseFrame::parse(Bytes::new()).unwrap().code(),
+            CloseCode::NO_STATUS
+        );
         assert_eq!(
             CloseFrame::parse(Bytes::from_static(&[3])),
             Err(CloseBodyError::Truncated)

@@ -366,6 +366,9 @@ mod tests {
         assert!(HandshakeLimits::default().with_max_headers(2).is_err());
         let err = Config::default().with_write_buffer_limit(0).unwrap_err();
         assert_eq!(err.setting(), "write_buffer_limit");
-        assert_eq!(err.to_string(), "invalid write_buffer_limit: must not be zero");
+        assert_eq!(
+            err.to_string(),
+            "invalid write_buffer_limit: must not be zero"
+        );
     }
 }

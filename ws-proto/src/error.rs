@@ -144,7 +144,11 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnmaskedFrame => f.write_str("client frame is not masked"),
             ProtocolError::MaskedFrame => f.write_str("server frame is masked"),
             ProtocolError::ReservedBits(r) => {
-                write!(f, "reserved bits {:#05b} set without an extension", r.bits())
+                write!(
+                    f,
+                    "reserved bits {:#05b} set without an extension",
+                    r.bits()
+                )
             }
             ProtocolError::UnexpectedContinuation => {
                 f.write_str("continuation frame with no message in progress")
@@ -156,7 +160,10 @@ impl fmt::Display for ProtocolError {
                 write!(f, "frame of {len} bytes exceeds the limit of {max}")
             }
             ProtocolError::MessageTooBig { len, max } => {
-                write!(f, "message of at least {len} bytes exceeds the limit of {max}")
+                write!(
+                    f,
+                    "message of at least {len} bytes exceeds the limit of {max}"
+                )
             }
             ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in a text message"),
             ProtocolError::InvalidClose(e) => write!(f, "invalid close frame: {e}"),

@@ -298,11 +298,19 @@ mod tests {
     fn section_5_7_headers() {
         // A single-frame unmasked text message.
         let (h, n) = decode_all(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
-        assert_eq!((h.fin, h.opcode, h.mask, h.payload_len, n), (true, OpCode::Text, None, 5, 2));
+        assert_eq!(
+            (h.fin, h.opcode, h.mask, h.payload_len, n),
+            (true, OpCode::Text, None, 5, 2)
+        );
         // A single-frame masked text message.
-        let masked = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+        let masked = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
         let (h, n) = decode_all(&masked);
-        assert_eq!((h.mask, h.payload_len, n), (Some([0x37, 0xfa, 0x21, 0x3d]), 5, 6));
+        assert_eq!(
+            (h.mask, h.payload_len, n),
+            (Some([0x37, 0xfa, 0x21, 0x3d]), 5, 6)
+        );
         let mut payload = masked[6..].to_vec();
         apply_mask(&mut payload, h.mask.unwrap(), 0);
         assert_eq!(payload, b"Hello");
@@ -338,10 +346,22 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_rejected() {
-        assert_eq!(FrameHeader::decode(&[0x83, 0]), Err(FrameError::UnknownOpCode(3)));
-        assert_eq!(FrameHeader::decode(&[0x8B, 0]), Err(FrameError::UnknownOpCode(0xB)));
-        assert_eq!(FrameHeader::decode(&[0x89, 126]), Err(FrameError::ControlTooLong));
-        assert_eq!(FrameHeader::decode(&[0x09, 0]), Err(FrameError::FragmentedControl));
+        assert_eq!(
+            FrameHeader::decode(&[0x83, 0]),
+            Err(FrameError::UnknownOpCode(3))
+        );
+        assert_eq!(
+            FrameHeader::decode(&[0x8B, 0]),
+            Err(FrameError::UnknownOpCode(0xB))
+        );
+        assert_eq!(
+            FrameHeader::decode(&[0x89, 126]),
+            Err(FrameError::ControlTooLong)
+        );
+        assert_eq!(
+            FrameHeader::decode(&[0x09, 0]),
+            Err(FrameError::FragmentedControl)
+        );
         assert_eq!(
             FrameHeader::decode(&[0x82, 126, 0, 125]),
             Err(FrameError::NonMinimalLength)

@@ -76,7 +76,11 @@ where
 /// Accepts a WebSocket on `stream`: `callback` sees the request (path,
 /// query, headers, cookies, offered subprotocols) and accepts it, with a
 /// subprotocol and headers of its choice, or rejects it with any status.
-pub async fn accept_with<S, F>(stream: S, config: Config, callback: F) -> Result<WebSocket<S>, Error>
+pub async fn accept_with<S, F>(
+    stream: S,
+    config: Config,
+    callback: F,
+) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<Accept, Reject>,

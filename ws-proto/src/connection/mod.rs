@@ -138,8 +138,9 @@ pub struct Connection {
     out_message: Option<OutMessage>,
     transmit: Transmit,
     /// The Pong owed for the latest Ping. Only the latest is answered
-    /// (section 5.5.3 allows it), so a peer that pings without reading
-    /// cannot grow the write buffer.
+    /// (section 5.5.3 allows it), and it enters the write buffer only once
+    /// that has drained, so a peer that pings without reading cannot grow
+    /// the write buffer.
     pending_pong: Option<Bytes>,
     close: CloseState,
     /// The sticky error that ended the connection.
@@ -344,7 +345,9 @@ impl Connection {
             if let Some(msg) = self.in_message.as_mut() {
                 let is_data = !frame.header.opcode.is_control();
                 if is_data && msg.kind == MessageKind::Text && msg.rsv.is_empty() {
-                    msg.utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+                    msg.utf8
+                        .feed(fresh)
+                        .map_err(|_| ProtocolError::InvalidUtf8)?;
                 }
             }
         }
@@ -386,12 +389,6 @@ impl Connection {
         if header.opcode.is_control() {
             return Ok(());
         }
-        if header.payload_len > self.config.max_frame_size() as u64 {
-            return Err(ProtocolError::FrameTooBig {
-                len: header.payload_len,
-                max: self.config.max_frame_size(),
-            });
-        }
         // Section 5.4: a message's fragments are never interleaved with
         // another message's.
         match (header.opcode, self.in_message.is_some()) {
@@ -412,15 +409,25 @@ impl Connection {
             utf8: Utf8Validator::default(),
         });
         // Uncompressed, the message limit is checked on the declared length,
-        // before a byte of the payload is buffered.
+        // before a byte of the payload is buffered. It comes before the
+        // frame limit, which never exceeds it: a message over the limit the
+        // caller chose is reported as such (close code 1009 either way,
+        // section 7.4.1). Saturating: a length near 2^63 must not wrap
+        // past the check.
         if msg.rsv.is_empty() {
-            msg.len += header.payload_len;
+            msg.len = msg.len.saturating_add(header.payload_len);
             if msg.len > self.config.max_message_size() as u64 {
                 return Err(ProtocolError::MessageTooBig {
                     len: msg.len,
                     max: self.config.max_message_size(),
                 });
             }
+        }
+        if header.payload_len > self.config.max_frame_size() as u64 {
+            return Err(ProtocolError::FrameTooBig {
+                len: header.payload_len,
+                max: self.config.max_frame_size(),
+            });
         }
         Ok(())
     }
@@ -454,12 +461,12 @@ impl Connection {
             Some(ext) if !msg.rsv.is_empty() => {
                 let max = self.config.max_message_size() as u64;
                 let room = max.saturating_sub(msg.len) as usize;
-                let decoded = ext
-                    .decode(msg.rsv, payload, fin, room)
-                    .map_err(|e| ProtocolError::Extension {
+                let decoded = ext.decode(msg.rsv, payload, fin, room).map_err(|e| {
+                    ProtocolError::Extension {
                         reason: e.reason,
                         code: e.code,
-                    })?;
+                    }
+                })?;
                 msg.len += decoded.len() as u64;
                 if msg.len > max {
                     return Err(ProtocolError::MessageTooBig {
@@ -555,13 +562,9 @@ impl Connection {
         });
         if kind == MessageKind::Text {
             let mut check = out.utf8.clone();
-            let valid = check.feed(&payload).and_then(|()| {
-                if fin {
-                    check.finish()
-                } else {
-                    Ok(())
-                }
-            });
+            let valid = check
+                .feed(&payload)
+                .and_then(|()| if fin { check.finish() } else { Ok(()) });
             if valid.is_err() {
                 if !first {
                     self.out_message = Some(out);
@@ -628,8 +631,7 @@ impl Connection {
     }
 
     fn check_can_send(&self) -> Result<(), UsageError> {
-        if self.failed.is_some() || !matches!(self.close, CloseState::Open | CloseState::Received)
-        {
+        if self.failed.is_some() || !matches!(self.close, CloseState::Open | CloseState::Received) {
             return Err(UsageError::Closed);
         }
         if self.transmit.len() >= self.config.write_buffer_limit() {
@@ -693,6 +695,19 @@ impl Connection {
         }
     }
 
+    /// Queues the owed Pong only once everything before it was written.
+    /// An adapter asks for chunks on every write attempt, also while the
+    /// transport accepts nothing; queueing a Pong per attempt would let a
+    /// peer that pings and never reads grow the write buffer without bound
+    /// (CVE-2020-35896). Held back, later Pings replace it (section 5.5.3:
+    /// answering only the most recent Ping is allowed), so the buffer holds
+    /// at most one Pong beyond what was already queued.
+    fn queue_pong_if_drained(&mut self) {
+        if self.transmit.is_empty() {
+            self.flush_pending_pong();
+        }
+    }
+
     /// Fails the connection: queues the Close the error calls for (unless
     /// one was sent already or the transport is gone), drops what was
     /// received, and makes the error sticky.
@@ -701,6 +716,11 @@ impl Connection {
             Error::Protocol(e) => Some(e.close_code()),
             Error::Timeout(TimeoutKind::Keepalive) => Some(CloseCode::INTERNAL_ERROR),
             Error::Timeout(TimeoutKind::Idle) => Some(CloseCode::GOING_AWAY),
+            // Reached with the peer's Close unanswered (auto reply off and
+            // the application silent): section 5.5.1 says the endpoint
+            // MUST answer it, and the peer's code is not kept, so answer
+            // with 1000. When our Close was sent already, nothing is sent.
+            Error::Timeout(TimeoutKind::Close) => Some(CloseCode::NORMAL),
             _ => None,
         };
         let may_send = matches!(self.close, CloseState::Open | CloseState::Received);
@@ -736,14 +756,14 @@ impl Connection {
     /// call [`advance_transmit`](Self::advance_transmit) with the count
     /// written (a partial write is fine).
     pub fn transmit_chunks<'a>(&'a mut self, dst: &mut [IoSlice<'a>]) -> usize {
-        self.flush_pending_pong();
+        self.queue_pong_if_drained();
         self.transmit.chunks(dst)
     }
 
     /// The first queued chunk, for a transport that writes one slice at a
     /// time; empty when nothing is queued.
     pub fn transmit_chunk(&mut self) -> &[u8] {
-        self.flush_pending_pong();
+        self.queue_pong_if_drained();
         self.transmit.first_chunk()
     }
 

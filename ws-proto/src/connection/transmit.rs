@@ -173,7 +173,10 @@ mod tests {
         t.push_frame(header(2, None), Bytes::from_static(b"hi"));
         let expected = {
             let mut copy = Transmit::default();
-            copy.push_frame(header(ZERO_COPY_MIN, None), Bytes::from(vec![1u8; ZERO_COPY_MIN]));
+            copy.push_frame(
+                header(ZERO_COPY_MIN, None),
+                Bytes::from(vec![1u8; ZERO_COPY_MIN]),
+            );
             copy.push_frame(header(2, None), Bytes::from_static(b"hi"));
             copy.take_all()
         };
@@ -198,7 +201,10 @@ mod tests {
             let wire = t.take_all();
             assert_eq!(&wire[8..12], &[1, 2, 3, 4]);
             if let Some(original) = keep {
-                assert!(original.iter().all(|&b| b == 0), "shared bytes were modified");
+                assert!(
+                    original.iter().all(|&b| b == 0),
+                    "shared bytes were modified"
+                );
             }
         }
     }
