@@ -168,3 +168,96 @@ async fn with_timeout<R: Runtime, T>(
     })
     .await
 }
+
+/// Defines an adapter's public API over its runtime, so that the three
+/// adapters offer the same names with the same documentation:
+/// `WebSocket<S>`, `ReadHalf<S>`, `WriteHalf<S>`, `accept`, `accept_with`,
+/// `client`, `connect` and `connect_with`.
+///
+/// `read` and `write` are the runtime's I/O traits, `io` the type the
+/// driver sees for a stream `S` (`S` itself, or a shim around it) and
+/// `wrap` makes it; `tcp` is the runtime's TCP stream. The calling crate
+/// defines `Runtime`, its [`Runtime`](crate::Runtime) implementation.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_adapter {
+    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, tcp = $tcp:ty $(,)?) => {
+        /// A WebSocket over the stream `S`.
+        pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;
+        /// The reading half of a [`WebSocket`].
+        pub type ReadHalf<S> = $crate::ReadHalf<$io, Runtime>;
+        /// The writing half of a [`WebSocket`].
+        pub type WriteHalf<S> = $crate::WriteHalf<$io, Runtime>;
+
+        /// Accepts a WebSocket on `stream` (a TCP stream, a TLS stream, a
+        /// Unix socket...) with the default configuration, accepting every
+        /// valid upgrade request.
+        pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, $crate::Error>
+        where
+            S: $read + $write + Unpin,
+        {
+            $crate::accept::<Runtime, _>($wrap(stream)).await
+        }
+
+        /// Accepts a WebSocket on `stream`: `callback` sees the request
+        /// (path, query, headers, cookies, offered subprotocols) and
+        /// accepts it, with a subprotocol and headers of its choice, or
+        /// rejects it with any HTTP response.
+        ///
+        /// An invalid request is answered with the matching HTTP error and
+        /// returned as [`Error::Handshake`]; a plain HTTP request (no
+        /// `Upgrade`) comes back unanswered as `HandshakeError::NotUpgrade`.
+        pub async fn accept_with<S, F>(
+            stream: S,
+            config: $crate::__proto::Config,
+            callback: F,
+        ) -> Result<WebSocket<S>, $crate::Error>
+        where
+            S: $read + $write + Unpin,
+            F: FnOnce(
+                &$crate::__proto::handshake::Request,
+            ) -> Result<
+                $crate::__proto::handshake::Accept,
+                $crate::__proto::handshake::Reject,
+            >,
+        {
+            $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback).await
+        }
+
+        /// Opens a WebSocket as a client over `stream`, a transport already
+        /// connected to the server `request` names.
+        pub async fn client<S>(
+            stream: S,
+            request: $crate::__proto::handshake::ClientRequest,
+            config: $crate::__proto::Config,
+        ) -> Result<(WebSocket<S>, $crate::__proto::handshake::Response), $crate::Error>
+        where
+            S: $read + $write + Unpin,
+        {
+            $crate::client::<Runtime, _>($wrap(stream), request, config).await
+        }
+
+        /// Connects to a `ws://` URL with the default configuration:
+        /// resolves the host, opens TCP (with `TCP_NODELAY`) and runs the
+        /// handshake.
+        pub async fn connect(
+            url: &str,
+        ) -> Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error> {
+            connect_with(url, $crate::__proto::Config::default()).await
+        }
+
+        /// Connects to a `ws://` URL with `config`; `wss://` fails with
+        /// [`Error::TlsUnsupported`].
+        pub async fn connect_with(
+            url: &str,
+            config: $crate::__proto::Config,
+        ) -> Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error> {
+            $crate::connect(url, config, |host, port| async move {
+                let stream = <$tcp>::connect((host.as_str(), port)).await?;
+                stream.set_nodelay(true)?;
+                Ok($wrap(stream))
+            })
+            .await
+        }
+    };
+}

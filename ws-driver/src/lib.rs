@@ -24,7 +24,6 @@
 //! type Socket<S> = ws_driver::WebSocket<S, NoTimer>;
 //! ```
 
-pub mod async_io;
 mod entropy;
 mod error;
 mod handshake;
@@ -35,3 +34,5 @@ pub use error::Error;
 pub use handshake::{accept, accept_with, client, connect};
 pub use runtime::{AsyncIo, Runtime};
 pub use socket::{ReadHalf, WebSocket, WriteHalf};
+#[doc(hidden)]
+pub use ws_proto as __proto;

@@ -28,29 +28,16 @@
 
 use smol::net::TcpStream;
 
-pub use ws_driver::async_io::{accept, accept_with, client, ReadHalf, WebSocket, WriteHalf};
-pub use ws_driver::Error;
+pub use ws_driver::{AsyncIo as Runtime, Error};
 pub use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request, Response};
 pub use ws_proto::{
     CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
 };
 
-/// Connects to a `ws://` URL with the default configuration: resolves the
-/// host, opens TCP (with `TCP_NODELAY`) and runs the handshake.
-pub async fn connect(url: &str) -> Result<(WebSocket<TcpStream>, Response), Error> {
-    connect_with(url, Config::default()).await
-}
-
-/// Connects to a `ws://` URL with `config`; `wss://` fails with
-/// [`Error::TlsUnsupported`].
-pub async fn connect_with(
-    url: &str,
-    config: Config,
-) -> Result<(WebSocket<TcpStream>, Response), Error> {
-    ws_driver::connect(url, config, |host, port| async move {
-        let stream = TcpStream::connect((host.as_str(), port)).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    })
-    .await
-}
+ws_driver::define_adapter!(
+    read = futures_io::AsyncRead,
+    write = futures_io::AsyncWrite,
+    io = S,
+    wrap = std::convert::identity,
+    tcp = TcpStream,
+);

@@ -35,7 +35,6 @@ mod io;
 
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 pub use io::TokioIo;
@@ -49,6 +48,9 @@ pub use ws_proto::{
 #[derive(Debug, Clone, Copy)]
 pub struct Tokio;
 
+/// The runtime the driver runs on in this crate.
+pub type Runtime = Tokio;
+
 impl ws_driver::Runtime for Tokio {
     type Sleep = tokio::time::Sleep;
 
@@ -57,65 +59,10 @@ impl ws_driver::Runtime for Tokio {
     }
 }
 
-/// A WebSocket over the tokio stream `S`.
-pub type WebSocket<S> = ws_driver::WebSocket<TokioIo<S>, Tokio>;
-/// The reading half of a [`WebSocket`].
-pub type ReadHalf<S> = ws_driver::ReadHalf<TokioIo<S>, Tokio>;
-/// The writing half of a [`WebSocket`].
-pub type WriteHalf<S> = ws_driver::WriteHalf<TokioIo<S>, Tokio>;
-
-/// Accepts a WebSocket on `stream` (a `TcpStream`, a TLS stream, a Unix
-/// socket...) with the default configuration.
-pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    ws_driver::accept::<Tokio, _>(TokioIo::new(stream)).await
-}
-
-/// Accepts a WebSocket on `stream`: `callback` sees the request (path,
-/// query, headers, cookies, offered subprotocols) and accepts it, with a
-/// subprotocol and headers of its choice, or rejects it with any status.
-pub async fn accept_with<S, F>(
-    stream: S,
-    config: Config,
-    callback: F,
-) -> Result<WebSocket<S>, Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<Accept, Reject>,
-{
-    ws_driver::accept_with::<Tokio, _, F>(TokioIo::new(stream), config, callback).await
-}
-
-/// Opens a WebSocket as a client over a connected `stream`.
-pub async fn client<S>(
-    stream: S,
-    request: ClientRequest,
-    config: Config,
-) -> Result<(WebSocket<S>, Response), Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    ws_driver::client::<Tokio, _>(TokioIo::new(stream), request, config).await
-}
-
-/// Connects to a `ws://` URL with the default configuration: resolves the
-/// host, opens TCP (with `TCP_NODELAY`) and runs the handshake.
-pub async fn connect(url: &str) -> Result<(WebSocket<TcpStream>, Response), Error> {
-    connect_with(url, Config::default()).await
-}
-
-/// Connects to a `ws://` URL with `config`; `wss://` fails with
-/// [`Error::TlsUnsupported`].
-pub async fn connect_with(
-    url: &str,
-    config: Config,
-) -> Result<(WebSocket<TcpStream>, Response), Error> {
-    ws_driver::connect::<Tokio, _, _, _>(url, config, |host, port| async move {
-        let stream = TcpStream::connect((host.as_str(), port)).await?;
-        stream.set_nodelay(true)?;
-        Ok(TokioIo::new(stream))
-    })
-    .await
-}
+ws_driver::define_adapter!(
+    read = tokio::io::AsyncRead,
+    write = tokio::io::AsyncWrite,
+    io = TokioIo<S>,
+    wrap = TokioIo::new,
+    tcp = TcpStream,
+);
