@@ -181,6 +181,15 @@ async fn with_timeout<R: Runtime, T>(
 #[doc(hidden)]
 #[macro_export]
 macro_rules! define_adapter {
+    (futures_io, tcp = $tcp:ty $(,)?) => {
+        $crate::define_adapter!(
+            read = futures_io::AsyncRead,
+            write = futures_io::AsyncWrite,
+            io = S,
+            wrap = std::convert::identity,
+            tcp = $tcp,
+        );
+    };
     (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, tcp = $tcp:ty $(,)?) => {
         /// A WebSocket over the stream `S`.
         pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;

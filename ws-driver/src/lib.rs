@@ -31,6 +31,18 @@ mod runtime;
 mod socket;
 
 pub use error::Error;
+
+/// What every adapter re-exports, so that one dependency is enough.
+pub mod reexports {
+    pub use crate::Error;
+    pub use ws_proto as proto;
+    pub use ws_proto::handshake::{
+        Accept, ClientRequest, HandshakeError, Reject, Request, Response,
+    };
+    pub use ws_proto::{
+        CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
+    };
+}
 pub use handshake::{accept, accept_with, client, connect};
 pub use runtime::{AsyncIo, Runtime};
 pub use socket::{ReadHalf, WebSocket, WriteHalf};

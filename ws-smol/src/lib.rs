@@ -28,16 +28,7 @@
 
 use smol::net::TcpStream;
 
-pub use ws_driver::{AsyncIo as Runtime, Error};
-pub use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request, Response};
-pub use ws_proto::{
-    CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
-};
+pub use ws_driver::reexports::*;
+pub use ws_driver::AsyncIo as Runtime;
 
-ws_driver::define_adapter!(
-    read = futures_io::AsyncRead,
-    write = futures_io::AsyncWrite,
-    io = S,
-    wrap = std::convert::identity,
-    tcp = TcpStream,
-);
+ws_driver::define_adapter!(futures_io, tcp = TcpStream);

@@ -38,11 +38,7 @@ use std::time::Instant;
 use tokio::net::TcpStream;
 
 pub use io::TokioIo;
-pub use ws_driver::Error;
-pub use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request, Response};
-pub use ws_proto::{
-    CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
-};
+pub use ws_driver::reexports::*;
 
 /// tokio's timer, for the driver.
 #[derive(Debug, Clone, Copy)]
