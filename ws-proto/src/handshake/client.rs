@@ -8,8 +8,8 @@ use base64::Engine;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::{
-    accept_key, check_header_input, check_not_reserved, http_error, is_token, list_elements,
-    put_header, span, ExtensionOffer, HandshakeError, Head, HeadReader,
+    accept_key, check_header_input, extension_value, extra_header, http_error, is_token,
+    list_elements, put_header, span, ExtensionOffer, HandshakeError, Head, HeadReader,
 };
 use crate::entropy::Entropy;
 use crate::{Config, Connection};
@@ -161,15 +161,7 @@ impl ClientRequest {
     /// against the grammar of section 9.1. Offers are joined in the order
     /// made.
     pub fn extension(mut self, offer: impl Into<String>) -> Result<Self, HandshakeError> {
-        let offer = offer.into();
-        check_header_input("Sec-WebSocket-Extensions", &offer)?;
-        if ExtensionOffer::parse_list(&offer)?.is_empty() {
-            return Err(HandshakeError::InvalidHeaderInput {
-                name: "Sec-WebSocket-Extensions".to_owned(),
-                reason: "names no extension",
-            });
-        }
-        self.extensions.push(offer);
+        self.extensions.push(extension_value(offer.into())?);
         Ok(self)
     }
 
@@ -181,10 +173,8 @@ impl ClientRequest {
         name: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<Self, HandshakeError> {
-        let (name, value) = (name.into(), value.into());
-        check_header_input(&name, &value)?;
-        check_not_reserved(&name, REQUEST_RESERVED)?;
-        self.headers.push((name, value));
+        self.headers
+            .push(extra_header(name.into(), value.into(), REQUEST_RESERVED)?);
         Ok(self)
     }
 

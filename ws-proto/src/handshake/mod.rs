@@ -625,15 +625,35 @@ fn check_header_input(name: &str, value: &str) -> Result<(), HandshakeError> {
     })
 }
 
-/// Refuses a header field that the handshake writes itself.
-fn check_not_reserved(name: &str, reserved: &[&str]) -> Result<(), HandshakeError> {
-    if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+/// Checks an extra header field the caller wants to send (see
+/// [`check_header_input`]) and refuses the fields the handshake writes
+/// itself, listed in `reserved`.
+fn extra_header(
+    name: String,
+    value: String,
+    reserved: &[&str],
+) -> Result<(String, String), HandshakeError> {
+    check_header_input(&name, &value)?;
+    if reserved.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
         return Err(HandshakeError::InvalidHeaderInput {
-            name: name.to_owned(),
+            name,
             reason: "the handshake sets this header field itself",
         });
     }
-    Ok(())
+    Ok((name, value))
+}
+
+/// Checks a `Sec-WebSocket-Extensions` value the caller wants to send
+/// against the grammar of section 9.1; it must name an extension.
+fn extension_value(value: String) -> Result<String, HandshakeError> {
+    check_header_input("Sec-WebSocket-Extensions", &value)?;
+    if ExtensionOffer::parse_list(&value)?.is_empty() {
+        return Err(HandshakeError::InvalidHeaderInput {
+            name: "Sec-WebSocket-Extensions".to_owned(),
+            reason: "names no extension",
+        });
+    }
+    Ok(value)
 }
 
 /// The reason phrase of the common statuses; empty for others, which

@@ -7,7 +7,7 @@ use std::ops::Range;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::{
-    accept_key, check_header_input, check_not_reserved, http_error, is_valid_key, put_header, span,
+    accept_key, extension_value, extra_header, http_error, is_valid_key, put_header, span,
     write_response, ExtensionOffer, HandshakeError, Head, HeadReader,
 };
 use crate::{Config, Connection};
@@ -581,15 +581,7 @@ impl Accept {
     /// [`ServerHandshake::accept`]. Several calls are joined into one field
     /// in the order made.
     pub fn extension(mut self, value: impl Into<String>) -> Result<Self, HandshakeError> {
-        let value = value.into();
-        check_header_input("Sec-WebSocket-Extensions", &value)?;
-        if ExtensionOffer::parse_list(&value)?.is_empty() {
-            return Err(HandshakeError::InvalidHeaderInput {
-                name: "Sec-WebSocket-Extensions".to_owned(),
-                reason: "names no extension",
-            });
-        }
-        self.extensions.push(value);
+        self.extensions.push(extension_value(value.into())?);
         Ok(self)
     }
 
@@ -602,10 +594,8 @@ impl Accept {
         name: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<Self, HandshakeError> {
-        let (name, value) = (name.into(), value.into());
-        check_header_input(&name, &value)?;
-        check_not_reserved(&name, ACCEPT_RESERVED)?;
-        self.headers.push((name, value));
+        self.headers
+            .push(extra_header(name.into(), value.into(), ACCEPT_RESERVED)?);
         Ok(self)
     }
 }
@@ -659,10 +649,9 @@ impl Reject {
         name: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<Self, HandshakeError> {
-        let (name, value) = (name.into(), value.into());
-        check_header_input(&name, &value)?;
-        check_not_reserved(&name, &["Content-Length", "Transfer-Encoding"])?;
-        self.headers.push((name, value));
+        let reserved = ["Content-Length", "Transfer-Encoding"];
+        self.headers
+            .push(extra_header(name.into(), value.into(), &reserved)?);
         Ok(self)
     }
 
