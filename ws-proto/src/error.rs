@@ -110,9 +110,6 @@ pub enum ProtocolError {
     InvalidUtf8,
     /// A Close frame whose body breaks section 5.5.1 or 7.4.
     InvalidClose(CloseBodyError),
-    /// A frame after the peer's Close (section 5.5.1: "the endpoint MUST
-    /// NOT send any more data frames after sending a Close frame").
-    FrameAfterClose,
     /// An extension refused the data; it chose the close code.
     Extension {
         /// What went wrong.
@@ -167,7 +164,6 @@ impl fmt::Display for ProtocolError {
             }
             ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in a text message"),
             ProtocolError::InvalidClose(e) => write!(f, "invalid close frame: {e}"),
-            ProtocolError::FrameAfterClose => f.write_str("frame received after a Close frame"),
             ProtocolError::Extension { reason, .. } => write!(f, "extension: {reason}"),
         }
     }
@@ -194,8 +190,6 @@ pub enum UsageError {
     ControlTooLong,
     /// A close code or reason that may not be sent.
     InvalidClose(CloseBodyError),
-    /// A continuation fragment with no fragmented message started.
-    NoMessageInProgress,
     /// A new message while a fragmented one is still being sent: finish it
     /// first (section 5.4: fragments of messages are never interleaved).
     MessageInProgress,
@@ -211,7 +205,6 @@ impl fmt::Display for UsageError {
             UsageError::Closed => f.write_str("connection is closing or closed"),
             UsageError::ControlTooLong => f.write_str("control frame payload over 125 bytes"),
             UsageError::InvalidClose(e) => e.fmt(f),
-            UsageError::NoMessageInProgress => f.write_str("no fragmented message in progress"),
             UsageError::MessageInProgress => {
                 f.write_str("a fragmented message is still being sent")
             }

@@ -137,10 +137,8 @@ pub struct Connection {
     assembly: Option<BytesMut>,
     out_message: Option<OutMessage>,
     transmit: Transmit,
-    /// The Pong owed for the latest Ping. Only the latest is answered
-    /// (section 5.5.3 allows it), and it enters the write buffer only once
-    /// that has drained, so a peer that pings without reading cannot grow
-    /// the write buffer.
+    /// The Pong owed for the latest Ping that arrived while the write
+    /// buffer was at its limit; see [`Connection::queue_pong`].
     pending_pong: Option<Bytes>,
     close: CloseState,
     /// The sticky error that ended the connection.
@@ -436,7 +434,7 @@ impl Connection {
         match header.opcode {
             OpCode::Ping => {
                 if self.config.auto_pong() && self.close == CloseState::Open {
-                    self.pending_pong = Some(payload.clone());
+                    self.queue_pong(payload.clone());
                 }
                 Ok(Event::Ping(payload))
             }
@@ -689,19 +687,30 @@ impl Connection {
         self.transmit.push_frame(header, payload);
     }
 
+    /// Answers a Ping (section 5.5.2). Below the write buffer limit every
+    /// Ping gets its Pong at once. At the limit the peer is not reading
+    /// what we send, and queueing a Pong per Ping would let it grow the
+    /// buffer without bound (CVE-2020-35896): the Pong is held back instead,
+    /// later Pings replace it (section 5.5.3 allows answering only the most
+    /// recent), and it is queued once the buffer has drained.
+    fn queue_pong(&mut self, payload: Bytes) {
+        if self.transmit.len() < self.config.write_buffer_limit() {
+            self.pending_pong = None;
+            self.queue_frame(OpCode::Pong, true, Rsv::NONE, payload);
+        } else {
+            self.pending_pong = Some(payload);
+        }
+    }
+
     fn flush_pending_pong(&mut self) {
         if let Some(payload) = self.pending_pong.take() {
             self.queue_frame(OpCode::Pong, true, Rsv::NONE, payload);
         }
     }
 
-    /// Queues the owed Pong only once everything before it was written.
-    /// An adapter asks for chunks on every write attempt, also while the
-    /// transport accepts nothing; queueing a Pong per attempt would let a
-    /// peer that pings and never reads grow the write buffer without bound
-    /// (CVE-2020-35896). Held back, later Pings replace it (section 5.5.3:
-    /// answering only the most recent Ping is allowed), so the buffer holds
-    /// at most one Pong beyond what was already queued.
+    /// Queues the held-back Pong only once everything before it was
+    /// written: an adapter asks for chunks on every write attempt, also
+    /// while the transport accepts nothing.
     fn queue_pong_if_drained(&mut self) {
         if self.transmit.is_empty() {
             self.flush_pending_pong();
