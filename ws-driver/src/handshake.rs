@@ -33,9 +33,12 @@ where
 /// extra headers of its choice) or rejects it with any HTTP response.
 ///
 /// An invalid request is answered with the matching HTTP error (400, 405,
-/// 426, 431, ...) and returned as [`Error::Handshake`]; a plain HTTP
-/// request that is no upgrade at all comes back as
-/// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade) without an answer, for the caller to serve.
+/// 426, 431, ...) and returned as [`Error::Handshake`]. A plain HTTP
+/// request that is no upgrade at all is answered with 426 Upgrade Required
+/// too (the stream is consumed, so the caller cannot serve it) and comes
+/// back as
+/// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade),
+/// which carries the parsed request.
 pub async fn accept_with<R, S, F>(
     mut stream: S,
     config: Config,
@@ -215,7 +218,8 @@ macro_rules! define_adapter {
         ///
         /// An invalid request is answered with the matching HTTP error and
         /// returned as [`Error::Handshake`]; a plain HTTP request (no
-        /// `Upgrade`) comes back unanswered as `HandshakeError::NotUpgrade`.
+        /// `Upgrade`) is answered with 426 and comes back as
+        /// `HandshakeError::NotUpgrade`, which carries the request.
         pub async fn accept_with<S, F>(
             stream: S,
             config: $crate::__proto::Config,

@@ -75,20 +75,33 @@ impl<S, R: Runtime> Shared<S, R> {
 
 struct Inner<S, R: Runtime> {
     conn: Connection,
-    io: S,
+    /// The transport; released (dropped) once it has been shut down, so
+    /// that a stream whose `poll_close` only flushes (async-std's
+    /// `TcpStream`) still ends the TCP connection.
+    io: Option<S>,
     sleep: Option<(Instant, Pin<Box<R::Sleep>>)>,
-    /// The stream has ended: its last item (`None` or an error) was given.
+    /// The stream has ended: `None` was given.
     ended: bool,
+    /// The connection's error was given to the caller.
+    error_reported: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
     /// Writes what the connection has queued; ready once all of it is
     /// written and flushed.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let Some(io) = self.io.as_mut() else {
+            // Released after the closing handshake: nothing is left to send.
+            if self.conn.wants_write() {
+                let closed = std::io::Error::from(std::io::ErrorKind::NotConnected);
+                return Poll::Ready(Err(closed.into()));
+            }
+            return Poll::Ready(Ok(()));
+        };
         while self.conn.wants_write() {
             let mut slices = [IoSlice::new(&[]); MAX_IOSLICES];
             let n = self.conn.transmit_chunks(&mut slices);
-            let written = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]))?;
+            let written = ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices[..n]))?;
             if written == 0 {
                 return Poll::Ready(Err(
                     std::io::Error::from(std::io::ErrorKind::WriteZero).into()
@@ -96,7 +109,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
             }
             self.conn.advance_transmit(written);
         }
-        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        ready!(Pin::new(io).poll_flush(cx))?;
         Poll::Ready(Ok(()))
     }
 
@@ -115,12 +128,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
             match next(&mut self.conn) {
                 Ok(Some(item)) => return Poll::Ready(Some(Ok(item))),
                 Ok(None) => {}
-                Err(e) => {
-                    // Best effort: the Close frame for the error is queued.
+                // The error is sticky: report it once, then (if polled
+                // again) finish writing its Close frame and shut down.
+                Err(e) if !self.error_reported => {
+                    self.error_reported = true;
                     let _ = self.poll_write_out(wcx);
-                    self.ended = true;
                     return Poll::Ready(Some(Err(e.into())));
                 }
+                Err(_) => {}
             }
             // Pongs and Close replies go out without waiting for a send.
             let written = match self.poll_write_out(wcx) {
@@ -131,11 +146,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                 if written.is_pending() {
                     return Poll::Pending;
                 }
-                let _ = ready!(Pin::new(&mut self.io).poll_close(wcx));
+                if let Some(io) = self.io.as_mut() {
+                    let _ = ready!(Pin::new(io).poll_close(wcx));
+                }
+                self.io = None;
                 self.ended = true;
                 return Poll::Ready(None);
             }
-            match Pin::new(&mut self.io).poll_read(cx, self.conn.read_buffer()) {
+            let Some(io) = self.io.as_mut() else {
+                self.ended = true;
+                return Poll::Ready(None);
+            };
+            match Pin::new(io).poll_read(cx, self.conn.read_buffer()) {
                 Poll::Ready(Ok(0)) => self.conn.receive_eof(),
                 Poll::Ready(Ok(n)) => {
                     self.conn.commit_read(n);
@@ -234,9 +256,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 conn,
-                io,
+                io: Some(io),
                 sleep: None,
                 ended: false,
+                error_reported: false,
             }),
             write_waker: Waker::from(write_wakers.clone()),
             write_wakers,

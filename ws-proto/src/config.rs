@@ -1,10 +1,10 @@
 //! Limits, timeouts and automatic replies.
 //!
 //! Every limit has a safe default and every setter validates its input, so
-//! a [`Config`] that exists is a config that makes sense: a limit of zero, a
-//! frame limit above the message limit, or a pong deadline longer than the
-//! ping interval is refused with a [`ConfigError`] when it is set, not
-//! discovered later on the wire.
+//! a [`Config`] that exists is a config that makes sense: a limit or a
+//! timeout of zero, a frame limit above the message limit, or handshake
+//! limits out of their ranges are refused with a [`ConfigError`] when they
+//! are set, not discovered later on the wire.
 
 use std::fmt;
 use std::time::Duration;

@@ -1,0 +1,3 @@
+//! The conformance suite on async-std.
+
+conformance::conformance_suite!(conformance::AsyncStd);

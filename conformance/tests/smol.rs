@@ -1,0 +1,3 @@
+//! The conformance suite on smol.
+
+conformance::conformance_suite!(conformance::Smol);

@@ -1,0 +1,3 @@
+//! The conformance suite on tokio.
+
+conformance::conformance_suite!(conformance::Tokio);
