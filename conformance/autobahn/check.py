@@ -5,8 +5,9 @@
 ROLE is `servers` or `clients` (the testsuite's names), SPEC the spec the
 run used (its cases and exclude-cases give the cases every agent must
 have), INDEX the run's reports/ROLE/index.json. SECONDS, when given, is the
-agent's wall time. Run with the prefix's Python (install.sh), whose
-autobahntestsuite resolves the spec's case patterns.
+agent's wall time. Run with the prefix's Python (install.sh) and
+AUTOBAHN_SITE naming the prefix's site directory: its autobahntestsuite
+resolves the spec's case patterns.
 
 Prints one summary line per agent (counts of OK, NON-STRICT, INFORMATIONAL,
 UNIMPLEMENTED, FAILED and of close behaviours that are not OK) and each case
@@ -22,7 +23,11 @@ from __future__ import print_function
 
 import json
 import os
+import site
 import sys
+
+if os.environ.get("AUTOBAHN_SITE"):
+    site.addsitedir(os.environ["AUTOBAHN_SITE"])
 
 BEHAVIORS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 PASSING = ("OK", "INFORMATIONAL")

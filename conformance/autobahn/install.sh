@@ -100,8 +100,9 @@ EOF
     extra_cflags=
 else
     # Debian 11's Python 2.7, from the mirror this machine already uses.
-    command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
+    if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
         die "no Python 2.7 found and no apt-get/dpkg to fetch one"
+    fi
     [[ $(dpkg --print-architecture) == amd64 ]] || die "the Debian path needs amd64"
     mirror=
     security=

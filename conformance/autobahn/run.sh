@@ -69,6 +69,7 @@ run_start=$(date +%s)
 # --- processes: every one started here is stopped on exit ----------------------
 
 pids=()
+# shellcheck disable=SC2317 # run by the trap
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do
@@ -91,6 +92,17 @@ stop() {
     pids=("${keep[@]}")
 }
 
+# Runs a command to its end, as a child that a signal does not wait for:
+# the trap ends the wait and cleanup stops the child.
+run_waited() {
+    "$@" &
+    local pid=$! rc=0
+    pids+=("$pid")
+    wait "$pid" || rc=$?
+    stop "$pid"
+    return "$rc"
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Waits up to 20 s for 127.0.0.1:$1 to accept connections, while $2 runs.
@@ -99,6 +111,19 @@ wait_port() {
     for ((i = 0; i < 200; i++)); do
         port_open "$1" && return 0
         kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# Waits up to 20 s for the log $1 to show the line $2, while $3 runs (a
+# probe connection would show up in an echo server's log as a failed
+# handshake).
+wait_log() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -q -F "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1
@@ -118,13 +143,10 @@ json_list() {
 
 wstest=$("$here/install.sh")
 python=$(dirname "$wstest")/python2.7
-check() { PYTHONNOUSERSITE=1 "$python" -s -c "
-import site, sys
-site.addsitedir('$(dirname "$(dirname "$wstest")")/site')
-sys.argv = ['check.py'] + sys.argv[1:]
-sys.path.insert(0, '$here')
-import check
-sys.exit(check.main(sys.argv[1:]))" "$@"; }
+check() {
+    AUTOBAHN_SITE=$(dirname "$(dirname "$wstest")")/site PYTHONNOUSERSITE=1 \
+        "$python" -s "$here/check.py" "$@"
+}
 
 mkdir -p "$out/bin" "$out/logs"
 rm -f "$out/logs/check-servers.txt" "$out/logs/check-clients.txt"
@@ -152,7 +174,6 @@ for ((i = 0; i <= ${#adapters[@]}; i++)); do
 done
 
 status=0
-summaries=()
 
 # --- servers: wstest -m fuzzingclient against each echo-server -----------------
 
@@ -178,14 +199,14 @@ EOF
         "$out/bin/echo-server-$a" --addr "127.0.0.1:$((port + i))" >"$out/logs/echo-server-$a.log" 2>&1 &
         server=$!
         pids+=("$server")
-        wait_port $((port + i)) "$server" || {
+        wait_log "$out/logs/echo-server-$a.log" " on ws://127.0.0.1:$((port + i))" "$server" || {
             log "echo-server-$a did not start (see $out/logs/echo-server-$a.log)"
             exit 1
         }
         log "fuzzingclient -> $agent on 127.0.0.1:$((port + i))"
         start=$(date +%s)
         rc=0
-        (cd "$out" && timeout -k 10 "$timeout" "$wstest" -m fuzzingclient -s "$spec") \
+        run_waited timeout -k 10 "$timeout" "$wstest" -m fuzzingclient -s "$spec" \
             >"$out/logs/fuzzingclient-$agent.log" 2>&1 || rc=$?
         seconds=$(($(date +%s) - start))
         if ((rc == 124)); then
@@ -201,13 +222,16 @@ EOF
         log "$agent: $seconds s"
     done
     # One index.json for all agents, as a single run would write.
+    shopt -s nullglob
+    indexes=("$reports"/index-*.json)
+    shopt -u nullglob
     "$python" -c '
 import json, sys
 merged = {}
 for path in sys.argv[2:]:
     merged.update(json.load(open(path)))
 json.dump(merged, open(sys.argv[1], "w"), sort_keys=True, indent=3, separators=(",", ": "))
-' "$reports/index.json" $(ls "$reports"/index-*.json 2>/dev/null)
+' "$reports/index.json" "${indexes[@]}"
     check servers "$out/fuzzingclient-ws-${adapters[0]}.json" "$reports/index.json" "${agent_times[@]}" \
         >"$out/logs/check-servers.txt" || status=1
 fi
@@ -229,8 +253,8 @@ if [[ $role == client || $role == all ]]; then
 }
 EOF
     # wstest's fuzzingserver never exits by itself: it is stopped below.
-    (cd "$out" && exec timeout -k 10 $((timeout * ${#adapters[@]} + 60)) "$wstest" \
-        -m fuzzingserver -s "$spec" --webport 0) >"$out/logs/fuzzingserver.log" 2>&1 &
+    timeout -k 10 $((timeout * ${#adapters[@]} + 60)) "$wstest" -m fuzzingserver -s "$spec" \
+        --webport 0 >"$out/logs/fuzzingserver.log" 2>&1 &
     fuzzer=$!
     pids+=("$fuzzer")
     wait_port "$port" "$fuzzer" || {
@@ -243,8 +267,8 @@ EOF
         log "fuzzingserver <- $agent"
         start=$(date +%s)
         rc=0
-        timeout -k 10 "$timeout" "$out/bin/autobahn-client-$a" --addr "127.0.0.1:$port" --agent "$agent" \
-            >"$out/logs/autobahn-client-$a.log" 2>&1 || rc=$?
+        run_waited timeout -k 10 "$timeout" "$out/bin/autobahn-client-$a" --addr "127.0.0.1:$port" \
+            --agent "$agent" >"$out/logs/autobahn-client-$a.log" 2>&1 || rc=$?
         seconds=$(($(date +%s) - start))
         if ((rc == 124)); then
             log "$agent: autobahn-client timed out after $timeout s"

@@ -163,6 +163,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                     self.conn.commit_read(n);
                     self.conn.handle_timeout(Instant::now());
                 }
+                // Section 7.1.4: once both Close frames are exchanged, the
+                // connection is closed cleanly however TCP ends; some peers
+                // reset it rather than close it.
+                Poll::Ready(Err(_)) if self.conn.is_closed() && self.conn.error().is_none() => {
+                    self.conn.receive_eof()
+                }
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.end(e.into())))),
                 Poll::Pending => ready!(self.poll_timers(cx)),
             }

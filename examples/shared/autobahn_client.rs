@@ -1,0 +1,169 @@
+//! What the `autobahn-client` examples of every runtime share: flags, the
+//! configuration and the Autobahn testsuite's client loop. Each example
+//! adds only its runtime's executor and `connect_with`.
+//!
+//! The loop is the standard one for `wstest -m fuzzingserver`: ask
+//! `/getCaseCount`, run `/runCase?case=N&agent=AGENT` for every case,
+//! echoing every text and binary message until the server closes, then
+//! `/updateReports?agent=AGENT` so the reports include this agent.
+
+use std::env;
+use std::future::Future;
+use std::time::Instant;
+
+use ws_driver::{Error, Runtime, WebSocket};
+use ws_proto::{Config, Message};
+
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001) and
+/// `--agent NAME` (default: the example's runtime, as `ws-tokio`).
+pub(crate) struct Args {
+    pub(crate) addr: String,
+    pub(crate) agent: String,
+}
+
+impl Args {
+    pub(crate) fn parse(default_agent: &str) -> Args {
+        let mut args = Args {
+            addr: "127.0.0.1:9001".to_owned(),
+            agent: default_agent.to_owned(),
+        };
+        let mut argv = env::args().skip(1);
+        while let Some(flag) = argv.next() {
+            let value = argv.next();
+            match (flag.as_str(), value) {
+                ("--addr", Some(addr)) => args.addr = addr,
+                ("--agent", Some(agent)) if valid_agent(&agent) => args.agent = agent,
+                _ => usage(),
+            }
+        }
+        args
+    }
+}
+
+/// The agent goes into a query string unescaped: keep it to characters
+/// that need no escaping.
+fn valid_agent(agent: &str) -> bool {
+    !agent.is_empty()
+        && agent
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+fn usage() -> ! {
+    eprintln!("usage: autobahn-client [--addr 127.0.0.1:9001] [--agent NAME]");
+    std::process::exit(2)
+}
+
+/// Messages and frames up to 64 MiB, as the echo servers: the testsuite
+/// sends up to 16 MiB in one frame.
+pub(crate) fn config() -> Config {
+    Config::default()
+        .with_max_message_size(64 << 20)
+        .and_then(|c| c.with_max_frame_size(64 << 20))
+        .expect("valid limits")
+}
+
+/// Runs every case of the fuzzing server at `args.addr`, connecting with
+/// `connect(url, config)`; returns the process's exit code.
+pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C) -> i32
+where
+    C: Fn(String, Config) -> F,
+    F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    let base = format!("ws://{}", args.addr);
+    let count = match case_count(&connect, &base).await {
+        Ok(count) => count,
+        Err(e) => {
+            eprintln!("{}: getCaseCount failed: {e}", args.agent);
+            return 1;
+        }
+    };
+    eprintln!("{}: running {count} cases against {base}", args.agent);
+    let start = Instant::now();
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={}", args.agent);
+        match connect(url, config()).await {
+            Ok((ws, _)) => echo(ws).await,
+            // A case may refuse the handshake or drop the connection on
+            // purpose; the testsuite judges it, not us.
+            Err(e) => eprintln!("{}: case {case}: connect failed: {e}", args.agent),
+        }
+        if case % 50 == 0 {
+            eprintln!(
+                "{}: {case}/{count} cases in {:.1} s",
+                args.agent,
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let url = format!("{base}/updateReports?agent={}", args.agent);
+    match connect(url, config()).await {
+        Ok((mut ws, _)) => while let Some(Ok(_)) = ws.recv().await {},
+        Err(e) => {
+            eprintln!("{}: updateReports failed: {e}", args.agent);
+            return 1;
+        }
+    }
+    eprintln!(
+        "{}: {count} cases in {:.1} s, reports updated",
+        args.agent,
+        start.elapsed().as_secs_f64()
+    );
+    0
+}
+
+/// Asks `/getCaseCount`: the server sends the count as a text message,
+/// then closes.
+async fn case_count<C, F, S, R, Resp>(connect: &C, base: &str) -> Result<u32, String>
+where
+    C: Fn(String, Config) -> F,
+    F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    let (mut ws, _) = connect(format!("{base}/getCaseCount"), config())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut count = None;
+    while let Some(message) = ws.recv().await {
+        let message = match message {
+            Ok(message) => message,
+            // The testsuite resets the TCP connection right after the
+            // closing handshake: the count has arrived by then.
+            Err(_) if count.is_some() => break,
+            Err(e) => return Err(e.to_string()),
+        };
+        if let Message::Text(text) = message {
+            count = Some(
+                text.as_str()
+                    .trim()
+                    .parse()
+                    .map_err(|e| format!("case count {:?} is not a number: {e}", text.as_str()))?,
+            );
+        }
+    }
+    count.ok_or_else(|| "the server closed without sending the case count".to_owned())
+}
+
+/// Echoes every text and binary message unchanged until the connection
+/// ends. Replies are fed, not flushed one by one: `recv` flushes them in
+/// one write before it waits for more input.
+async fn echo<S, R>(mut ws: WebSocket<S, R>)
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    while let Some(message) = ws.recv().await {
+        match message {
+            Ok(message) if message.is_data() => {
+                if ws.feed(message).await.is_err() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+}
