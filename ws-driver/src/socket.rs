@@ -307,6 +307,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
         self.write.send(message).await
     }
 
+    /// Sends a message uncompressed even when permessage-deflate was
+    /// negotiated (see [`Connection::send_uncompressed`]), and flushes it.
+    /// Cancel safety: as for [`send`](Self::send).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.write.send_uncompressed(message).await
+    }
+
     /// Queues a message without flushing, waiting only while the write
     /// buffer is full: a burst of feeds leaves in few writes. `recv`
     /// flushes what is queued before it waits for input, and so does
@@ -379,6 +386,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
     /// See [`WebSocket::send`].
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
         self.queue(|conn| conn.send(message)).await?;
+        self.flush().await
+    }
+
+    /// See [`WebSocket::send_uncompressed`].
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.queue(|conn| conn.send_uncompressed(message)).await?;
         self.flush().await
     }
 

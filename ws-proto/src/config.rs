@@ -9,6 +9,9 @@
 use std::fmt;
 use std::time::Duration;
 
+#[cfg(feature = "deflate")]
+use crate::deflate::DeflateConfig;
+
 /// The largest control frame payload RFC 6455 allows (section 5.5).
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
 
@@ -37,6 +40,8 @@ pub struct Config {
     idle_timeout: Option<Duration>,
     handshake_timeout: Option<Duration>,
     handshake: HandshakeLimits,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl Default for Config {
@@ -53,6 +58,7 @@ impl Default for Config {
     /// | idle timeout | off |
     /// | handshake timeout | 10 s |
     /// | handshake limits | see [`HandshakeLimits::default`] |
+    /// | permessage-deflate | offered and accepted, see `DeflateConfig::default` (with the `deflate` feature) |
     fn default() -> Self {
         Config {
             max_message_size: 64 << 20,
@@ -66,6 +72,8 @@ impl Default for Config {
             idle_timeout: None,
             handshake_timeout: Some(Duration::from_secs(10)),
             handshake: HandshakeLimits::default(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(DeflateConfig::default()),
         }
     }
 }
@@ -78,7 +86,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(setting: &'static str, reason: &'static str) -> Self {
+    pub(crate) fn new(setting: &'static str, reason: &'static str) -> Self {
         ConfigError { setting, reason }
     }
 
@@ -259,6 +267,20 @@ impl Config {
     /// Sets [`handshake_limits`](Self::handshake_limits).
     pub fn with_handshake_limits(mut self, limits: HandshakeLimits) -> Self {
         self.handshake = limits;
+        self
+    }
+
+    /// The permessage-deflate settings, or `None` when compression is
+    /// neither offered nor accepted.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<&DeflateConfig> {
+        self.deflate.as_ref()
+    }
+
+    /// Sets [`deflate`](Self::deflate).
+    #[cfg(feature = "deflate")]
+    pub fn with_deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
+        self.deflate = deflate;
         self
     }
 }

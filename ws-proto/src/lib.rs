@@ -37,14 +37,17 @@
 //!   [`Connection::should_shutdown`]).
 //! - [`frame`], [`close`], [`utf8`]: the wire format, public so that tests
 //!   and tools can forge exact frames.
-//! - [`extension`]: the hook by which an extension such as
-//!   permessage-deflate owns reserved bits and transforms payloads.
+//! - [`extension`]: the hook by which an extension owns reserved bits and
+//!   transforms payloads; `deflate` (cargo feature `deflate`) is
+//!   permessage-deflate (RFC 7692) built on it.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod close;
 pub mod config;
 mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod entropy;
 pub mod error;
 pub mod extension;

@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use super::{Connection, Event};
 use crate::close::CloseFrame;
 use crate::error::Error;
+use crate::extension::MessageKind;
 use crate::message::Message;
 use crate::utf8::Utf8Bytes;
 
@@ -68,6 +69,19 @@ impl Connection {
             Message::Pong(data) => self.send_pong(data),
             Message::Close(frame) if frame == CloseFrame::empty() => self.close_without_code(),
             Message::Close(frame) => self.close(frame.code(), frame.reason()),
+        }
+    }
+
+    /// Like [`send`](Self::send), but a text or binary message is sent as
+    /// it is even when a compression extension was negotiated: for data
+    /// that is already compressed, or must not share a compression context
+    /// with other data (compressing secrets next to attacker-chosen text
+    /// leaks them, as in CRIME and BREACH).
+    pub fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_message(MessageKind::Text, text.into_bytes(), false),
+            Message::Binary(data) => self.send_message(MessageKind::Binary, data, false),
+            control => self.send(control),
         }
     }
 }

@@ -515,22 +515,26 @@ impl Connection {
 
     /// Queues a text message in one frame.
     pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), Error> {
-        self.send_message(MessageKind::Text, text.into().into_bytes())
+        self.send_message(MessageKind::Text, text.into().into_bytes(), true)
     }
 
     /// Queues a binary message in one frame. A large `Bytes` payload is
     /// queued without a copy.
     pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
-        self.send_message(MessageKind::Binary, data.into())
+        self.send_message(MessageKind::Binary, data.into(), true)
     }
 
-    fn send_message(&mut self, kind: MessageKind, payload: Bytes) -> Result<(), Error> {
+    pub(super) fn send_message(
+        &mut self,
+        kind: MessageKind,
+        payload: Bytes,
+        compress: bool,
+    ) -> Result<(), Error> {
         self.check_can_send()?;
         if self.out_message.is_some() {
             return Err(UsageError::MessageInProgress.into());
         }
-        self.queue_data(kind, payload, true, true);
-        Ok(())
+        self.queue_data(kind, payload, true, true, compress)
     }
 
     /// Queues one fragment of a message (section 5.4): the first call
@@ -574,8 +578,7 @@ impl Connection {
         if !fin {
             self.out_message = Some(out);
         }
-        self.queue_data(kind, payload, first, fin);
-        Ok(())
+        self.queue_data(kind, payload, first, fin, true)
     }
 
     /// Queues a Ping with up to 125 bytes of payload.
@@ -647,15 +650,30 @@ impl Connection {
         self.queue_frame(OpCode::Ping, true, Rsv::NONE, payload);
     }
 
-    fn queue_data(&mut self, kind: MessageKind, payload: Bytes, first: bool, fin: bool) {
+    /// Queues one data frame, through the extension unless `compress` is
+    /// off (then the message goes out as it is, which permessage-deflate
+    /// allows for any message).
+    fn queue_data(
+        &mut self,
+        kind: MessageKind,
+        payload: Bytes,
+        first: bool,
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), Error> {
         let (payload, rsv) = match self.extension.as_mut() {
-            Some(ext) => match ext.encode(kind, payload.clone(), first, fin) {
+            Some(ext) if compress => match ext.encode(kind, payload, first, fin) {
                 Ok(encoded) => encoded,
-                // An extension that cannot encode sends the data as it is,
-                // which the peer reads correctly without the reserved bits.
-                Err(_) => (payload, Rsv::NONE),
+                // The encoder's state is lost: nothing more can be sent.
+                Err(e) => {
+                    let error = ProtocolError::Extension {
+                        reason: e.reason,
+                        code: CloseCode::INTERNAL_ERROR,
+                    };
+                    return Err(self.fail(Error::Protocol(error)));
+                }
             },
-            None => (payload, Rsv::NONE),
+            _ => (payload, Rsv::NONE),
         };
         let opcode = match (first, kind) {
             (false, _) => OpCode::Continuation,
@@ -664,6 +682,7 @@ impl Connection {
         };
         let rsv = if first { rsv } else { Rsv::NONE };
         self.queue_frame(opcode, fin, rsv, payload);
+        Ok(())
     }
 
     fn queue_close(&mut self, frame: CloseFrame) {

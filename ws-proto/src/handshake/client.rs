@@ -311,6 +311,12 @@ pub struct ClientHandshake {
     extension_names: Vec<String>,
     reader: HeadReader,
     state: State,
+    /// Whether the configured permessage-deflate was offered.
+    #[cfg(feature = "deflate")]
+    deflate_offered: bool,
+    /// permessage-deflate as the server accepted it.
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::PerMessageDeflate>,
 }
 
 enum State {
@@ -345,6 +351,32 @@ impl ClientHandshake {
         config: Config,
         mut entropy: Box<dyn Entropy>,
     ) -> (ClientHandshake, Bytes) {
+        // The configured permessage-deflate is offered unless the caller
+        // made an offer of its own, which is then the caller's to handle.
+        #[cfg(feature = "deflate")]
+        let (request, deflate_offered) = {
+            let mut request = request;
+            let by_hand = request
+                .extensions
+                .iter()
+                .filter_map(|offer| ExtensionOffer::parse_list(offer).ok())
+                .flatten()
+                .any(|offer| {
+                    offer
+                        .name
+                        .eq_ignore_ascii_case(crate::deflate::EXTENSION_NAME)
+                });
+            let offered = match config.deflate() {
+                Some(settings) if !by_hand => {
+                    request
+                        .extensions
+                        .push(crate::deflate::client_offer(settings));
+                    true
+                }
+                _ => false,
+            };
+            (request, offered)
+        };
         let mut nonce = [0u8; 16];
         entropy.fill(&mut nonce);
         let key = STANDARD.encode(nonce);
@@ -364,6 +396,10 @@ impl ClientHandshake {
             extension_names,
             reader: HeadReader::default(),
             state: State::Reading,
+            #[cfg(feature = "deflate")]
+            deflate_offered,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         };
         (handshake, bytes)
     }
@@ -394,6 +430,11 @@ impl ClientHandshake {
                 .and_then(|response| self.validate(response)),
             Err(e) => Err(e),
         };
+        #[cfg(feature = "deflate")]
+        let result = result.and_then(|response| {
+            self.deflate = self.agree_deflate(&response)?;
+            Ok(response)
+        });
         match result {
             Ok(response) => {
                 self.state = State::Received;
@@ -404,6 +445,37 @@ impl ClientHandshake {
                 Err(e)
             }
         }
+    }
+
+    /// permessage-deflate as the server accepted it, checked against our
+    /// offer (RFC 7692 section 7.1: a response that breaks the offer fails
+    /// the connection).
+    #[cfg(feature = "deflate")]
+    fn agree_deflate(
+        &self,
+        response: &Response,
+    ) -> Result<Option<crate::deflate::PerMessageDeflate>, HandshakeError> {
+        let Some(settings) = self.config.deflate().filter(|_| self.deflate_offered) else {
+            return Ok(None);
+        };
+        let invalid = |reason| HandshakeError::InvalidHeader {
+            name: "Sec-WebSocket-Extensions",
+            reason,
+        };
+        let mut accepted = response
+            .extensions
+            .iter()
+            .filter(|e| e.name.eq_ignore_ascii_case(crate::deflate::EXTENSION_NAME));
+        let Some(answer) = accepted.next() else {
+            return Ok(None);
+        };
+        if accepted.next().is_some() {
+            return Err(invalid("permessage-deflate accepted twice"));
+        }
+        let agreed = crate::deflate::read_response(settings, answer).map_err(invalid)?;
+        Ok(Some(crate::deflate::PerMessageDeflate::new(
+            agreed, settings,
+        )))
     }
 
     /// Checks a response per section 4.1 and fills in what was agreed.
@@ -496,6 +568,10 @@ impl ClientHandshake {
             ));
         }
         let mut connection = Connection::client(self.config, self.entropy);
+        #[cfg(feature = "deflate")]
+        if let Some(extension) = self.deflate {
+            connection.set_extension(Box::new(extension));
+        }
         let rest = self.reader.rest();
         if !rest.is_empty() {
             connection.receive(rest);

@@ -191,6 +191,15 @@ impl ServerHandshake {
             }
         }
 
+        #[cfg(feature = "deflate")]
+        let deflate = negotiate_deflate(&self.config, request, &response);
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
+        let mut extensions = response.extensions.clone();
+        #[cfg(feature = "deflate")]
+        if let Some((_, value)) = &deflate {
+            extensions.push(value.clone());
+        }
+
         let mut out = BytesMut::with_capacity(256);
         out.put_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
         put_header(&mut out, "Upgrade", "websocket");
@@ -203,12 +212,8 @@ impl ServerHandshake {
         if let Some(chosen) = &response.subprotocol {
             put_header(&mut out, "Sec-WebSocket-Protocol", chosen);
         }
-        if !response.extensions.is_empty() {
-            put_header(
-                &mut out,
-                "Sec-WebSocket-Extensions",
-                &response.extensions.join(", "),
-            );
+        if !extensions.is_empty() {
+            put_header(&mut out, "Sec-WebSocket-Extensions", &extensions.join(", "));
         }
         for (name, value) in &response.headers {
             put_header(&mut out, name, value);
@@ -216,6 +221,10 @@ impl ServerHandshake {
         out.put_slice(b"\r\n");
 
         let mut connection = Connection::server(self.config);
+        #[cfg(feature = "deflate")]
+        if let Some((extension, _)) = deflate {
+            connection.set_extension(Box::new(extension));
+        }
         let rest = self.reader.rest();
         if !rest.is_empty() {
             connection.receive(rest);
@@ -675,6 +684,26 @@ impl Reject {
         }
         write_response(self.status, &headers, &self.body)
     }
+}
+
+/// permessage-deflate for the 101, when the configuration enables it and
+/// the application did not answer the offers itself: the extension and
+/// the `Sec-WebSocket-Extensions` value that accepts it.
+#[cfg(feature = "deflate")]
+fn negotiate_deflate(
+    config: &Config,
+    request: &Request,
+    response: &Accept,
+) -> Option<(crate::deflate::PerMessageDeflate, String)> {
+    let settings = config.deflate()?;
+    if !response.extensions.is_empty() {
+        return None;
+    }
+    let (agreed, value) = crate::deflate::accept_offer(settings, request.extensions())?;
+    Some((
+        crate::deflate::PerMessageDeflate::new(agreed, settings),
+        value,
+    ))
 }
 
 #[cfg(test)]

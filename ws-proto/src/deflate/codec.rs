@@ -1,0 +1,197 @@
+//! Compressing and inflating message payloads (RFC 7692 section 7.2).
+
+use bytes::Bytes;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+use super::negotiate::Agreed;
+use super::DeflateConfig;
+use crate::close::CloseCode;
+use crate::extension::{Extension, ExtensionError, MessageKind};
+use crate::frame::Rsv;
+
+/// The empty stored block a sync flush ends with, which section 7.2.1
+/// removes from the end of a message and section 7.2.2 appends again.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// zlib refuses a raw deflate stream with a 256-byte window (it turns 8
+/// into 9 for zlib streams only). Inflating with 9 accepts everything a
+/// window of 8 produces; compressing for a peer limited to 8 uses stored
+/// blocks, which refer to no earlier data at all.
+const ZLIB_MIN_WINDOW_BITS: u8 = 9;
+
+/// permessage-deflate on one connection: a compressor for what this end
+/// sends, a decompressor for what it receives.
+pub(crate) struct PerMessageDeflate {
+    agreed: Agreed,
+    compress: Compress,
+    decompress: Decompress,
+    threshold: usize,
+    /// Whether the message being sent is compressed (decided on its first
+    /// fragment, section 6: all or none of a message's frames).
+    sending_compressed: bool,
+    /// The message being received ended its DEFLATE stream with a BFINAL
+    /// block (section 7.2.3.4): the rest of it, tail included, is ignored.
+    stream_ended: bool,
+}
+
+fn error(code: CloseCode, reason: String) -> ExtensionError {
+    ExtensionError { reason, code }
+}
+
+impl PerMessageDeflate {
+    pub(crate) fn new(agreed: Agreed, config: &DeflateConfig) -> Self {
+        let level = if agreed.send_window_bits < ZLIB_MIN_WINDOW_BITS {
+            Compression::none()
+        } else {
+            Compression::new(config.level())
+        };
+        let send_bits = agreed.send_window_bits.max(ZLIB_MIN_WINDOW_BITS);
+        let recv_bits = agreed.recv_window_bits.max(ZLIB_MIN_WINDOW_BITS);
+        PerMessageDeflate {
+            agreed,
+            compress: Compress::new_with_window_bits(level, false, send_bits),
+            decompress: Decompress::new_with_window_bits(false, recv_bits),
+            threshold: config.threshold(),
+            sending_compressed: false,
+            stream_ended: false,
+        }
+    }
+
+    /// Inflates `input` onto `out`, which may grow to `max_len` bytes and
+    /// not one more: the moment the output would pass it, inflating stops
+    /// with close code 1009.
+    fn inflate(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        max_len: usize,
+    ) -> Result<(), ExtensionError> {
+        loop {
+            if out.len() == out.capacity() {
+                // Grow with the output, doubling, but never past one byte
+                // over the limit (that byte tells "over" from "exactly at").
+                let room = (max_len + 1).saturating_sub(out.len());
+                let step = out.capacity().max(4 * input.len()).max(1024).min(room);
+                if step == 0 {
+                    return Err(too_big(max_len));
+                }
+                out.reserve_exact(step);
+            }
+            let (in_before, out_before) = (self.decompress.total_in(), out.len());
+            let status = self
+                .decompress
+                .decompress_vec(input, out, FlushDecompress::Sync)
+                .map_err(|e| {
+                    error(
+                        CloseCode::PROTOCOL_ERROR,
+                        format!("invalid compressed data: {e}"),
+                    )
+                })?;
+            let consumed = (self.decompress.total_in() - in_before) as usize;
+            input = &input[consumed..];
+            if out.len() > max_len {
+                return Err(too_big(max_len));
+            }
+            let has_room = out.len() < out.capacity();
+            if status == Status::StreamEnd {
+                // A block with BFINAL set ended the stream (section
+                // 7.2.3.4): what follows, such as the tail, is not part of
+                // it, and the next message starts a new one.
+                self.decompress.reset(false);
+                self.stream_ended = true;
+                return Ok(());
+            }
+            if input.is_empty() && has_room {
+                return Ok(());
+            }
+            if consumed == 0 && out.len() == out_before && has_room {
+                return Err(error(
+                    CloseCode::PROTOCOL_ERROR,
+                    "compressed data does not inflate".to_owned(),
+                ));
+            }
+        }
+    }
+}
+
+fn too_big(max_len: usize) -> ExtensionError {
+    error(
+        CloseCode::MESSAGE_TOO_BIG,
+        format!("message inflates past the limit of {max_len} bytes"),
+    )
+}
+
+impl Extension for PerMessageDeflate {
+    fn reserved_bits(&self) -> Rsv {
+        // Section 6: "the "Per-Message Compressed" bit [...] is RSV1".
+        Rsv::RSV1
+    }
+
+    fn encode(
+        &mut self,
+        _kind: MessageKind,
+        payload: Bytes,
+        first: bool,
+        fin: bool,
+    ) -> Result<(Bytes, Rsv), ExtensionError> {
+        if first {
+            self.sending_compressed = !(fin && payload.len() < self.threshold);
+        }
+        if !self.sending_compressed {
+            return Ok((payload, Rsv::NONE));
+        }
+        let mut out = Vec::with_capacity(payload.len() / 2 + 64);
+        let mut input = &payload[..];
+        loop {
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity());
+            }
+            let before = self.compress.total_in();
+            self.compress
+                .compress_vec(input, &mut out, FlushCompress::Sync)
+                .map_err(|e| error(CloseCode::INTERNAL_ERROR, format!("deflate failed: {e}")))?;
+            input = &input[(self.compress.total_in() - before) as usize..];
+            // The flush is complete once all input is taken and the
+            // compressor left output space unused.
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        if fin {
+            // Section 7.2.1: remove the 4 octets of the sync flush's empty
+            // block from the end of the message.
+            if out.ends_with(&TAIL) {
+                out.truncate(out.len() - TAIL.len());
+            }
+            if self.agreed.send_no_context_takeover {
+                self.compress.reset();
+            }
+        }
+        let rsv = if first { Rsv::RSV1 } else { Rsv::NONE };
+        Ok((Bytes::from(out), rsv))
+    }
+
+    fn decode(
+        &mut self,
+        _rsv: Rsv,
+        payload: Bytes,
+        fin: bool,
+        max_len: usize,
+    ) -> Result<Bytes, ExtensionError> {
+        let mut out = Vec::new();
+        if !self.stream_ended {
+            self.inflate(&payload, &mut out, max_len)?;
+        }
+        if fin {
+            // Section 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the
+            // tail end of the payload of the message", then inflate.
+            if !std::mem::take(&mut self.stream_ended) {
+                self.inflate(&TAIL, &mut out, max_len)?;
+            }
+            if self.agreed.recv_no_context_takeover {
+                self.decompress.reset(false);
+            }
+        }
+        Ok(Bytes::from(out))
+    }
+}
