@@ -1,11 +1,13 @@
 //! What the `autobahn-client` examples of every runtime share: flags, the
 //! configuration and the Autobahn testsuite's client loop. Each example
-//! adds only its runtime's executor and `connect_with`.
+//! adds only its runtime's executor, spawn and `connect_with`.
 //!
 //! The loop is the standard one for `wstest -m fuzzingserver`: ask
 //! `/getCaseCount`, run `/runCase?case=N&agent=AGENT` for every case,
-//! echoing every text and binary message until the server closes, then
-//! `/updateReports?agent=AGENT` so the reports include this agent.
+//! echoing every text and binary message until the server closes (with
+//! `--split` through the socket's split halves: a reader task hands
+//! messages to a writer task), then `/updateReports?agent=AGENT` so the
+//! reports include this agent.
 
 use std::env;
 use std::future::Future;
@@ -14,29 +16,44 @@ use std::time::Instant;
 use ws_driver::{Error, Runtime, WebSocket};
 use ws_proto::{Config, Message};
 
-/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001) and
-/// `--agent NAME` (default: the example's runtime, as `ws-tokio`).
+#[path = "echo_loop.rs"]
+mod echo_loop;
+
+pub(crate) use echo_loop::Spawn;
+
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001),
+/// `--split` (echo through split halves in two tasks) and `--agent NAME`
+/// (default: the example's runtime, as `ws-tokio`, with `-split` appended
+/// when split).
 pub(crate) struct Args {
     pub(crate) addr: String,
     pub(crate) agent: String,
+    pub(crate) split: bool,
 }
 
 impl Args {
     pub(crate) fn parse(default_agent: &str) -> Args {
-        let mut args = Args {
-            addr: "127.0.0.1:9001".to_owned(),
-            agent: default_agent.to_owned(),
-        };
+        let mut addr = "127.0.0.1:9001".to_owned();
+        let mut agent = None;
+        let mut split = false;
         let mut argv = env::args().skip(1);
         while let Some(flag) = argv.next() {
+            if flag == "--split" {
+                split = true;
+                continue;
+            }
             let value = argv.next();
             match (flag.as_str(), value) {
-                ("--addr", Some(addr)) => args.addr = addr,
-                ("--agent", Some(agent)) if valid_agent(&agent) => args.agent = agent,
+                ("--addr", Some(value)) => addr = value,
+                ("--agent", Some(value)) if valid_agent(&value) => agent = Some(value),
                 _ => usage(),
             }
         }
-        args
+        let agent = agent.unwrap_or_else(|| match split {
+            true => format!("{default_agent}-split"),
+            false => default_agent.to_owned(),
+        });
+        Args { addr, agent, split }
     }
 }
 
@@ -50,7 +67,7 @@ fn valid_agent(agent: &str) -> bool {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: autobahn-client [--addr 127.0.0.1:9001] [--agent NAME]");
+    eprintln!("usage: autobahn-client [--addr 127.0.0.1:9001] [--split] [--agent NAME]");
     std::process::exit(2)
 }
 
@@ -64,12 +81,13 @@ pub(crate) fn config() -> Config {
 }
 
 /// Runs every case of the fuzzing server at `args.addr`, connecting with
-/// `connect(url, config)`; returns the process's exit code.
-pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C) -> i32
+/// `connect(url, config)` and (with `--split`) spawning each case's writer
+/// task with `spawn`; returns the process's exit code.
+pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
 where
     C: Fn(String, Config) -> F,
     F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
     R: Runtime,
 {
     let base = format!("ws://{}", args.addr);
@@ -85,7 +103,7 @@ where
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={}", args.agent);
         match connect(url, config()).await {
-            Ok((ws, _)) => echo(ws).await,
+            Ok((ws, _)) => echo_loop::echo(ws, args.split, &spawn).await,
             // A case may refuse the handshake or drop the connection on
             // purpose; the testsuite judges it, not us.
             Err(e) => eprintln!("{}: case {case}: connect failed: {e}", args.agent),
@@ -145,25 +163,4 @@ where
         }
     }
     count.ok_or_else(|| "the server closed without sending the case count".to_owned())
-}
-
-/// Echoes every text and binary message unchanged until the connection
-/// ends. Replies are fed, not flushed one by one: `recv` flushes them in
-/// one write before it waits for more input.
-async fn echo<S, R>(mut ws: WebSocket<S, R>)
-where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
-    R: Runtime,
-{
-    while let Some(message) = ws.recv().await {
-        match message {
-            Ok(message) if message.is_data() => {
-                if ws.feed(message).await.is_err() {
-                    break;
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
 }

@@ -1,17 +1,24 @@
 //! What the `echo-server` examples of every runtime share: flags, the
-//! configuration and the echo loop. Each example adds only its runtime's
+//! configuration and the echo loops. Each example adds only its runtime's
 //! listener, spawn and executor.
 
 use std::env;
 
-use ws_driver::{Runtime, WebSocket};
 use ws_proto::Config;
 
-/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001) and
-/// `--threads N` (default 1: a current-thread runtime).
+#[path = "echo_loop.rs"]
+mod echo_loop;
+
+pub(crate) use echo_loop::{echo, Spawn};
+
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001),
+/// `--threads N` (default 1: a current-thread runtime) and `--split`
+/// (echo through the socket's split halves: a reader task hands messages
+/// to a writer task).
 pub(crate) struct Args {
     pub(crate) addr: String,
     pub(crate) threads: usize,
+    pub(crate) split: bool,
 }
 
 impl Args {
@@ -19,9 +26,14 @@ impl Args {
         let mut args = Args {
             addr: "127.0.0.1:9001".to_owned(),
             threads: 1,
+            split: false,
         };
         let mut argv = env::args().skip(1);
         while let Some(flag) = argv.next() {
+            if flag == "--split" {
+                args.split = true;
+                continue;
+            }
             let value = argv.next();
             match (flag.as_str(), value) {
                 ("--addr", Some(addr)) => args.addr = addr,
@@ -37,7 +49,7 @@ impl Args {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: echo-server [--addr 127.0.0.1:9001] [--threads N]");
+    eprintln!("usage: echo-server [--addr 127.0.0.1:9001] [--threads N] [--split]");
     std::process::exit(2)
 }
 
@@ -48,25 +60,4 @@ pub(crate) fn config() -> Config {
         .with_max_message_size(64 << 20)
         .and_then(|c| c.with_max_frame_size(64 << 20))
         .expect("valid limits")
-}
-
-/// Echoes every text and binary message unchanged until the peer closes.
-/// Replies are fed, not flushed one by one: `recv` flushes them in one
-/// write before it waits for more input.
-pub(crate) async fn echo<S, R>(mut ws: WebSocket<S, R>)
-where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
-    R: Runtime,
-{
-    while let Some(message) = ws.recv().await {
-        match message {
-            Ok(message) if message.is_data() => {
-                if ws.feed(message).await.is_err() {
-                    break;
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
 }

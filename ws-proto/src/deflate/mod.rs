@@ -2,7 +2,8 @@
 //! handshake and applied to whole messages.
 //!
 //! Enable it with [`Config::with_deflate`](crate::Config::with_deflate)
-//! (the `deflate` cargo feature turns it on in [`Config::default`]); the
+//! (the `deflate` cargo feature turns it on in
+//! [`Config::default`](crate::Config::default)); the
 //! handshakes then offer it (client) or accept the first acceptable offer
 //! (server), and the [`Connection`](crate::Connection) they hand over
 //! compresses what it sends and inflates what it receives:
