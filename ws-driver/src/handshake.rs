@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::{AsyncReadExt, AsyncWriteExt};
 use ws_proto::handshake::{
-    Accept, ClientHandshake, ClientRequest, Reject, Request, Response, ServerHandshake,
+    Accept, ClientHandshake, ClientRequest, HandshakeError, Reject, Request, Response,
+    ServerHandshake,
 };
 use ws_proto::Config;
 
@@ -28,22 +29,57 @@ where
     accept_with(stream, Config::default(), |_| Ok(Accept::new())).await
 }
 
+/// What [`accept_or_http`] found on a stream.
+#[derive(Debug)]
+pub enum Upgrade<W, S> {
+    /// A WebSocket upgrade, accepted.
+    WebSocket(W),
+    /// A plain HTTP request (no `Upgrade` header), not answered yet: the
+    /// caller serves it on the stream, say a web page on the same port.
+    /// A request body is not read.
+    Http(Box<Request>, S),
+}
+
 /// Accepts a WebSocket on `stream`: reads the upgrade request and shows it
 /// to `callback`, which accepts it (with a subprotocol, extension and
 /// extra headers of its choice) or rejects it with any HTTP response.
 ///
 /// An invalid request is answered with the matching HTTP error (400, 405,
-/// 426, 431, ...) and returned as [`Error::Handshake`]. A plain HTTP
-/// request that is no upgrade at all is answered with 426 Upgrade Required
-/// too (the stream is consumed, so the caller cannot serve it) and comes
-/// back as
-/// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade),
-/// which carries the parsed request.
+/// 426, 431, ...) and returned as [`Error::Handshake`]. So is a plain HTTP
+/// request that is no upgrade at all (426 Upgrade Required,
+/// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade));
+/// use [`accept_or_http`] to serve those.
 pub async fn accept_with<R, S, F>(
-    mut stream: S,
+    stream: S,
     config: Config,
     callback: F,
 ) -> Result<WebSocket<S, R>, Error>
+where
+    R: Runtime,
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
+    match accept_or_http(stream, config, callback).await? {
+        Upgrade::WebSocket(ws) => Ok(ws),
+        Upgrade::Http(request, mut stream) => {
+            let error = HandshakeError::NotUpgrade(request);
+            if let Some(response) = error.response() {
+                stream.write_all(&response).await?;
+                stream.close().await?;
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// Like [`accept_with`], but a plain HTTP request is handed back with its
+/// stream, unanswered, so that one port can serve both a web page and its
+/// WebSocket. `callback` sees upgrade requests only.
+pub async fn accept_or_http<R, S, F>(
+    mut stream: S,
+    config: Config,
+    callback: F,
+) -> Result<Upgrade<WebSocket<S, R>, S>, Error>
 where
     R: Runtime,
     S: AsyncRead + AsyncWrite + Unpin,
@@ -57,6 +93,7 @@ where
             match handshake.receive(&data) {
                 Ok(Some(request)) => break request,
                 Ok(None) => {}
+                Err(HandshakeError::NotUpgrade(request)) => return Ok(Err(request)),
                 Err(e) => {
                     if let Some(response) = e.response() {
                         stream.write_all(&response).await?;
@@ -71,7 +108,7 @@ where
                 let (response, conn) = handshake.accept(&request, accept)?;
                 stream.write_all(&response).await?;
                 stream.flush().await?;
-                Ok(conn)
+                Ok(Ok(conn))
             }
             Err(reject) => {
                 let status = reject.status();
@@ -82,7 +119,10 @@ where
         }
     })
     .await?;
-    Ok(WebSocket::from_parts(stream, conn))
+    Ok(match conn {
+        Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
+        Err(request) => Upgrade::Http(request, stream),
+    })
 }
 
 /// Opens a WebSocket as a client on `stream`, a transport already
@@ -190,10 +230,11 @@ macro_rules! define_adapter {
             write = futures_io::AsyncWrite,
             io = S,
             wrap = std::convert::identity,
+            unwrap = std::convert::identity,
             tcp = $tcp,
         );
     };
-    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, tcp = $tcp:ty $(,)?) => {
+    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, unwrap = $unwrap:expr, tcp = $tcp:ty $(,)?) => {
         /// A WebSocket over the stream `S`.
         pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;
         /// The reading half of a [`WebSocket`].
@@ -217,9 +258,8 @@ macro_rules! define_adapter {
         /// rejects it with any HTTP response.
         ///
         /// An invalid request is answered with the matching HTTP error and
-        /// returned as [`Error::Handshake`]; a plain HTTP request (no
-        /// `Upgrade`) is answered with 426 and comes back as
-        /// `HandshakeError::NotUpgrade`, which carries the request.
+        /// returned as [`Error::Handshake`]; so is a plain HTTP request (no
+        /// `Upgrade`), answered with 426: [`accept_or_http`] serves those.
         pub async fn accept_with<S, F>(
             stream: S,
             config: $crate::__proto::Config,
@@ -235,6 +275,30 @@ macro_rules! define_adapter {
             >,
         {
             $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback).await
+        }
+
+        /// Like [`accept_with`], but a plain HTTP request (no `Upgrade`)
+        /// comes back unanswered with its stream, so that one port can serve
+        /// a web page and its WebSocket.
+        pub async fn accept_or_http<S, F>(
+            stream: S,
+            config: $crate::__proto::Config,
+            callback: F,
+        ) -> Result<$crate::Upgrade<WebSocket<S>, S>, $crate::Error>
+        where
+            S: $read + $write + Unpin,
+            F: FnOnce(
+                &$crate::__proto::handshake::Request,
+            ) -> Result<
+                $crate::__proto::handshake::Accept,
+                $crate::__proto::handshake::Reject,
+            >,
+        {
+            let found = $crate::accept_or_http::<Runtime, _, F>($wrap(stream), config, callback);
+            Ok(match found.await? {
+                $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
+                $crate::Upgrade::Http(request, io) => $crate::Upgrade::Http(request, $unwrap(io)),
+            })
         }
 
         /// Opens a WebSocket as a client over `stream`, a transport already

@@ -34,7 +34,7 @@ pub use error::Error;
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
-    pub use crate::Error;
+    pub use crate::{Error, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,
@@ -43,7 +43,7 @@ pub mod reexports {
         CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
     };
 }
-pub use handshake::{accept, accept_with, client, connect};
+pub use handshake::{accept, accept_or_http, accept_with, client, connect, Upgrade};
 pub use runtime::{AsyncIo, Runtime};
 pub use socket::{ReadHalf, WebSocket, WriteHalf};
 #[doc(hidden)]

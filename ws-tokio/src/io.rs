@@ -23,6 +23,11 @@ impl<S> TokioIo<S> {
     pub fn get_ref(&self) -> &S {
         &self.0
     }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> S {
+        self.0
+    }
 }
 
 impl<S: AsyncRead + Unpin> futures_io::AsyncRead for TokioIo<S> {

@@ -60,5 +60,6 @@ ws_driver::define_adapter!(
     write = tokio::io::AsyncWrite,
     io = TokioIo<S>,
     wrap = TokioIo::new,
+    unwrap = TokioIo::into_inner,
     tcp = TcpStream,
 );
