@@ -144,7 +144,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
             };
             if self.conn.should_shutdown() {
                 if written.is_pending() {
-                    return Poll::Pending;
+                    // The close timeout still runs: when it passes, the
+                    // connection drops what the peer would not read.
+                    ready!(self.poll_timers(cx));
+                    continue;
                 }
                 if let Some(io) = self.io.as_mut() {
                     let _ = ready!(Pin::new(io).poll_close(wcx));

@@ -225,6 +225,28 @@ fn close_timeout_when_the_peer_never_answers() {
 }
 
 #[test]
+fn the_close_timeout_drops_what_a_peer_that_stopped_reading_left_unsent() {
+    let timeout = 5 * SECOND;
+    let config = Config::default().with_close_timeout(Some(timeout)).unwrap();
+    let mut pair = Pair::new(config.clone(), config);
+    // The server's transport accepts nothing: its peer stopped reading.
+    pair.server.blocked = true;
+    pair.server.conn.send_binary(vec![7u8; 100_000]).unwrap();
+    pair.server.conn.close(CloseCode::NORMAL, "bye").unwrap();
+    pair.drive();
+    assert!(pair.server.conn.write_buffer_len() > 100_000);
+    assert!(!pair.server.conn.should_shutdown());
+
+    assert!(pair.advance_to_next_deadline(timeout));
+    assert_eq!(pair.elapsed(), timeout);
+    // Nothing is left to write, so the transport can be shut down at once.
+    assert_eq!(pair.server.conn.write_buffer_len(), 0);
+    assert!(!pair.server.conn.wants_write());
+    assert!(pair.server.conn.should_shutdown());
+    assert_eq!(pair.server.error, Some(Error::Timeout(TimeoutKind::Close)));
+}
+
+#[test]
 fn close_timeout_when_the_application_never_answers_the_peers_close() {
     // Section 5.5.1: an endpoint that receives a Close MUST answer it. With
     // the automatic reply off and an application that never does, the

@@ -15,7 +15,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub struct TokioIo<S>(S);
 
 impl<S> TokioIo<S> {
-    pub(crate) fn new(stream: S) -> Self {
+    /// Wraps a tokio stream.
+    pub fn new(stream: S) -> Self {
         TokioIo(stream)
     }
 

@@ -276,6 +276,11 @@ impl Connection {
                     self.fail(Error::Timeout(TimeoutKind::Idle));
                 }
                 Expired::Close => {
+                    // The peer had the whole close timeout to read what was
+                    // queued: what is left is dropped, so that a peer that
+                    // stops reading cannot hold the transport open.
+                    self.transmit.clear();
+                    self.pending_pong = None;
                     if matches!(self.close, CloseState::Sent | CloseState::Received) {
                         self.fail(Error::Timeout(TimeoutKind::Close));
                     }

@@ -1,0 +1,434 @@
+//! The chat example in a real browser: headless Chromium (Debian's
+//! `chromium`), driven over WebDriver (`chromedriver`, from Debian's
+//! `chromium-driver`) with `fantoccini`. The server is the tokio chat
+//! example's own code on a free loopback port.
+//!
+//! Two pages join one room: one sends, the other shows it; an operator
+//! line reaches both; the server saw the query parameters and the cookie
+//! the page set; permessage-deflate was negotiated (the page shows the
+//! `extensions` the server answered); a server-side close shows its code
+//! and reason, and the page's own Close, its code; Reconnect joins again.
+//! Screenshots of both pages are left in `target/tmp/chat-browser/`.
+//!
+//! Without Chromium and chromedriver the test fails (it does not skip):
+//! `.ci/run` installs them with apt-get. `CHROMIUM` and `CHROMEDRIVER` name
+//! other binaries. The whole test is bounded in time, and chromedriver and
+//! every browser it started are killed at the end, whatever happened.
+
+#[allow(dead_code)]
+#[path = "../../ws-tokio/examples/chat.rs"]
+mod example;
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener as StdListener, TcpStream as StdStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use example::shared::Chat;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+/// The whole test, browsers included.
+const TEST_LIMIT: Duration = Duration::from_secs(180);
+/// One wait for the page or the server.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// How Chromium is started, besides its own profile directory.
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--window-size=1000,760",
+];
+
+#[test]
+fn two_browsers_chat_through_the_server() {
+    let chromium = program("CHROMIUM", &["chromium", "chromium-browser"]);
+    let chromedriver = program("CHROMEDRIVER", &["chromedriver"]);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chat-browser");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a directory for the browser test");
+    let driver = Driver::start(&chromedriver, &dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let outcome = runtime.block_on(async {
+        tokio::time::timeout(TEST_LIMIT, chat_in_two_browsers(&driver, &chromium, &dir)).await
+    });
+    // Ends the server and the clients' connections.
+    drop(runtime);
+    drop(driver);
+    for profile in ["profile-alice", "profile-bob"] {
+        let _ = std::fs::remove_dir_all(dir.join(profile));
+    }
+    if outcome.is_err() {
+        panic!("the browser test took more than {TEST_LIMIT:?}");
+    }
+}
+
+async fn chat_in_two_browsers(driver: &Driver, chromium: &Path, dir: &Path) {
+    let server = Server::start().await;
+    let page = format!("http://{}/", server.addr);
+    let alice = driver.session(chromium, &dir.join("profile-alice")).await;
+    let bob = driver.session(chromium, &dir.join("profile-bob")).await;
+
+    // Alice fills in the form; Bob's page is filled in from its query.
+    alice.goto(&page).await.expect("open the page");
+    wait_text(&alice, "state", "not connected").await;
+    fill(&alice, "name", "alice").await;
+    fill(&alice, "room", "lobby").await;
+    alice
+        .find(Locator::Id("theme"))
+        .await
+        .expect("the theme menu")
+        .select_by_value("dark")
+        .await
+        .expect("pick the dark theme");
+    click(&alice, "connect").await;
+    wait_text(&alice, "state", "connected, can talk").await;
+    wait_log(
+        &alice,
+        "received system",
+        "welcome, alice: you are in lobby, alone for now",
+    )
+    .await;
+
+    bob.goto(&format!("{page}?name=bob&room=lobby&theme=light"))
+        .await
+        .expect("open the page");
+    click(&bob, "connect").await;
+    wait_text(&bob, "state", "connected, can talk").await;
+    wait_log(
+        &bob,
+        "received system",
+        "welcome, bob: you are in lobby with alice",
+    )
+    .await;
+    wait_log(&alice, "received system", "bob joined lobby").await;
+
+    // One sends, the other shows it with the sender's name.
+    fill(&alice, "text", "hello from alice").await;
+    click(&alice, "send").await;
+    wait_log(&alice, "sent", "hello from alice").await;
+    wait_log(&bob, "received", "alice: hello from alice").await;
+    fill(&bob, "text", "hi alice, bob here").await;
+    click(&bob, "send").await;
+    wait_log(&alice, "received", "bob: hi alice, bob here").await;
+
+    // The operator console's line reaches both; a private line one.
+    server.chat.command("hello from the operator");
+    server.chat.command("/to bob just for you");
+    for page in [&alice, &bob] {
+        wait_log(
+            page,
+            "received operator",
+            "[operator] hello from the operator",
+        )
+        .await;
+    }
+    wait_log(&bob, "received operator", "[operator to you] just for you").await;
+
+    // permessage-deflate, as the server answered it to Chromium.
+    for page in [&alice, &bob] {
+        let extensions = text(page, "extensions").await;
+        assert!(
+            extensions.starts_with("permessage-deflate"),
+            "the page's WebSocket.extensions: {extensions:?}"
+        );
+    }
+
+    // The server saw the query parameters and the cookie each page set.
+    for needle in [
+        "GET /ws?name=alice&room=lobby HTTP/1.1",
+        "query: name=alice",
+        "query: room=lobby",
+        "query: name=bob",
+        "cookie: chat_theme=dark",
+        "cookie: chat_theme=light",
+        "extension offered: permessage-deflate",
+        "header: Origin: http://127.0.0.1:",
+        "[lobby] alice: hello from alice",
+        "[http] 127.0.0.1:",
+    ] {
+        assert!(server.logged(needle), "the server did not log {needle:?}");
+    }
+
+    screenshot(&alice, &dir.join("alice.png")).await;
+    screenshot(&bob, &dir.join("bob.png")).await;
+
+    // The server closes Bob: his page shows the code and the reason.
+    server.chat.command("/kick bob see you later");
+    wait_text(&bob, "state", "closed or could not open").await;
+    wait_text(&bob, "closeinfo", "1008 see you later").await;
+    wait_log(&bob, "closed", "code 1008 see you later").await;
+    wait_log(&alice, "received system", "bob left lobby (see you later)").await;
+
+    // Alice closes: her page shows the code of the closing handshake.
+    click(&alice, "close").await;
+    wait_text(&alice, "state", "closed or could not open").await;
+    wait_text(&alice, "closeinfo", "1000 bye").await;
+    server
+        .wait_logged("left lobby: closed by the client: 1000 bye")
+        .await;
+
+    // Reconnect joins again.
+    click(&alice, "reconnect").await;
+    wait_text(&alice, "state", "connected, can talk").await;
+    wait_until("alice to be welcomed twice", || async {
+        logs(&alice, "received system")
+            .await
+            .iter()
+            .filter(|line| line.starts_with("welcome, alice"))
+            .count()
+            == 2
+    })
+    .await;
+    server.chat.command("welcome back");
+    wait_log(&alice, "received operator", "[operator] welcome back").await;
+    screenshot(&bob, &dir.join("bob-closed.png")).await;
+
+    alice.close().await.expect("end alice's session");
+    bob.close().await.expect("end bob's session");
+}
+
+/// A program on `PATH` (or named by the environment variable `var`); the
+/// test fails, saying what to install, without it.
+fn program(var: &str, names: &[&str]) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "{} not found on PATH: the browser test needs Debian's chromium and chromium-driver \
+         (apt-get install chromium chromium-driver; .ci/run installs them), or {var} set",
+        names[0]
+    );
+}
+
+/// chromedriver, in its own process group so that it and every browser
+/// it started can be killed together.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(chromedriver: &Path, dir: &Path) -> Driver {
+        // A free port: bound, read, released. chromedriver takes it a
+        // moment later; nothing else on this machine races for it.
+        let port = StdListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                dir.join("chromedriver.log").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + WAIT;
+        while StdStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within {WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    /// A new browser with a fresh profile in `profile`.
+    async fn session(&self, chromium: &Path, profile: &Path) -> Client {
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object")
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGKILL to the whole group: chromedriver and its browsers.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The chat server on a free loopback port, and the lines it logged.
+struct Server {
+    addr: SocketAddr,
+    chat: Arc<Chat>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let chat = Chat::new({
+            let log = log.clone();
+            move |line| {
+                println!("{line}");
+                log.lock().expect("log").push(line.to_owned());
+            }
+        });
+        tokio::spawn(example::serve(listener, chat.clone()));
+        Server { addr, chat, log }
+    }
+
+    fn logged(&self, needle: &str) -> bool {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .any(|line| line.contains(needle))
+    }
+
+    async fn wait_logged(&self, needle: &str) {
+        wait_until(&format!("the server to log {needle:?}"), || async {
+            self.logged(needle)
+        })
+        .await
+    }
+}
+
+/// Polls `check` until it is true; fails after [`WAIT`].
+async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + WAIT;
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The text of the element with `id`.
+async fn text(page: &Client, id: &str) -> String {
+    let script = "return document.getElementById(arguments[0]).textContent";
+    match page.execute(script, vec![json!(id)]).await {
+        Ok(Value::String(text)) => text,
+        other => panic!("the text of #{id}: {other:?}"),
+    }
+}
+
+/// Waits until the element with `id` reads `want`.
+async fn wait_text(page: &Client, id: &str, want: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let now = text(page, id).await;
+        if now == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "#{id} reads {now:?}, not {want:?}, after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The texts of the page's log entries of class `kind` (such as
+/// `received system`).
+async fn logs(page: &Client, kind: &str) -> Vec<String> {
+    let script = "return Array.from(document.querySelectorAll('#log li'))\
+                  .filter(li => li.className === arguments[0])\
+                  .map(li => li.querySelector('.text').textContent)";
+    match page.execute(script, vec![json!(kind)]).await {
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect(),
+        other => panic!("the page's log: {other:?}"),
+    }
+}
+
+/// Waits until the page's log has an entry of class `kind` reading `want`.
+async fn wait_log(page: &Client, kind: &str, want: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let entries = logs(page, kind).await;
+        if entries.iter().any(|e| e == want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {kind:?} log entry {want:?} after {WAIT:?}; the log: {:?}",
+            text(page, "log").await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Types `value` into the input with `id`, replacing what it held.
+async fn fill(page: &Client, id: &str, value: &str) {
+    let input = page.find(Locator::Id(id)).await.expect("an input");
+    input.clear().await.expect("clear the input");
+    input.send_keys(value).await.expect("type into the input");
+}
+
+async fn click(page: &Client, id: &str) {
+    page.find(Locator::Id(id))
+        .await
+        .expect("a button")
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+}
+
+async fn screenshot(page: &Client, path: &Path) {
+    let png = page.screenshot().await.expect("a screenshot");
+    std::fs::write(path, png).expect("write the screenshot");
+}

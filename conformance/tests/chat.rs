@@ -1,0 +1,434 @@
+//! The chat example (`cargo run -p ws-tokio --example chat`) tested with
+//! the project's own client over loopback TCP: rooms and broadcast, the
+//! operator console, a slow client closed without holding up the others,
+//! and plain or malformed HTTP on the same port. The example's file is
+//! built in, so the server under test is the program's own code.
+
+#[allow(dead_code)]
+#[path = "../../ws-tokio/examples/chat.rs"]
+mod example;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use example::shared::{self, Chat};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use ws_tokio::{ClientRequest, CloseCode, Config, Message, WebSocket};
+
+/// Bound on every single wait of these tests.
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn within<T>(what: &str, work: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(WAIT, work).await {
+        Ok(out) => out,
+        Err(_) => panic!("timed out after {WAIT:?}: {what}"),
+    }
+}
+
+/// A chat server on a free loopback port, and the lines it logged.
+struct Server {
+    addr: SocketAddr,
+    chat: Arc<Chat>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let chat = Chat::new({
+            let log = log.clone();
+            move |line| {
+                println!("{line}");
+                log.lock().expect("log").push(line.to_owned());
+            }
+        });
+        tokio::spawn(example::serve(listener, chat.clone()));
+        Server { addr, chat, log }
+    }
+
+    fn logged(&self, needle: &str) -> bool {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .any(|line| line.contains(needle))
+    }
+
+    async fn wait_logged(&self, needle: &str) {
+        within(&format!("the server to log {needle:?}"), async {
+            while !self.logged(needle) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+    }
+
+    async fn join(&self, query: &str) -> (WebSocket<TcpStream>, ws_tokio::Response) {
+        let url = format!("ws://{}/ws?{query}", self.addr);
+        within("connect", ws_tokio::connect(&url))
+            .await
+            .expect("connect")
+    }
+}
+
+/// The next text message; panics on anything else.
+async fn next_text(ws: &mut WebSocket<TcpStream>) -> String {
+    loop {
+        match within("a text message", ws.recv()).await {
+            Some(Ok(Message::Text(text))) => return text.to_string(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+/// The Close that ends the connection, after any data still in flight;
+/// reads on until the end, so that the driver's echo of the Close goes out.
+async fn close_frame(ws: &mut WebSocket<TcpStream>) -> (u16, String) {
+    within("the server's Close", async {
+        let mut close = None;
+        while let Some(message) = ws.recv().await {
+            match message {
+                Ok(Message::Close(frame)) => {
+                    close = Some((frame.code().as_u16(), frame.reason().to_owned()))
+                }
+                Ok(_) if close.is_none() => {}
+                other => panic!("expected a Close, got {other:?}"),
+            }
+        }
+        close.expect("a Close before the end")
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_broadcast_and_the_operator() {
+    let server = Server::start().await;
+    let (mut alice, response) = server.join("name=alice&room=lobby").await;
+    assert!(
+        response
+            .extensions()
+            .iter()
+            .any(|e| e.name == "permessage-deflate"),
+        "permessage-deflate not negotiated: {:?}",
+        response.extensions()
+    );
+    assert_eq!(
+        next_text(&mut alice).await,
+        "* welcome, alice: you are in lobby, alone for now"
+    );
+    let (mut bob, _) = server.join("name=bob&room=lobby").await;
+    assert_eq!(
+        next_text(&mut bob).await,
+        "* welcome, bob: you are in lobby with alice"
+    );
+    assert_eq!(next_text(&mut alice).await, "* bob joined lobby");
+    let (mut carol, _) = server.join("name=carol&room=kitchen").await;
+    assert_eq!(
+        next_text(&mut carol).await,
+        "* welcome, carol: you are in kitchen, alone for now"
+    );
+
+    // The handshake was logged: address, query, headers.
+    server.wait_logged("query: name=alice").await;
+    assert!(server.logged("query: room=lobby"));
+    assert!(server.logged("header: Sec-WebSocket-Key:"));
+    assert!(server.logged("extension offered: permessage-deflate"));
+
+    // A message goes to the rest of its room only, with the sender's name.
+    alice
+        .send(Message::text("hello lobby"))
+        .await
+        .expect("send");
+    carol
+        .send(Message::text("hello kitchen"))
+        .await
+        .expect("send");
+    assert_eq!(next_text(&mut bob).await, "alice: hello lobby");
+    server.wait_logged("[kitchen] carol: hello kitchen").await;
+    server.wait_logged("[lobby] alice: hello lobby").await;
+
+    // The operator: to everyone, then to one. Each client's next message
+    // shows what it did not get (its own line, the other room's).
+    server.chat.command("all hands");
+    server.chat.command("/to carol just you");
+    for ws in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(next_text(ws).await, "[operator] all hands");
+    }
+    assert_eq!(next_text(&mut carol).await, "[operator to you] just you");
+    server.chat.command("/to nobody hello?");
+    server.wait_logged("console: no client called nobody").await;
+    server.chat.command("/list");
+    server
+        .wait_logged("3 clients\n  kitchen: carol (127.0.0.1:")
+        .await;
+    assert!(server.logged("\n  lobby: alice (127.0.0.1:"));
+
+    // Leaving is announced.
+    within("close", bob.close(CloseCode::NORMAL, "bye"))
+        .await
+        .expect("close");
+    assert_eq!(next_text(&mut alice).await, "* bob left lobby");
+    server
+        .wait_logged("left lobby: closed by the client: 1000 bye")
+        .await;
+    server.chat.command("alice still here?");
+    assert_eq!(next_text(&mut alice).await, "[operator] alice still here?");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_unique_and_defaults_apply() {
+    let server = Server::start().await;
+    let (mut first, _) = server.join("name=alice").await;
+    assert_eq!(
+        next_text(&mut first).await,
+        "* welcome, alice: you are in lobby, alone for now"
+    );
+    let (mut second, _) = server.join("name=alice&room=lobby").await;
+    assert_eq!(
+        next_text(&mut second).await,
+        "* welcome, alice-2: you are in lobby with alice"
+    );
+    let (mut guest, _) = server.join("room=%20attic%20").await;
+    let welcome = next_text(&mut guest).await;
+    assert!(
+        welcome.starts_with("* welcome, guest-")
+            && welcome.ends_with("you are in attic, alone for now"),
+        "{welcome}"
+    );
+    // A name with spaces becomes one word, so that /to can name it.
+    let (mut spaced, _) = server.join("name=mary+jane&room=attic").await;
+    assert!(next_text(&mut spaced)
+        .await
+        .starts_with("* welcome, mary_jane: you are in attic with guest-"));
+    server.chat.command("/to mary_jane hi");
+    assert_eq!(next_text(&mut spaced).await, "[operator to you] hi");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_can_kick_and_the_console_can_end() {
+    let server = Server::start().await;
+    let (mut alice, _) = server.join("name=alice").await;
+    let (mut bob, _) = server.join("name=bob").await;
+    next_text(&mut alice).await;
+    next_text(&mut bob).await;
+    assert_eq!(next_text(&mut alice).await, "* bob joined lobby");
+
+    // The console reads lines until its input ends; then the server runs on.
+    let lines = futures_util::stream::iter(
+        ["/help", "/kick bob be nice", "hello after the kick"]
+            .map(|line| Ok::<_, std::io::Error>(line.to_owned())),
+    );
+    within("the console", shared::console(server.chat.clone(), lines)).await;
+    server
+        .wait_logged("console: stdin closed; the server runs on")
+        .await;
+    assert!(server.logged("/kick NAME [reason] closes one (1008)"));
+
+    assert_eq!(close_frame(&mut bob).await, (1008, "be nice".to_owned()));
+    assert_eq!(next_text(&mut alice).await, "* bob left lobby (be nice)");
+    assert_eq!(
+        next_text(&mut alice).await,
+        "[operator] hello after the kick"
+    );
+    server.wait_logged("bob (127.0.0.1:").await;
+    server.wait_logged("closed: 1008 be nice").await;
+
+    // New clients are still served.
+    let (mut carol, _) = server.join("name=carol").await;
+    assert_eq!(
+        next_text(&mut carol).await,
+        "* welcome, carol: you are in lobby with alice"
+    );
+}
+
+/// Text that permessage-deflate cannot shrink much: a reader that does not
+/// keep up is found out after a few MiB, not hundreds.
+fn noise(seed: u64, len: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 90) as u8)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_is_closed_and_the_others_keep_up() {
+    let server = Server::start().await;
+    let (mut talker, _) = server.join("name=talker&room=busy").await;
+    next_text(&mut talker).await;
+    let (mut fast, _) = server.join("name=fast&room=busy").await;
+    next_text(&mut fast).await;
+    assert_eq!(next_text(&mut talker).await, "* fast joined busy");
+
+    // A client that never reads, with a small receive buffer and no
+    // compression, so that what the room says piles up on the server.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = within("connect", socket.connect(server.addr))
+        .await
+        .expect("connect");
+    let request = ClientRequest::from_url(&format!("ws://{}/ws?name=slow&room=busy", server.addr))
+        .expect("request");
+    let config = Config::default().with_deflate(None);
+    let (mut slow, _) = within("handshake", ws_tokio::client(stream, request, config))
+        .await
+        .expect("handshake");
+    assert_eq!(next_text(&mut talker).await, "* slow joined busy");
+    assert_eq!(next_text(&mut fast).await, "* slow joined busy");
+
+    // The talker talks in batches; after each, the fast client has had
+    // all of it: the slow one holds nobody up. At most 64 batches of
+    // 100 messages of 4 KiB (25 MiB), until the slow one is closed.
+    let mut closed = None;
+    'batches: for batch in 0..64u64 {
+        for i in 0..100 {
+            let text = format!("{batch}/{i} {}", noise(batch * 100 + i, 4000));
+            within("send", talker.feed(Message::text(text)))
+                .await
+                .expect("send");
+        }
+        within("flush", talker.flush()).await.expect("flush");
+        let mut got = 0;
+        while got < 100 {
+            let text = next_text(&mut fast).await;
+            if text.starts_with("* slow left busy") {
+                closed = Some((batch, text));
+                continue;
+            }
+            assert!(
+                text.starts_with(&format!("talker: {batch}/{got} ")),
+                "batch {batch}, message {got}: {}",
+                &text[..text.len().min(40)]
+            );
+            got += 1;
+        }
+        if closed.is_some() {
+            break 'batches;
+        }
+    }
+    let (batch, notice) = closed.expect("the slow client was never closed");
+    println!("the slow client was closed during batch {batch}");
+    assert_eq!(
+        notice,
+        format!(
+            "* slow left busy (too slow: {} messages waiting)",
+            shared::QUEUE_LEN
+        )
+    );
+    server.wait_logged("[leave] slow (127.0.0.1:").await;
+
+    // The slow client, reading at last, finds the server's Close after
+    // what was already on its way.
+    let (code, reason) = close_frame(&mut slow).await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (
+            1008,
+            format!("too slow: {} messages waiting", shared::QUEUE_LEN).as_str()
+        )
+    );
+    server.wait_logged("slow (127.0.0.1:").await;
+}
+
+/// Sends `request` on a fresh connection and reads the whole answer (the
+/// server closes after one response).
+async fn http(addr: SocketAddr, request: &[u8]) -> String {
+    within("an HTTP exchange", async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(request).await.expect("write");
+        let mut answer = Vec::new();
+        // The server may reset the connection after answering a request
+        // it did not read to the end: keep what came before.
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_and_malformed_http_get_answers_not_crashes() {
+    let server = Server::start().await;
+    let addr = server.addr;
+
+    let page = http(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let (head, body) = page.split_once("\r\n\r\n").expect("a response head");
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"));
+    assert!(head.contains(&format!("Content-Length: {}", body.len())));
+    assert!(body.contains("<title>ws-stack chat</title>"));
+    assert!(body.contains("connected, can talk"));
+
+    let head_only = http(addr, b"HEAD /?name=x HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(head_only.starts_with("HTTP/1.1 200 OK\r\n"));
+    assert!(head_only.ends_with("\r\n\r\n"), "HEAD has no body");
+
+    let cases: [(&[u8], &str); 9] = [
+        (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 404"),
+        (b"GET /favicon.ico HTTP/1.0\r\n\r\n", "HTTP/1.1 404"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+            "HTTP/1.1 405",
+        ),
+        (b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 426"),
+        (b"\x00\x01\x02 garbage\r\n\r\n", "HTTP/1.1 400"),
+        (b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 "),
+        (b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", "HTTP/1.1 400"),
+        (
+            b"GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "HTTP/1.1 404",
+        ),
+        (
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            "HTTP/1.1 400",
+        ),
+    ];
+    for (request, status) in cases {
+        let answer = http(addr, request).await;
+        assert!(
+            answer.starts_with(status),
+            "{:?} got {:?}",
+            String::from_utf8_lossy(request),
+            answer.lines().next()
+        );
+    }
+
+    // A head larger than the limit, and a client that hangs up half-way.
+    let mut huge = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for i in 0..400 {
+        huge.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "y".repeat(40)).as_bytes());
+    }
+    huge.extend_from_slice(b"\r\n");
+    let answer = http(addr, &huge).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 4"),
+        "{:?}",
+        answer.lines().next()
+    );
+    let mut half = TcpStream::connect(addr).await.expect("connect");
+    half.write_all(b"GET / HT").await.expect("write");
+    drop(half);
+    server
+        .wait_logged("connection closed during the opening handshake")
+        .await;
+
+    // The server still serves the chat.
+    let (mut ws, _) = server.join("name=after").await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        "* welcome, after: you are in lobby, alone for now"
+    );
+    assert!(server.logged("-> 404 Not Found"));
+    assert!(server.logged("no WebSocket at /elsewhere: 404"));
+}

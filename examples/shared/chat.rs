@@ -1,0 +1,341 @@
+//! The chat server that the `chat` examples of every runtime share: one
+//! port serves the page (`examples/chat/client.html`, embedded at build
+//! time) at `/` and the WebSocket at `/ws`; clients join a room with
+//! `/ws?name=alice&room=lobby`; the operator talks to them on stdin. Each
+//! example adds only its runtime's listener, spawn, stdin and executor.
+//!
+//! Runtime-agnostic: the example accepts with its adapter's
+//! `accept_or_http` and hands the result to [`Opening::serve`], generic
+//! over the driver's socket and runtime; the room registry is a `std`
+//! mutex and `async-channel` queues.
+
+#[path = "chat_http.rs"]
+mod http;
+#[path = "chat_rooms.rs"]
+mod rooms;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::{select, Either};
+use futures_util::{Stream, StreamExt};
+use ws_driver::{ReadHalf, Runtime, Upgrade, WebSocket, WriteHalf};
+use ws_proto::handshake::{Accept, Reject, Request};
+use ws_proto::{Config, Message, Utf8Bytes};
+
+#[allow(unused_imports)]
+pub(crate) use rooms::{Chat, Kick, QUEUE_LEN};
+
+/// Where the WebSocket is served; the page is at `/`.
+pub(crate) const WS_PATH: &str = "/ws";
+
+/// How long a client that is being closed by the server (too slow, or
+/// kicked) may take to finish the closing handshake before its connection
+/// is dropped: a client that reads nothing would otherwise hold it open.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083).
+pub(crate) struct Args {
+    pub(crate) addr: String,
+}
+
+impl Args {
+    pub(crate) fn parse() -> Args {
+        let mut args = Args {
+            addr: "127.0.0.1:8083".to_owned(),
+        };
+        let mut argv = std::env::args().skip(1);
+        while let Some(flag) = argv.next() {
+            match (flag.as_str(), argv.next()) {
+                ("--addr", Some(addr)) => args.addr = addr,
+                _ => {
+                    eprintln!("usage: chat [--addr 127.0.0.1:8083]");
+                    std::process::exit(2)
+                }
+            }
+        }
+        args
+    }
+}
+
+/// What the server prints when it starts.
+pub(crate) fn banner(runtime: &str, addr: SocketAddr) -> String {
+    format!(
+        "chat ({runtime}) on http://{addr}/ (WebSocket at ws://{addr}{WS_PATH}?name=NAME&room=ROOM)\n\
+         console: a line goes to every client; /to NAME text, /kick NAME [reason], /list, /help"
+    )
+}
+
+/// The connection settings: chat messages are small, so the limits are
+/// too (a 1009 close for a larger message, and a small write buffer so
+/// that a client that does not read is found out soon); a keepalive Ping
+/// every 30 s and 1011 when no Pong comes within 20 s find dead clients.
+/// permessage-deflate stays on, as by default.
+pub(crate) fn config() -> Config {
+    let config = Config::default()
+        .with_max_message_size(64 << 10)
+        .and_then(|c| c.with_write_buffer_limit(64 << 10))
+        .and_then(|c| c.with_ping_interval(Some(Duration::from_secs(30))))
+        .and_then(|c| c.with_pong_timeout(Some(Duration::from_secs(20))));
+    config.expect("valid chat settings")
+}
+
+/// Who asked to join, from the upgrade request.
+struct Hello {
+    name: String,
+    room: String,
+}
+
+/// One TCP connection from `peer`, while its first request is read: the
+/// example calls its adapter's `accept_or_http` with
+/// [`check`](Self::check) as the callback, then hands what it found to
+/// [`serve`](Self::serve).
+pub(crate) struct Opening {
+    chat: Arc<Chat>,
+    peer: SocketAddr,
+    hello: Option<Hello>,
+}
+
+impl Opening {
+    pub(crate) fn new(chat: &Arc<Chat>, peer: SocketAddr) -> Opening {
+        Opening {
+            chat: chat.clone(),
+            peer,
+            hello: None,
+        }
+    }
+
+    /// The handshake callback: logs the upgrade request (address, path,
+    /// query, cookies, headers) and accepts it on [`WS_PATH`], taking the
+    /// name and room from the query; a 404 elsewhere.
+    pub(crate) fn check(&mut self, request: &Request) -> Result<Accept, Reject> {
+        let peer = self.peer;
+        self.chat.log(&describe(peer, request));
+        if request.path() != WS_PATH {
+            self.chat
+                .log(&format!("{peer}: no WebSocket at {}: 404", request.path()));
+            let body = format!("no WebSocket here; it is at {WS_PATH}\n");
+            return Err(Reject::new(404)
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .map_or_else(|_| Reject::new(404), |r| r.body(body)));
+        }
+        let param = |key: &str| {
+            request
+                .query_params()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        self.hello = Some(Hello {
+            name: param("name"),
+            room: param("room"),
+        });
+        Ok(Accept::new())
+    }
+
+    /// Serves what `accept_or_http` found: a chat session on a WebSocket;
+    /// for plain HTTP, the page or an error, written with `respond` (the
+    /// runtime's write-all and close) on the stream. Never panics on what
+    /// the peer sent; failures are logged.
+    pub(crate) async fn serve<S, R, T, F, Fut>(
+        self,
+        found: Result<Upgrade<WebSocket<S, R>, T>, ws_driver::Error>,
+        respond: F,
+    ) where
+        S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+        R: Runtime,
+        F: FnOnce(T, Vec<u8>) -> Fut,
+        Fut: Future<Output = std::io::Result<()>>,
+    {
+        let Opening { chat, peer, hello } = self;
+        match found {
+            Ok(Upgrade::WebSocket(ws)) => match hello {
+                Some(hello) => session(&chat, ws, peer, hello).await,
+                None => chat.log(&format!("{peer}: accepted, but not by the chat")),
+            },
+            Ok(Upgrade::Http(request, stream)) => {
+                let response = http::response(&chat, peer, &request);
+                if let Err(e) = respond(stream, response).await {
+                    chat.log(&format!("[http] {peer}: could not answer: {e}"));
+                }
+            }
+            Err(e) => chat.log(&format!("{peer}: {e}")),
+        }
+    }
+}
+
+/// The handshake request as the server logs it: client address, request
+/// line, query parameters, cookies, the extensions offered and every
+/// header, one block.
+fn describe(peer: SocketAddr, request: &Request) -> String {
+    let mut out = format!(
+        "[open] {peer} {} {} {}",
+        request.method(),
+        request.target(),
+        request.version()
+    );
+    out.push_str(&format!("\n  path: {}", request.path()));
+    for (key, value) in request.query_params() {
+        out.push_str(&format!("\n  query: {key}={value}"));
+    }
+    for (name, value) in request.cookies() {
+        out.push_str(&format!("\n  cookie: {name}={value}"));
+    }
+    for offer in request.extensions() {
+        out.push_str(&format!("\n  extension offered: {offer}"));
+    }
+    for (name, value) in request.headers() {
+        out.push_str(&format!(
+            "\n  header: {name}: {}",
+            String::from_utf8_lossy(value)
+        ));
+    }
+    out
+}
+
+/// How a session's loops ended.
+enum End {
+    /// The client closed, or the connection failed: why, for the log.
+    Gone(String),
+    /// The server closes it: too slow, or kicked by the operator.
+    Kicked(Kick),
+}
+
+/// One client in the chat: joins its room, hands what it says to the room
+/// and sends it what the room says, through its bounded queue, until
+/// either side ends.
+async fn session<S, R>(chat: &Chat, ws: WebSocket<S, R>, peer: SocketAddr, hello: Hello)
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    let joined = chat.join(&hello.name, &hello.room, peer);
+    let (mut reader, mut writer) = ws.split();
+    let end = {
+        let reading = pin!(read_loop(chat, joined.id, &mut reader));
+        let writing = pin!(write_loop(&mut writer, &joined.queue, &joined.kicked));
+        match select(reading, writing).await {
+            Either::Left((end, _)) | Either::Right((end, _)) => end,
+        }
+    };
+    match end {
+        End::Gone(why) => chat.leave(joined.id, &why),
+        End::Kicked(kick) => {
+            // Send the Close, then read until the client answers it; what
+            // it still says is dropped. Bounded: a client that reads
+            // nothing cannot take our Close, so it is cut off.
+            let goodbye = async {
+                let _ = writer.close(kick.code, &kick.reason).await;
+                while let Some(Ok(_)) = reader.recv().await {}
+            };
+            let how = match within::<R, _>(CLOSE_GRACE, goodbye).await {
+                Some(()) => "closed",
+                None => "dropped (no answer to our Close)",
+            };
+            chat.log(&format!(
+                "{} ({peer}): {how}: {} {}",
+                joined.name, kick.code, kick.reason
+            ));
+        }
+    }
+}
+
+/// Reads what the client says and hands it to its room, until the
+/// connection ends. Pings are answered by the driver while it reads, and
+/// the client's Close is echoed: it keeps reading after the Close until
+/// the driver ends the stream, so that the echo goes out.
+async fn read_loop<S, R>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, R>) -> End
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    let mut why = "connection ended without a Close".to_owned();
+    while let Some(message) = reader.recv().await {
+        match message {
+            Ok(Message::Text(text)) => chat.say(id, &text),
+            Ok(Message::Binary(data)) => chat.note(
+                id,
+                &format!("sent {} bytes of binary (ignored)", data.len()),
+            ),
+            Ok(Message::Close(frame)) => {
+                why = format!("closed by the client: {} {}", frame.code(), frame.reason())
+            }
+            Ok(_) => {}
+            Err(e) => return End::Gone(format!("connection failed: {e}")),
+        }
+    }
+    End::Gone(why)
+}
+
+/// Sends what the room queued for this client: a burst is fed and flushed
+/// once. Ends when the server kicks the client (even while a send waits
+/// for a client that does not read) or a send fails.
+async fn write_loop<S, R>(
+    writer: &mut WriteHalf<S, R>,
+    queue: &async_channel::Receiver<Utf8Bytes>,
+    kicked: &async_channel::Receiver<Kick>,
+) -> End
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    R: Runtime,
+{
+    let mut kick = pin!(kicked.recv());
+    loop {
+        let send = pin!(async {
+            let Ok(text) = queue.recv().await else {
+                return Err("removed from the chat".to_owned());
+            };
+            writer
+                .feed(Message::text(text))
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
+            if queue.is_empty() {
+                writer
+                    .flush()
+                    .await
+                    .map_err(|e| format!("send failed: {e}"))?;
+            }
+            Ok(())
+        });
+        match select(kick.as_mut(), send).await {
+            Either::Left((Ok(kick), _)) => return End::Kicked(kick),
+            Either::Left((Err(_), _)) => return End::Gone("removed from the chat".to_owned()),
+            Either::Right((Ok(()), _)) => {}
+            Either::Right((Err(why), _)) => return End::Gone(why),
+        }
+    }
+}
+
+/// Runs `work` for at most `limit`, on `R`'s timer.
+async fn within<R: Runtime, T>(limit: Duration, work: impl Future<Output = T>) -> Option<T> {
+    let work = pin!(work);
+    let sleep = pin!(R::sleep_until(Instant::now() + limit));
+    match select(work, sleep).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
+}
+
+/// The operator console: runs each line of `lines` (the server's stdin)
+/// with [`Chat::command`]. When stdin ends (no terminal, or Ctrl-D) the
+/// server runs on without a console.
+pub(crate) async fn console<L, E>(chat: Arc<Chat>, lines: L)
+where
+    L: Stream<Item = Result<String, E>>,
+    E: std::fmt::Display,
+{
+    let mut lines = pin!(lines);
+    while let Some(line) = lines.next().await {
+        match line {
+            Ok(line) => chat.command(&line),
+            Err(e) => {
+                chat.log(&format!("console: cannot read stdin: {e}"));
+                break;
+            }
+        }
+    }
+    chat.log("console: stdin closed; the server runs on without a console");
+}

@@ -1,0 +1,361 @@
+//! The chat's rooms and the operator's commands, runtime-agnostic: a
+//! `std` mutex over the members, and for each member a bounded
+//! `async-channel` queue that its session drains. Nothing here waits: a
+//! message is put in each queue with `try_send`, and a member whose queue
+//! is full is dropped from the chat and closed by its session (1008), so
+//! a slow client never holds up the others.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_channel::{Receiver, Sender, TrySendError};
+use ws_proto::{CloseCode, Utf8Bytes};
+
+/// How many messages may wait for one client. A client whose queue is
+/// full (it reads more slowly than its room talks) is closed.
+pub(crate) const QUEUE_LEN: usize = 256;
+
+/// The longest name or room name kept, in characters.
+const NAME_LEN: usize = 32;
+
+/// Why the server closes a client's connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Kick {
+    pub(crate) code: CloseCode,
+    pub(crate) reason: String,
+}
+
+/// A client in the chat, as its session sees it.
+pub(crate) struct Joined {
+    pub(crate) id: u64,
+    /// Its name in the chat: the name asked for, made unique.
+    pub(crate) name: String,
+    /// What the chat says to it, in order.
+    pub(crate) queue: Receiver<Utf8Bytes>,
+    /// Set when the server closes it: too slow, or kicked.
+    pub(crate) kicked: Receiver<Kick>,
+}
+
+struct Member {
+    name: String,
+    room: String,
+    peer: SocketAddr,
+    queue: Sender<Utf8Bytes>,
+    kick: Sender<Kick>,
+}
+
+#[derive(Default)]
+struct Members {
+    next_id: u64,
+    by_id: BTreeMap<u64, Member>,
+}
+
+/// Who a message goes to.
+enum To<'a> {
+    All,
+    Room { room: &'a str, except: Option<u64> },
+    One(u64),
+}
+
+impl To<'_> {
+    fn includes(&self, id: u64, member: &Member) -> bool {
+        match self {
+            To::All => true,
+            To::Room { room, except } => member.room == *room && *except != Some(id),
+            To::One(one) => id == *one,
+        }
+    }
+}
+
+/// The chat: its members by room, and the server's log.
+pub(crate) struct Chat {
+    members: Mutex<Members>,
+    log: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Chat {
+    /// A chat with no members that logs each line (or block of lines)
+    /// with `log`: the examples print it, tests keep it.
+    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static) -> Arc<Chat> {
+        Arc::new(Chat {
+            members: Mutex::new(Members::default()),
+            log: Box::new(log),
+        })
+    }
+
+    /// Writes to the server's log.
+    pub(crate) fn log(&self, line: &str) {
+        (self.log)(line)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Members> {
+        // No step leaves the members half changed: keep going after a
+        // panic elsewhere.
+        self.members
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a client to `room` (default `lobby`) under `name` (default
+    /// `guest-N`, made unique with `-2`, `-3`...), greets it and tells
+    /// the room.
+    pub(crate) fn join(&self, name: &str, room: &str, peer: SocketAddr) -> Joined {
+        let (queue_tx, queue) = async_channel::bounded(QUEUE_LEN);
+        let (kick, kicked) = async_channel::bounded(1);
+        let mut members = self.lock();
+        members.next_id += 1;
+        let id = members.next_id;
+        let room = match clean(room) {
+            room if room.is_empty() => "lobby".to_owned(),
+            room => room,
+        };
+        let name = unique_name(&members, &clean(name), id);
+        let here: Vec<&str> = members
+            .by_id
+            .values()
+            .filter(|m| m.room == room)
+            .map(|m| m.name.as_str())
+            .collect();
+        let welcome = match here.is_empty() {
+            true => format!("* welcome, {name}: you are in {room}, alone for now"),
+            false => format!(
+                "* welcome, {name}: you are in {room} with {}",
+                here.join(", ")
+            ),
+        };
+        // A new queue has room for the greeting.
+        let _ = queue_tx.try_send(welcome.into());
+        self.log(&format!("[join] {name} ({peer}) joined {room}"));
+        let joined = format!("* {name} joined {room}");
+        self.deliver(
+            &mut members,
+            To::Room {
+                room: &room,
+                except: None,
+            },
+            &joined,
+        );
+        members.by_id.insert(
+            id,
+            Member {
+                name: name.clone(),
+                room,
+                peer,
+                queue: queue_tx,
+                kick,
+            },
+        );
+        Joined {
+            id,
+            name,
+            queue,
+            kicked,
+        }
+    }
+
+    /// Removes a client whose connection ended, and tells its room. Does
+    /// nothing for a client already removed (closed by the server).
+    pub(crate) fn leave(&self, id: u64, why: &str) {
+        let mut members = self.lock();
+        if let Some(member) = members.by_id.remove(&id) {
+            self.log(&format!(
+                "[leave] {} ({}) left {}: {why}",
+                member.name, member.peer, member.room
+            ));
+            let left = format!("* {} left {}", member.name, member.room);
+            let to = To::Room {
+                room: &member.room,
+                except: None,
+            };
+            self.deliver(&mut members, to, &left);
+        }
+    }
+
+    /// A text message from client `id`: printed on the console, and sent
+    /// with the sender's name to everyone else in its room.
+    pub(crate) fn say(&self, id: u64, text: &str) {
+        let mut members = self.lock();
+        let Some(member) = members.by_id.get(&id) else {
+            return;
+        };
+        let (name, room) = (member.name.clone(), member.room.clone());
+        self.log(&format!("[{room}] {name}: {}", printable(text)));
+        let to = To::Room {
+            room: &room,
+            except: Some(id),
+        };
+        self.deliver(&mut members, to, &format!("{name}: {text}"));
+    }
+
+    /// Logs something about client `id` under its name.
+    pub(crate) fn note(&self, id: u64, what: &str) {
+        if let Some(member) = self.lock().by_id.get(&id) {
+            self.log(&format!("{} ({}): {what}", member.name, member.peer));
+        }
+    }
+
+    /// Runs one line of the operator console: a line to every client;
+    /// `/to NAME text` to one; `/kick NAME [reason]`; `/list`; `/help`.
+    pub(crate) fn command(&self, line: &str) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        let Some(command) = line.strip_prefix('/') else {
+            if !line.trim().is_empty() {
+                let mut members = self.lock();
+                let n = members.by_id.len();
+                self.log(&format!("[operator to all {n}] {}", printable(line)));
+                self.deliver(&mut members, To::All, &format!("[operator] {line}"));
+            }
+            return;
+        };
+        let (verb, rest) = command.split_once(' ').unwrap_or((command, ""));
+        let (name, text) = rest.trim_start().split_once(' ').unwrap_or((rest, ""));
+        match verb {
+            "to" if !name.is_empty() && !text.is_empty() => {
+                let mut members = self.lock();
+                match find(&members, name) {
+                    Some(id) => {
+                        self.log(&format!("[operator to {name}] {}", printable(text)));
+                        let private = format!("[operator to you] {text}");
+                        self.deliver(&mut members, To::One(id), &private);
+                    }
+                    None => self.log(&format!("console: no client called {name}")),
+                }
+            }
+            "kick" if !name.is_empty() => {
+                let reason = match text.trim() {
+                    "" => "kicked by the operator",
+                    reason => reason,
+                };
+                let mut members = self.lock();
+                match find(&members, name) {
+                    Some(id) => {
+                        self.remove(&mut members, id, CloseCode::POLICY_VIOLATION, reason);
+                    }
+                    None => self.log(&format!("console: no client called {name}")),
+                }
+            }
+            "list" => self.log(&self.list()),
+            _ => self.log(
+                "console: a line goes to every client; /to NAME text sends to one; \
+                 /kick NAME [reason] closes one (1008); /list shows the rooms",
+            ),
+        }
+    }
+
+    /// The rooms and their members, for `/list`.
+    pub(crate) fn list(&self) -> String {
+        let members = self.lock();
+        if members.by_id.is_empty() {
+            return "no clients".to_owned();
+        }
+        let mut rooms: BTreeMap<&str, Vec<&Member>> = BTreeMap::new();
+        for member in members.by_id.values() {
+            rooms.entry(&member.room).or_default().push(member);
+        }
+        let mut out = format!("{} clients", members.by_id.len());
+        for (room, members) in rooms {
+            let _ = write!(out, "\n  {room}:");
+            for m in members {
+                let _ = write!(out, " {} ({}, {} queued)", m.name, m.peer, m.queue.len());
+            }
+        }
+        out
+    }
+
+    /// Puts `text` in the queue of everyone `to` names. A member whose
+    /// queue is full is removed and closed with 1008, and its room told,
+    /// which may find another full queue: repeated until none is.
+    fn deliver(&self, members: &mut Members, to: To<'_>, text: &str) {
+        let text = Utf8Bytes::from(text);
+        let mut slow = Vec::new();
+        for (&id, member) in &members.by_id {
+            if !to.includes(id, member) {
+                continue;
+            }
+            match member.queue.try_send(text.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => slow.push(id),
+                // Its session has ended; `leave` removes it.
+                Err(TrySendError::Closed(_)) => {}
+            }
+        }
+        for id in slow {
+            let reason = format!("too slow: {QUEUE_LEN} messages waiting");
+            self.remove(members, id, CloseCode::POLICY_VIOLATION, &reason);
+        }
+    }
+
+    /// Removes member `id`, has its session close it with `code` and
+    /// `reason`, and tells its room.
+    fn remove(&self, members: &mut Members, id: u64, code: CloseCode, reason: &str) {
+        let Some(member) = members.by_id.remove(&id) else {
+            return;
+        };
+        self.log(&format!(
+            "[leave] {} ({}) removed from {}: {code} {reason}",
+            member.name, member.peer, member.room
+        ));
+        let kick = Kick {
+            code,
+            reason: reason.to_owned(),
+        };
+        let _ = member.kick.try_send(kick);
+        let left = format!("* {} left {} ({reason})", member.name, member.room);
+        let to = To::Room {
+            room: &member.room,
+            except: None,
+        };
+        self.deliver(members, to, &left);
+    }
+}
+
+/// The member called `name`.
+fn find(members: &Members, name: &str) -> Option<u64> {
+    members
+        .by_id
+        .iter()
+        .find(|(_, m)| m.name == name)
+        .map(|(&id, _)| id)
+}
+
+/// A name or room as given, trimmed, without control characters, with
+/// spaces as `_` (so that `/to NAME text` can name it), and cut to
+/// [`NAME_LEN`] characters.
+fn clean(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .take(NAME_LEN)
+        .collect()
+}
+
+/// `wanted` if no member has it, else `wanted-2`, `wanted-3`...; `guest-ID`
+/// for an empty name.
+fn unique_name(members: &Members, wanted: &str, id: u64) -> String {
+    let base = match wanted {
+        "" => format!("guest-{id}"),
+        name => name.to_owned(),
+    };
+    let taken = |name: &str| members.by_id.values().any(|m| m.name == name);
+    let mut name = base.clone();
+    let mut n = 1;
+    while taken(&name) {
+        n += 1;
+        name = format!("{base}-{n}");
+    }
+    name
+}
+
+/// `text` for the console: control characters (a newline that would fake
+/// a log line, say) escaped.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
