@@ -60,7 +60,11 @@ fn text(events: &[Event]) -> Vec<String> {
 }
 
 /// A vector's name, its frames, and the texts they carry.
-type Vector = (&'static str, &'static [&'static [u8]], &'static [&'static str]);
+type Vector = (
+    &'static str,
+    &'static [&'static [u8]],
+    &'static [&'static str],
+);
 
 #[test]
 fn section_7_2_3_vectors_inflate() {
