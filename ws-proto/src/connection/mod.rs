@@ -826,6 +826,23 @@ impl Connection {
         self.transmit.len()
     }
 
+    /// How many received bytes wait in the receive buffer: a frame (or
+    /// part of one) not yet handed out. While it is 0 a driver may read
+    /// into a buffer of its own, shared by its connections, and hand the
+    /// bytes over with [`receive`](Self::receive), so that an idle
+    /// connection holds no receive buffer.
+    pub fn read_buffer_len(&self) -> usize {
+        self.read.len()
+    }
+
+    /// Whether [`handle_timeout`](Self::handle_timeout) has anything to
+    /// arm or fire. False while no timer is configured or running (no
+    /// keepalive, no idle timeout, no closing handshake under way); a
+    /// driver may then skip reading the clock.
+    pub fn needs_time(&self) -> bool {
+        self.timers.is_active()
+    }
+
     /// Whether a send would be refused with
     /// [`UsageError::WriteBufferFull`]: the backpressure signal.
     pub fn is_write_buffer_full(&self) -> bool {

@@ -12,6 +12,12 @@ use bytes::{Buf, Bytes, BytesMut};
 const READ_CHUNK: usize = 8 << 10;
 /// The most spare room offered for one read while a large frame arrives.
 const MAX_READ_CHUNK: usize = 256 << 10;
+/// Room offered beyond the rest of the frame being received. A read that
+/// finds only that frame's bytes then comes back short of the room given,
+/// which tells a transport that the socket is drained (tokio then waits
+/// for readiness without another read that would find it empty); room of
+/// exactly the frame's size costs one empty read per large message.
+const SLACK: usize = 1 << 10;
 
 #[derive(Debug, Default)]
 pub(super) struct ReadBuffer {
@@ -35,10 +41,12 @@ impl ReadBuffer {
     }
 
     /// Room to read into, sized for `expected` more bytes (the rest of the
-    /// frame being received, if known): at least 8 KiB, at most 256 KiB,
-    /// whatever the peer declared.
+    /// frame being received, if known) and a little more: at least 8 KiB,
+    /// at most 256 KiB, whatever the peer declared.
     pub(super) fn spare(&mut self, expected: usize) -> &mut [u8] {
-        let want = expected.clamp(READ_CHUNK, MAX_READ_CHUNK);
+        let want = expected
+            .saturating_add(SLACK)
+            .clamp(READ_CHUNK, MAX_READ_CHUNK);
         if self.buf.len() - self.filled < want {
             self.buf.resize(self.filled + want, 0);
         }

@@ -81,9 +81,27 @@ impl Timers {
         self.close_deadline = None;
     }
 
+    /// Whether a tick can arm or fire anything: false while no timer is
+    /// configured or running (the common case of a connection without
+    /// keepalive or idle timeout, before its closing handshake), so that a
+    /// driver need not read the clock for every read.
+    pub(super) fn is_active(&self) -> bool {
+        self.ping_interval.is_some()
+            || self.idle_timeout.is_some()
+            || self.close_started
+            || self.close_deadline.is_some()
+            || self.pong_deadline.is_some()
+            || self.next_ping.is_some()
+            || self.idle_deadline.is_some()
+    }
+
     /// Arms what started since the last tick and reports the earliest
     /// deadline that has passed at `now`, if any.
     pub(super) fn tick(&mut self, now: Instant) -> Option<Expired> {
+        if !self.is_active() {
+            self.input_seen = false;
+            return None;
+        }
         if std::mem::take(&mut self.input_seen) {
             // Any input proves the peer alive (section 5.5.2 lets a Pong go
             // unanswered for a while; data is as good a sign).

@@ -1,0 +1,514 @@
+//! One client connection: the opening handshake, masked frames out, and
+//! every echo checked byte for byte as it streams in (no reassembly copy).
+//!
+//! Message `k` of a connection carries `k` as 16 hex digits in its first
+//! bytes (the low digits, for messages shorter than 16 bytes), then a fixed
+//! pattern: an echo of the wrong message, a stale one, a truncated or a
+//! corrupted one all fail the check. Each connection has its own masking
+//! key, so the masked pattern is computed once per connection and only
+//! the counter is masked per message.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Read, Write};
+use std::rc::Rc;
+use std::time::Instant;
+
+use base64::Engine;
+use mio::net::TcpStream;
+use sha1::{Digest, Sha1};
+
+/// How many bytes of a message carry its sequence number.
+const COUNTER: usize = 16;
+const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// What every connection of a run sends.
+pub struct Payload {
+    pub size: usize,
+    pub text: bool,
+    /// The message body; bytes `..prefix_len()` are replaced by the counter.
+    pub pattern: Vec<u8>,
+}
+
+impl Payload {
+    pub fn new(size: usize, text: bool, seed: u64) -> Payload {
+        let mut rng = Rng(seed | 1);
+        let mut pattern = Vec::with_capacity(size);
+        if text {
+            // Mostly ASCII with some two- and three-byte characters, as
+            // chat text is: a server validates UTF-8 on every byte.
+            let words = ["héllo ", "wörld ", "ünïcode ", "✓ ", "plain ascii text "];
+            pattern.resize(size.min(COUNTER), b'0');
+            while pattern.len() < size {
+                let w = words[(rng.next() % words.len() as u64) as usize].as_bytes();
+                if pattern.len() + w.len() > size {
+                    pattern.push(b'.');
+                } else {
+                    pattern.extend_from_slice(w);
+                }
+            }
+        } else {
+            while pattern.len() < size {
+                pattern.extend_from_slice(&rng.next().to_le_bytes());
+            }
+            pattern.truncate(size);
+        }
+        Payload {
+            size,
+            text,
+            pattern,
+        }
+    }
+
+    fn prefix_len(&self) -> usize {
+        self.size.min(COUNTER)
+    }
+}
+
+/// The low `n` hex digits of `seq`.
+fn counter(seq: u64, n: usize) -> [u8; COUNTER] {
+    let mut out = [0u8; COUNTER];
+    let digits = format!("{seq:016x}");
+    out[..n].copy_from_slice(&digits.as_bytes()[COUNTER - n..]);
+    out
+}
+
+/// xorshift64*: masking keys and handshake keys need no cryptography here.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// One queued outgoing message: its header and masked counter; the masked
+/// pattern after it is the connection's `suffix`.
+struct Out {
+    head: [u8; 14 + COUNTER],
+    head_len: usize,
+}
+
+enum State {
+    /// Waiting for the 101; the request is sent.
+    Handshake {
+        buf: Vec<u8>,
+        accept: String,
+    },
+    Open,
+}
+
+/// Where the stream parser is.
+enum Parse {
+    Header,
+    /// `remaining` payload bytes of the current frame to come.
+    Payload {
+        remaining: usize,
+        control: bool,
+        fin: bool,
+    },
+}
+
+/// What the run loop learns from a read.
+#[derive(Default)]
+pub struct Progress {
+    /// Echoes completed, with their round-trip times in nanoseconds.
+    pub echoes: u32,
+    pub handshake_done: bool,
+    pub deflate: bool,
+}
+
+pub struct Conn {
+    pub stream: TcpStream,
+    state: State,
+    payload: Rc<Payload>,
+    /// Raw TCP: no handshake, and the echo is the masked frame as sent.
+    raw: bool,
+    key: [u8; 4],
+    /// `pattern[prefix_len..]` masked with `key`.
+    suffix: Vec<u8>,
+    rbuf: Vec<u8>,
+    /// Unparsed bytes (a partial header) at the front of `rbuf`.
+    rlen: usize,
+    parse: Parse,
+    /// Bytes of the current message checked so far.
+    msg_off: usize,
+    /// The expected counter bytes of the message being received.
+    expect_prefix: [u8; COUNTER],
+    pub next_send: u64,
+    pub next_recv: u64,
+    sent_at: VecDeque<Instant>,
+    out: VecDeque<Out>,
+    /// Bytes of `out.front()` already written.
+    out_pos: usize,
+}
+
+impl Conn {
+    /// A connected stream: sends the upgrade request (or nothing, raw).
+    pub fn new(
+        stream: TcpStream,
+        payload: Rc<Payload>,
+        raw: bool,
+        deflate: bool,
+        rng: &mut Rng,
+        rbuf_size: usize,
+        host: &str,
+    ) -> io::Result<Conn> {
+        let key: [u8; 4] = rng.next().to_le_bytes()[..4]
+            .try_into()
+            .expect("four bytes");
+        let p = payload.prefix_len();
+        let suffix = payload.pattern[p..]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ key[(p + i) % 4])
+            .collect();
+        let mut conn = Conn {
+            stream,
+            state: State::Open,
+            payload,
+            raw,
+            key,
+            suffix,
+            rbuf: vec![0; rbuf_size],
+            rlen: 0,
+            parse: Parse::Header,
+            msg_off: 0,
+            expect_prefix: [0; COUNTER],
+            next_send: 0,
+            next_recv: 0,
+            sent_at: VecDeque::new(),
+            out: VecDeque::new(),
+            out_pos: 0,
+        };
+        if !raw {
+            let mut nonce = [0u8; 16];
+            nonce[..8].copy_from_slice(&rng.next().to_le_bytes());
+            nonce[8..].copy_from_slice(&rng.next().to_le_bytes());
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let ws_key = b64.encode(nonce);
+            let mut sha = Sha1::new();
+            sha.update(ws_key.as_bytes());
+            sha.update(GUID.as_bytes());
+            let accept = b64.encode(sha.finalize());
+            let ext = if deflate {
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+            } else {
+                ""
+            };
+            let request = format!(
+                "GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Key: {ws_key}\r\nSec-WebSocket-Version: 13\r\n{ext}\r\n"
+            );
+            // Small enough for an empty socket buffer: one write takes it.
+            let n = (&conn.stream).write(request.as_bytes())?;
+            if n != request.len() {
+                return Err(io::Error::other("short write of the upgrade request"));
+            }
+            conn.state = State::Handshake {
+                buf: Vec::new(),
+                accept,
+            };
+        }
+        Ok(conn)
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, State::Open)
+    }
+
+    /// Queues the next message; written by [`flush`](Self::flush).
+    pub fn queue_send(&mut self, now: Instant) {
+        let p = &*self.payload;
+        let len = p.size;
+        let mut head = [0u8; 14 + COUNTER];
+        head[0] = 0x80 | if p.text { 0x1 } else { 0x2 };
+        let mut i = 2;
+        if len < 126 {
+            head[1] = 0x80 | len as u8;
+        } else if len <= 0xFFFF {
+            head[1] = 0x80 | 126;
+            head[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            i = 4;
+        } else {
+            head[1] = 0x80 | 127;
+            head[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+            i = 10;
+        }
+        head[i..i + 4].copy_from_slice(&self.key);
+        i += 4;
+        let n = p.prefix_len();
+        let digits = counter(self.next_send, n);
+        for (j, d) in digits[..n].iter().enumerate() {
+            head[i + j] = d ^ self.key[j % 4];
+        }
+        self.out.push_back(Out {
+            head,
+            head_len: i + n,
+        });
+        self.sent_at.push_back(now);
+        self.next_send += 1;
+    }
+
+    /// Writes what is queued; `Ok(true)` when all of it went out.
+    pub fn flush(&mut self) -> io::Result<bool> {
+        // Bounded: every pass writes at least one byte or returns.
+        while !self.out.is_empty() {
+            let mut slices: [IoSlice<'_>; 64] = [IoSlice::new(&[]); 64];
+            let mut n = 0;
+            let mut skip = self.out_pos;
+            for out in &self.out {
+                if n + 2 > slices.len() {
+                    break;
+                }
+                for part in [&out.head[..out.head_len], &self.suffix[..]] {
+                    if skip >= part.len() {
+                        skip -= part.len();
+                        continue;
+                    }
+                    slices[n] = IoSlice::new(&part[skip..]);
+                    skip = 0;
+                    n += 1;
+                }
+            }
+            let written = match (&self.stream).write_vectored(&slices[..n]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(w) => w,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.advance_out(written);
+        }
+        Ok(true)
+    }
+
+    fn advance_out(&mut self, mut written: usize) {
+        let msg_len = |o: &Out| o.head_len + self.suffix.len();
+        while written > 0 {
+            let Some(front) = self.out.front() else { break };
+            let left = msg_len(front) - self.out_pos;
+            if written >= left {
+                written -= left;
+                self.out.pop_front();
+                self.out_pos = 0;
+            } else {
+                self.out_pos += written;
+                written = 0;
+            }
+        }
+    }
+
+    /// Reads until the socket would block, checking every byte. Echoes
+    /// completed are counted in `progress` and their round-trip times
+    /// given to `rtt` (nanoseconds).
+    pub fn on_readable(
+        &mut self,
+        progress: &mut Progress,
+        rtt: &mut dyn FnMut(u64),
+    ) -> Result<(), String> {
+        // Bounded by the socket: each pass consumes what one read gave.
+        loop {
+            let n = match (&self.stream).read(&mut self.rbuf[self.rlen..]) {
+                Ok(0) => return Err("the server closed the connection".into()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(format!("read: {e}")),
+            };
+            let now = Instant::now();
+            let end = self.rlen + n;
+            let mut pos = 0;
+            if let State::Handshake { buf, accept } = &mut self.state {
+                buf.extend_from_slice(&self.rbuf[..end]);
+                let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    if buf.len() > 16 << 10 {
+                        return Err("response head over 16 KiB".into());
+                    }
+                    self.rlen = 0;
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                if !head.starts_with("http/1.1 101") {
+                    let line = head.lines().next().unwrap_or("").to_owned();
+                    return Err(format!("handshake refused: {line}"));
+                }
+                let want = format!("sec-websocket-accept: {}", accept.to_ascii_lowercase());
+                if !head.lines().any(|l| l.trim() == want) {
+                    return Err("wrong or missing Sec-WebSocket-Accept".into());
+                }
+                progress.deflate = head
+                    .lines()
+                    .any(|l| l.starts_with("sec-websocket-extensions:") && l.contains("deflate"));
+                progress.handshake_done = true;
+                let extra = buf.len() - (head_end + 4);
+                if extra > 0 {
+                    return Err("frames before the first message was sent".into());
+                }
+                self.state = State::Open;
+                self.rlen = 0;
+                continue;
+            }
+            self.parse_frames(&mut pos, end, now, progress, rtt)?;
+            // Keep a partial header for the next read.
+            self.rbuf.copy_within(pos..end, 0);
+            self.rlen = end - pos;
+        }
+    }
+
+    fn parse_frames(
+        &mut self,
+        pos: &mut usize,
+        end: usize,
+        now: Instant,
+        progress: &mut Progress,
+        rtt: &mut dyn FnMut(u64),
+    ) -> Result<(), String> {
+        let size = self.payload.size;
+        while *pos < end {
+            match self.parse {
+                Parse::Header => {
+                    let data = &self.rbuf[*pos..end];
+                    if data.len() < 2 {
+                        return Ok(());
+                    }
+                    let (b0, b1) = (data[0], data[1]);
+                    let masked = b1 & 0x80 != 0;
+                    let ext = match b1 & 0x7F {
+                        126 => 2,
+                        127 => 8,
+                        _ => 0,
+                    };
+                    let need = 2 + ext + if masked { 4 } else { 0 };
+                    if data.len() < need {
+                        return Ok(());
+                    }
+                    let len = match ext {
+                        0 => (b1 & 0x7F) as u64,
+                        2 => u16::from_be_bytes([data[2], data[3]]) as u64,
+                        _ => u64::from_be_bytes(data[2..10].try_into().expect("8 bytes")),
+                    };
+                    if masked != self.raw {
+                        return Err(format!("frame masked: {masked}, expected {}", self.raw));
+                    }
+                    if masked && data[2 + ext..need] != self.key {
+                        return Err("raw echo: masking key changed".into());
+                    }
+                    if b0 & 0x70 != 0 {
+                        return Err(format!("reserved bits set: {b0:#04x}"));
+                    }
+                    let fin = b0 & 0x80 != 0;
+                    let opcode = b0 & 0x0F;
+                    let control = opcode & 0x8 != 0;
+                    if control {
+                        if opcode == 0x8 {
+                            return Err("the server sent Close".into());
+                        }
+                        if len > 125 || !fin {
+                            return Err("bad control frame".into());
+                        }
+                    } else {
+                        let want = if self.payload.text { 0x1 } else { 0x2 };
+                        let first = self.msg_off == 0;
+                        if (first && opcode != want) || (!first && opcode != 0) {
+                            return Err(format!("opcode {opcode:#x} at offset {}", self.msg_off));
+                        }
+                        if self.msg_off as u64 + len > size as u64 {
+                            return Err(format!("echo longer than the {size} bytes sent"));
+                        }
+                        if first {
+                            if self.next_recv >= self.next_send {
+                                return Err("an echo nobody asked for".into());
+                            }
+                            let n = self.payload.prefix_len();
+                            let mut prefix = counter(self.next_recv, n);
+                            if self.raw {
+                                for (j, b) in prefix[..n].iter_mut().enumerate() {
+                                    *b ^= self.key[j % 4];
+                                }
+                            }
+                            self.expect_prefix = prefix;
+                        }
+                    }
+                    *pos += need;
+                    self.parse = Parse::Payload {
+                        remaining: len as usize,
+                        control,
+                        fin,
+                    };
+                }
+                Parse::Payload {
+                    remaining,
+                    control,
+                    fin,
+                } => {
+                    let take = remaining.min(end - *pos);
+                    if !control {
+                        self.check(*pos, take)?;
+                        self.msg_off += take;
+                    }
+                    *pos += take;
+                    let remaining = remaining - take;
+                    if remaining > 0 {
+                        self.parse = Parse::Payload {
+                            remaining,
+                            control,
+                            fin,
+                        };
+                        return Ok(());
+                    }
+                    self.parse = Parse::Header;
+                    if !control && fin {
+                        if self.msg_off != size {
+                            return Err(format!("echo of {} bytes, {size} sent", self.msg_off));
+                        }
+                        self.msg_off = 0;
+                        self.next_recv += 1;
+                        let sent = self.sent_at.pop_front().expect("one per message in flight");
+                        rtt(now.duration_since(sent).as_nanos() as u64);
+                        progress.echoes += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `len` payload bytes at `rbuf[at..]` against the message at
+    /// offset `msg_off`.
+    fn check(&self, at: usize, len: usize) -> Result<(), String> {
+        let got = &self.rbuf[at..at + len];
+        let p = self.payload.prefix_len();
+        let mut off = self.msg_off;
+        let mut got = got;
+        if off < p {
+            let k = (p - off).min(got.len());
+            if got[..k] != self.expect_prefix[off..off + k] {
+                return Err(format!(
+                    "message {}: wrong counter bytes at offset {off}",
+                    self.next_recv
+                ));
+            }
+            got = &got[k..];
+            off += k;
+        }
+        if !got.is_empty() {
+            let want = if self.raw {
+                &self.suffix[off - p..off - p + got.len()]
+            } else {
+                &self.payload.pattern[off..off + got.len()]
+            };
+            if got != want {
+                let i = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(0);
+                return Err(format!(
+                    "message {}: wrong byte at offset {}",
+                    self.next_recv,
+                    off + i
+                ));
+            }
+        }
+        Ok(())
+    }
+}

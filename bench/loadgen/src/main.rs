@@ -1,0 +1,464 @@
+//! A WebSocket echo load generator in the style of uWebSockets' `load_test`,
+//! on one thread and one epoll (mio), so that it costs less CPU per message
+//! than the servers it measures.
+//!
+//! ```text
+//! loadgen [--addr 127.0.0.1:9001] [--conns 100] [--size 16] [--inflight 1]
+//!         [--text] [--warmup 1] [--duration 5] [--server-pid PID] [--raw]
+//!         [--label NAME]
+//! loadgen --idle [--conns 10000] [--deflate] [--settle 2] --server-pid PID
+//! loadgen report FILE...
+//! ```
+//!
+//! Each connection sends a masked message of `--size` bytes and waits for
+//! its echo before sending the next, or keeps `--inflight` messages in
+//! flight. Every echo is checked (opcode, length, every byte, order); any
+//! difference ends the run with an error. After `--warmup` seconds it
+//! measures for `--duration` seconds: messages/s, MB/s (payload bytes
+//! echoed, one way), p50/p99 round trip, and with `--server-pid` the
+//! server's CPU time per message from `/proc/PID/stat`; its own CPU per
+//! message too, to show whether it is the bottleneck.
+//!
+//! `--raw` talks to a TCP echo (no handshake): the same frames go out and
+//! must come back byte for byte. `--idle` opens the connections, completes
+//! the handshakes (offering permessage-deflate with `--deflate`), waits
+//! `--settle` seconds and reports the server's resident memory per
+//! connection. Every run prints one `RESULT key=value ...` line;
+//! `loadgen report` turns a file of them into the Markdown tables.
+
+mod conn;
+mod hist;
+mod procstat;
+mod report;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token};
+
+use conn::{Conn, Payload, Progress, Rng};
+use hist::Histogram;
+
+struct Args {
+    addr: SocketAddr,
+    conns: usize,
+    size: usize,
+    inflight: u64,
+    text: bool,
+    warmup: f64,
+    duration: f64,
+    server_pid: Option<String>,
+    raw: bool,
+    deflate: bool,
+    idle: bool,
+    settle: f64,
+    sources: u8,
+    label: String,
+    stall: f64,
+    /// Messages per connection, then stop (for instruction counts).
+    count: Option<u64>,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: loadgen [--addr 127.0.0.1:9001] [--conns N] [--size BYTES] [--inflight D] [--text]\n\
+         \x20              [--warmup S] [--duration S] [--server-pid PID] [--raw] [--label NAME]\n\
+         \x20              [--sources K] [--stall S] [--count K]\n\
+         \x20      loadgen --idle [--conns N] [--deflate] [--settle S] --server-pid PID ...\n\
+         \x20      loadgen report FILE..."
+    );
+    std::process::exit(2)
+}
+
+fn parse_args(argv: &[String]) -> Args {
+    let mut a = Args {
+        addr: "127.0.0.1:9001".parse().expect("valid"),
+        conns: 100,
+        size: 16,
+        inflight: 1,
+        text: false,
+        warmup: 1.0,
+        duration: 5.0,
+        server_pid: None,
+        raw: false,
+        deflate: false,
+        idle: false,
+        settle: 2.0,
+        sources: 1,
+        label: String::new(),
+        stall: 10.0,
+        count: None,
+    };
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_else(|| usage());
+        fn num<T: std::str::FromStr>(s: String) -> T {
+            s.parse().unwrap_or_else(|_| usage())
+        }
+        match flag.as_str() {
+            "--addr" => a.addr = num(value()),
+            "--conns" => a.conns = num(value()),
+            "--size" => a.size = num(value()),
+            "--inflight" => a.inflight = num(value()),
+            "--warmup" => a.warmup = num(value()),
+            "--duration" => a.duration = num(value()),
+            "--server-pid" => a.server_pid = Some(value()),
+            "--settle" => a.settle = num(value()),
+            "--sources" => a.sources = num(value()),
+            "--label" => a.label = value(),
+            "--stall" => a.stall = num(value()),
+            "--count" => a.count = Some(num(value())),
+            "--text" => a.text = true,
+            "--raw" => a.raw = true,
+            "--deflate" => a.deflate = true,
+            "--idle" => a.idle = true,
+            _ => usage(),
+        }
+    }
+    let valid = a.conns > 0
+        && a.size > 0
+        && a.inflight > 0
+        && a.sources > 0
+        && a.sources < 250
+        && a.duration > 0.0
+        && a.warmup >= 0.0
+        && a.stall > 0.0
+        && a.count.is_none_or(|k| k >= a.inflight)
+        && (!a.deflate || a.idle)
+        && !(a.raw && a.deflate);
+    if !valid {
+        eprintln!("invalid flags (--deflate only with --idle: the generator does not compress)");
+        usage();
+    }
+    a
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let result = if argv.first().map(String::as_str) == Some("report") {
+        report::run(&argv[1..])
+    } else {
+        let args = parse_args(&argv);
+        if args.idle {
+            idle(&args)
+        } else {
+            load(&args)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(addr: SocketAddr, source: Option<IpAddr>) -> std::io::Result<mio::net::TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if let Some(ip) = source {
+        sock.bind(&SocketAddr::new(ip, 0).into())?;
+    }
+    sock.connect_timeout(&addr.into(), Duration::from_secs(5))?;
+    sock.set_nodelay(true)?;
+    sock.set_nonblocking(true)?;
+    Ok(mio::net::TcpStream::from_std(sock.into()))
+}
+
+/// Opens `args.conns` connections and completes their handshakes, a batch
+/// at a time (so the server's accept backlog never overflows).
+fn open_all(
+    args: &Args,
+    poll: &mut Poll,
+    payload: &Rc<Payload>,
+) -> Result<(Vec<Conn>, usize), String> {
+    const BATCH: usize = 200;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()));
+    let rbuf = if args.idle { 4 << 10 } else { 256 << 10 };
+    let host = args.addr.to_string();
+    let mut conns: Vec<Conn> = Vec::with_capacity(args.conns);
+    let mut deflate = 0;
+    let mut events = Events::with_capacity(1024);
+    while conns.len() < args.conns {
+        let first = conns.len();
+        let last = (first + BATCH).min(args.conns);
+        for i in first..last {
+            // 127.0.0.1, .2, ...: each source address has its own ports.
+            let source = (args.sources > 1).then(|| {
+                IpAddr::V4(Ipv4Addr::new(
+                    127,
+                    0,
+                    0,
+                    1 + (i % args.sources as usize) as u8,
+                ))
+            });
+            let mut stream =
+                connect(args.addr, source).map_err(|e| format!("connect #{i}: {e}"))?;
+            poll.registry()
+                .register(
+                    &mut stream,
+                    Token(i),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
+                .map_err(|e| format!("register: {e}"))?;
+            let conn = Conn::new(
+                stream,
+                payload.clone(),
+                args.raw,
+                args.deflate,
+                &mut rng,
+                rbuf,
+                &host,
+            )
+            .map_err(|e| format!("connection #{i}: {e}"))?;
+            conns.push(conn);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while conns[first..last].iter().any(|c| !c.is_open()) {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err("handshakes not done after 10 s".into());
+            }
+            poll.poll(&mut events, Some(deadline - now))
+                .map_err(|e| format!("poll: {e}"))?;
+            for ev in events.iter() {
+                let i = ev.token().0;
+                if ev.is_readable() {
+                    let mut progress = Progress::default();
+                    conns[i]
+                        .on_readable(&mut progress, &mut |_| {})
+                        .map_err(|e| format!("connection #{i}: {e}"))?;
+                    deflate += usize::from(progress.deflate);
+                }
+            }
+        }
+    }
+    Ok((conns, deflate))
+}
+
+fn idle(args: &Args) -> Result<(), String> {
+    let pid = args
+        .server_pid
+        .as_deref()
+        .ok_or("--idle needs --server-pid")?;
+    let mut poll = Poll::new().map_err(|e| e.to_string())?;
+    let payload = Rc::new(Payload::new(16, false, 1));
+    let before = procstat::rss_kib(pid)?;
+    let started = Instant::now();
+    let (conns, deflate) = open_all(args, &mut poll, &payload)?;
+    let opened = started.elapsed();
+    // Let the server settle (tasks parked in their first read), and fail
+    // if it sends anything or closes.
+    let mut events = Events::with_capacity(1024);
+    let until = Instant::now() + Duration::from_secs_f64(args.settle);
+    loop {
+        let now = Instant::now();
+        if now >= until {
+            break;
+        }
+        poll.poll(&mut events, Some(until - now))
+            .map_err(|e| format!("poll: {e}"))?;
+        if let Some(ev) = events
+            .iter()
+            .find(|e| e.is_readable() || e.is_read_closed())
+        {
+            return Err(format!(
+                "connection #{}: the server sent or closed while idle",
+                ev.token().0
+            ));
+        }
+    }
+    let after = procstat::rss_kib(pid)?;
+    let per_conn = (after.saturating_sub(before) * 1024) as f64 / conns.len() as f64;
+    println!(
+        "{} idle connections (opened in {:.1} s), permessage-deflate offered: {}, accepted by {}; \
+         server RSS {} KiB -> {} KiB: {:.0} bytes per connection",
+        conns.len(),
+        opened.as_secs_f64(),
+        args.deflate,
+        deflate,
+        before,
+        after,
+        per_conn
+    );
+    println!(
+        "RESULT mode=idle label={} conns={} deflate_offered={} deflate_accepted={} rss_before_kib={} rss_after_kib={} bytes_per_conn={:.0}",
+        label(args),
+        conns.len(),
+        u8::from(args.deflate),
+        deflate,
+        before,
+        after,
+        per_conn
+    );
+    Ok(())
+}
+
+fn label(args: &Args) -> String {
+    if args.label.is_empty() {
+        "-".into()
+    } else {
+        args.label.replace(char::is_whitespace, "_")
+    }
+}
+
+/// What the measured window saw.
+struct Window {
+    start: Instant,
+    server: Option<procstat::Cpu>,
+    own: procstat::Cpu,
+}
+
+fn load(args: &Args) -> Result<(), String> {
+    let mut poll = Poll::new().map_err(|e| e.to_string())?;
+    let payload = Rc::new(Payload::new(args.size, args.text, 0x5EED));
+    let (mut conns, _) = open_all(args, &mut poll, &payload)?;
+    let started = Instant::now();
+    for c in &mut conns {
+        for _ in 0..args.inflight {
+            c.queue_send(started);
+        }
+        c.flush().map_err(|e| format!("write: {e}"))?;
+    }
+    // With --count, everything is measured and the duration is a time limit.
+    let warmup = if args.count.is_some() {
+        0.0
+    } else {
+        args.warmup
+    };
+    let warm_end = started + Duration::from_secs_f64(warmup);
+    let limit = args.count.map_or(u64::MAX, |k| k * conns.len() as u64);
+    let mut completed: u64 = 0;
+    let run_end = warm_end + Duration::from_secs_f64(args.duration);
+    let mut hist = Histogram::new();
+    let mut measured: u64 = 0;
+    let mut window: Option<Window> = None;
+    let mut last_echo = started;
+    let stall = Duration::from_secs_f64(args.stall);
+    let mut events = Events::with_capacity(1024);
+    let end = loop {
+        let now = Instant::now();
+        if window.is_none() && now >= warm_end {
+            hist.clear();
+            measured = 0;
+            window = Some(Window {
+                server: args.server_pid.as_deref().map(procstat::cpu).transpose()?,
+                own: procstat::cpu("self")?,
+                start: Instant::now(),
+            });
+        }
+        if completed >= limit {
+            break now;
+        }
+        if now >= run_end {
+            if args.count.is_some() {
+                return Err(format!(
+                    "{completed} of {limit} echoes after {:.0} s",
+                    args.duration
+                ));
+            }
+            break now;
+        }
+        if now.duration_since(last_echo) > stall {
+            return Err(format!(
+                "no echo for {:.0} s: the server stalled",
+                args.stall
+            ));
+        }
+        let next = if window.is_none() { warm_end } else { run_end };
+        let timeout = next
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(100));
+        poll.poll(&mut events, Some(timeout))
+            .map_err(|e| format!("poll: {e}"))?;
+        let recording = window.is_some();
+        for ev in events.iter() {
+            let i = ev.token().0;
+            let c = &mut conns[i];
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                let mut progress = Progress::default();
+                let mut record = |nanos: u64| {
+                    if recording {
+                        hist.record(nanos);
+                    }
+                };
+                c.on_readable(&mut progress, &mut record)
+                    .map_err(|e| format!("connection #{i}: {e}"))?;
+                if progress.echoes > 0 {
+                    let now = Instant::now();
+                    last_echo = now;
+                    if recording {
+                        measured += u64::from(progress.echoes);
+                    }
+                    completed += u64::from(progress.echoes);
+                    for _ in 0..progress.echoes {
+                        if c.next_send < args.count.unwrap_or(u64::MAX) {
+                            c.queue_send(now);
+                        }
+                    }
+                }
+            }
+            c.flush()
+                .map_err(|e| format!("connection #{i}: write: {e}"))?;
+        }
+    };
+    let w = window.ok_or("the run ended before the warm-up did")?;
+    let own = procstat::cpu("self")?.since(&w.own);
+    let server = match (&args.server_pid, w.server) {
+        (Some(pid), Some(before)) => Some(procstat::cpu(pid)?.since(&before)),
+        _ => None,
+    };
+    let secs = end.duration_since(w.start).as_secs_f64();
+    if measured == 0 {
+        return Err("no echo in the measured window".into());
+    }
+    let rate = measured as f64 / secs;
+    let mbps = rate * args.size as f64 / 1e6;
+    let p50 = hist.quantile(0.50) as f64 / 1e3;
+    let p99 = hist.quantile(0.99) as f64 / 1e3;
+    let per_msg = |cpu: f64| cpu * 1e6 / measured as f64;
+    let kind = if args.text { "text" } else { "binary" };
+    println!(
+        "{} x {} B {kind}, {} in flight: {:.0} msg/s, {:.1} MB/s, RTT p50 {:.1} us p99 {:.1} us ({} echoes checked in {:.2} s)",
+        args.conns, args.size, args.inflight, rate, mbps, p50, p99, measured, secs
+    );
+    if let Some(s) = &server {
+        println!(
+            "server CPU {:.2} s ({:.0}%): {:.3} us/msg (user {:.3}, sys {:.3})",
+            s.total(),
+            100.0 * s.total() / secs,
+            per_msg(s.total()),
+            per_msg(s.user),
+            per_msg(s.sys)
+        );
+    }
+    println!(
+        "loadgen CPU {:.2} s ({:.0}%): {:.3} us/msg",
+        own.total(),
+        100.0 * own.total() / secs,
+        per_msg(own.total())
+    );
+    let (su, ss) = server.map_or((f64::NAN, f64::NAN), |s| (s.user, s.sys));
+    println!(
+        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0}",
+        label(args),
+        args.conns,
+        args.size,
+        args.inflight,
+        secs,
+        measured,
+        rate,
+        mbps,
+        p50,
+        p99,
+        su,
+        ss,
+        per_msg(su + ss),
+        per_msg(own.total()),
+        100.0 * own.total() / secs
+    );
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! CPU time and memory of a process, from `/proc`.
+
+use std::fs;
+
+/// User and system CPU time of a process (all its threads, live and
+/// exited), in seconds, from fields 14 and 15 of `/proc/PID/stat`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cpu {
+    pub user: f64,
+    pub sys: f64,
+}
+
+impl Cpu {
+    pub fn total(&self) -> f64 {
+        self.user + self.sys
+    }
+
+    pub fn since(&self, earlier: &Cpu) -> Cpu {
+        Cpu {
+            user: self.user - earlier.user,
+            sys: self.sys - earlier.sys,
+        }
+    }
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+/// `pid` is "self" or a number.
+pub fn cpu(pid: &str) -> Result<Cpu, String> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    // The command name (field 2) may hold spaces: count from its ')'.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("{path}: no ')'"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| -> Result<f64, String> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .map(|t| t as f64)
+            .ok_or_else(|| format!("{path}: bad field {}", i + 3))
+    };
+    let tck = clock_ticks();
+    // After ')', index 0 is field 3 (state): utime is field 14, stime 15.
+    Ok(Cpu {
+        user: field(11)? / tck,
+        sys: field(12)? / tck,
+    })
+}
+
+/// Resident set size in KiB (`VmRSS` of `/proc/PID/status`).
+pub fn rss_kib(pid: &str) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status = fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("{path}: no VmRSS"))
+}

@@ -1,0 +1,367 @@
+//! `loadgen report FILE...`: the `RESULT` lines of a run as Markdown
+//! tables: medians over the rounds, min/max, and each server's ratio to
+//! the best peer and to the raw TCP echo of the same run; then the issue's
+//! targets, checked against those ratios, and the memory table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+
+/// Our servers, in table order.
+const OURS: [&str; 3] = ["ws-tokio", "ws-smol", "ws-async-std"];
+const RAW: &str = "raw-tcp";
+/// The peers, in table order.
+const PEERS: [&str; 4] = [
+    "fastwebsockets",
+    "tokio-websockets",
+    "tokio-tungstenite",
+    "async-tungstenite-smol",
+];
+
+type Record = BTreeMap<String, String>;
+
+fn parse(line: &str) -> Option<Record> {
+    let rest = line.trim().strip_prefix("RESULT ")?;
+    Some(
+        rest.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    )
+}
+
+fn num(r: &Record, key: &str) -> f64 {
+    r.get(key).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+}
+
+#[derive(Default)]
+struct Stats {
+    values: Vec<f64>,
+}
+
+impl Stats {
+    fn push(&mut self, v: f64) {
+        if v.is_finite() {
+            self.values.push(v);
+        }
+    }
+    fn sorted(&self) -> Vec<f64> {
+        let mut v = self.values.clone();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v
+    }
+    fn median(&self) -> f64 {
+        let v = self.sorted();
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
+    }
+    fn min(&self) -> f64 {
+        self.sorted().first().copied().unwrap_or(f64::NAN)
+    }
+    fn max(&self) -> f64 {
+        self.sorted().last().copied().unwrap_or(f64::NAN)
+    }
+}
+
+#[derive(Default)]
+struct Cell {
+    rate: Stats,
+    cpu: Stats,
+    p50: Stats,
+    p99: Stats,
+    gen: Stats,
+}
+
+fn order(server: &str) -> usize {
+    OURS.iter()
+        .chain(PEERS.iter())
+        .chain([RAW].iter())
+        .position(|s| *s == server)
+        .unwrap_or(99)
+}
+
+fn cell_name(r: &Record) -> String {
+    let size = num(r, "size") as u64;
+    let size = match size {
+        s if s >= 1 << 20 && s % (1 << 20) == 0 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 && s % (1 << 10) == 0 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    };
+    let inflight = num(r, "inflight") as u64;
+    let mut name = format!(
+        "{} x {size} {}",
+        r.get("conns").map_or("?", String::as_str),
+        r.get("kind").map_or("?", String::as_str)
+    );
+    if inflight > 1 {
+        let _ = write!(name, ", {inflight} in flight");
+    }
+    name
+}
+
+fn fmt(v: f64, digits: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.digits$}")
+    } else {
+        "-".into()
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    fmt(a / b, 2)
+}
+
+pub fn run(files: &[String]) -> Result<(), String> {
+    if files.is_empty() {
+        return Err("report: no file given".into());
+    }
+    let mut records = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
+        records.extend(text.lines().filter_map(parse));
+    }
+    // cell -> server -> stats, cells in first-seen order.
+    let mut cells: Vec<(String, BTreeMap<String, Cell>)> = Vec::new();
+    let mut memory: BTreeMap<(String, String), (Stats, String)> = BTreeMap::new();
+    for r in &records {
+        let server = r.get("label").cloned().unwrap_or_default();
+        match r.get("mode").map(String::as_str) {
+            Some("load") => {
+                let name = cell_name(r);
+                let idx = match cells.iter().position(|(n, _)| *n == name) {
+                    Some(i) => i,
+                    None => {
+                        cells.push((name, BTreeMap::new()));
+                        cells.len() - 1
+                    }
+                };
+                let c = cells[idx].1.entry(server).or_default();
+                c.rate.push(num(r, "msg_per_s"));
+                c.cpu.push(num(r, "srv_us_per_msg"));
+                c.p50.push(num(r, "p50_us"));
+                c.p99.push(num(r, "p99_us"));
+                c.gen.push(num(r, "gen_cpu_pct"));
+            }
+            Some("idle") => {
+                let offered = if num(r, "deflate_offered") > 0.0 {
+                    "offered"
+                } else {
+                    "not offered"
+                };
+                let e = memory
+                    .entry((server, offered.to_owned()))
+                    .or_insert_with(|| (Stats::default(), String::new()));
+                e.0.push(num(r, "bytes_per_conn"));
+                e.1 = format!(
+                    "{}/{}",
+                    r.get("deflate_accepted").map_or("?", String::as_str),
+                    r.get("conns").map_or("?", String::as_str)
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    let mut medians: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    for (name, servers) in &cells {
+        let rounds = servers
+            .values()
+            .map(|c| c.rate.values.len())
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(out, "### {name} ({rounds} rounds)\n");
+        let _ = writeln!(
+            out,
+            "| server | msg/s (median) | min - max | server CPU us/msg (median) | min - max | msg/s vs best peer | msg/s vs raw TCP | CPU/msg vs best peer | CPU/msg vs raw TCP | RTT p50 / p99 us | loadgen CPU |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        let peer = |f: &dyn Fn(&Cell) -> f64, best: fn(f64, f64) -> f64, init: f64| {
+            PEERS
+                .iter()
+                .filter_map(|p| servers.get(*p))
+                .map(f)
+                .filter(|v| v.is_finite())
+                .fold(init, best)
+        };
+        let best_rate = peer(&|c| c.rate.median(), f64::max, f64::NAN);
+        let best_cpu = peer(&|c| c.cpu.median(), f64::min, f64::NAN);
+        let raw = servers.get(RAW);
+        let raw_rate = raw.map_or(f64::NAN, |c| c.rate.median());
+        let raw_cpu = raw.map_or(f64::NAN, |c| c.cpu.median());
+        let mut names: Vec<&String> = servers.keys().collect();
+        names.sort_by_key(|s| (order(s), (*s).clone()));
+        for s in names {
+            let c = &servers[s];
+            let (rate, cpu) = (c.rate.median(), c.cpu.median());
+            medians.insert((name.clone(), s.clone()), (rate, cpu));
+            let bold = if OURS.contains(&s.as_str()) { "**" } else { "" };
+            let _ = writeln!(
+                out,
+                "| {bold}{s}{bold} | {} | {} - {} | {} | {} - {} | {} | {} | {} | {} | {} / {} | {}% |",
+                fmt(rate, 0),
+                fmt(c.rate.min(), 0),
+                fmt(c.rate.max(), 0),
+                fmt(cpu, 3),
+                fmt(c.cpu.min(), 3),
+                fmt(c.cpu.max(), 3),
+                ratio(rate, best_rate),
+                ratio(rate, raw_rate),
+                ratio(cpu, best_cpu),
+                ratio(cpu, raw_cpu),
+                fmt(c.p50.median(), 0),
+                fmt(c.p99.median(), 0),
+                fmt(c.gen.median(), 0),
+            );
+        }
+        let _ = writeln!(out);
+    }
+    targets(&mut out, &cells, &medians, &memory);
+    if !memory.is_empty() {
+        let _ = writeln!(out, "### Memory: server RSS per idle connection\n");
+        let _ = writeln!(
+            out,
+            "| server | permessage-deflate | accepted | bytes per connection (median) | min - max |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|");
+        let mut keys: Vec<&(String, String)> = memory.keys().collect();
+        keys.sort_by_key(|(s, d)| (order(s), s.clone(), d.clone()));
+        for key in keys {
+            let (stats, accepted) = &memory[key];
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} - {} |",
+                key.0,
+                key.1,
+                accepted,
+                fmt(stats.median(), 0),
+                fmt(stats.min(), 0),
+                fmt(stats.max(), 0)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// The issue's targets, each as measured here (medians of this run).
+fn targets(
+    out: &mut String,
+    cells: &[(String, BTreeMap<String, Cell>)],
+    medians: &BTreeMap<(String, String), (f64, f64)>,
+    memory: &BTreeMap<(String, String), (Stats, String)>,
+) {
+    let get = |cell: &str, server: &str| {
+        medians
+            .get(&(cell.to_owned(), server.to_owned()))
+            .copied()
+            .unwrap_or((f64::NAN, f64::NAN))
+    };
+    let mut rows = Vec::new();
+    let mut check = |what: String, value: f64, op: &str, limit: f64| {
+        let met = match op {
+            "<=" => value <= limit,
+            _ => value >= limit,
+        };
+        let verdict = if !value.is_finite() {
+            "not measured"
+        } else if met {
+            "met"
+        } else {
+            "**not met**"
+        };
+        rows.push(format!(
+            "| {what} | {} | {op} {limit} | {verdict} |",
+            fmt(value, 2)
+        ));
+    };
+    for ours in OURS {
+        let small = "100 x 16 B binary";
+        check(
+            format!("{ours}: {small}, CPU/msg vs fastwebsockets"),
+            get(small, ours).1 / get(small, "fastwebsockets").1,
+            "<=",
+            0.97,
+        );
+        check(
+            format!("{ours}: {small}, CPU/msg vs raw TCP"),
+            get(small, ours).1 / get(small, RAW).1,
+            "<=",
+            1.03,
+        );
+        for kind in ["binary", "text"] {
+            let big = format!("10 x 64 KiB {kind}");
+            check(
+                format!("{ours}: {big}, CPU/msg vs tokio-websockets"),
+                get(&big, ours).1 / get(&big, "tokio-websockets").1,
+                "<=",
+                0.9,
+            );
+        }
+        let flight = "100 x 16 B binary, 16 in flight";
+        check(
+            format!("{ours}: {flight}, msg/s vs tokio-tungstenite"),
+            get(flight, ours).0 / get(flight, "tokio-tungstenite").0,
+            ">=",
+            1.3,
+        );
+        check(
+            format!("{ours}: {flight}, msg/s vs raw TCP"),
+            get(flight, ours).0 / get(flight, RAW).0,
+            ">=",
+            0.6,
+        );
+    }
+    for ours in ["ws-smol", "ws-async-std"] {
+        let worst = cells
+            .iter()
+            .map(|(c, _)| get(c, ours).0 / get(c, "ws-tokio").0)
+            .filter(|v| v.is_finite())
+            .fold(f64::NAN, f64::min);
+        check(
+            format!("{ours}: msg/s vs ws-tokio, worst cell"),
+            worst,
+            ">=",
+            0.95,
+        );
+        let worst_cpu = cells
+            .iter()
+            .map(|(c, _)| get(c, "ws-tokio").1 / get(c, ours).1)
+            .filter(|v| v.is_finite())
+            .fold(f64::NAN, f64::min);
+        check(
+            format!("{ours}: ws-tokio CPU/msg / {ours} CPU/msg, worst cell"),
+            worst_cpu,
+            ">=",
+            0.95,
+        );
+    }
+    for ours in OURS {
+        for offered in ["not offered", "offered"] {
+            if let Some((stats, _)) = memory.get(&(ours.to_owned(), offered.to_owned())) {
+                check(
+                    format!("{ours}: KiB per idle connection, permessage-deflate {offered}"),
+                    stats.median() / 1024.0,
+                    "<=",
+                    3.0,
+                );
+            }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Targets of the issue, from the medians above\n");
+    let _ = writeln!(out, "| target | measured | wanted | |");
+    let _ = writeln!(out, "|---|---:|---:|---|");
+    for r in rows {
+        let _ = writeln!(out, "{r}");
+    }
+    let _ = writeln!(out);
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The echo benchmark: our three adapters' echo servers against the peers and
+# a raw TCP echo, one server thread each, interleaved over several rounds.
+#
+#   bench/run.sh            full matrix, 5 rounds x 3 s (about 20 minutes)
+#   bench/run.sh --quick    2 rounds x 1.5 s (about 5 minutes)
+#
+# Options: --rounds R, --duration S, --warmup S, --servers "a b ...",
+# --cells "c16 c1k ...", --memory-conns N, --no-memory, --no-build,
+# --out FILE (default bench/results/latest.md; the raw RESULT lines go
+# beside it as latest.txt).
+#
+# Builds everything in release (ours from the main workspace, the peers and
+# the load generator from the bench workspace), then for every round, cell
+# and server, in that nesting (A B C ... A B C ...): starts the server
+# pinned to CPU 1, runs bench/loadgen pinned to CPU 0, which measures
+# msg/s, RTT and the server's CPU time per message (/proc/PID/stat), and
+# stops the server. Then the memory test: each server holding N idle
+# connections after the handshake, our servers with and without
+# permessage-deflate offered. `loadgen report` turns the RESULT lines into
+# the tables of the output file.
+set -euo pipefail
+
+command_line="bench/run.sh $*"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+rounds=5
+duration=3
+warmup=1
+memory_conns=10000
+memory=1
+build=1
+quick=0
+out="$here/results/latest.md"
+servers="ws-tokio ws-smol ws-async-std fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol raw-tcp"
+cells="c16 c1k c64k c64kt c1m c16x16"
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1; rounds=2; duration=1.5; warmup=0.5 ;;
+        --rounds) rounds=$2; shift ;;
+        --duration) duration=$2; shift ;;
+        --warmup) warmup=$2; shift ;;
+        --servers) servers=$2; shift ;;
+        --cells) cells=$2; shift ;;
+        --memory-conns) memory_conns=$2; shift ;;
+        --no-memory) memory=0 ;;
+        --no-build) build=0 ;;
+        --out) out=$2; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+# The cells of the matrix: loadgen flags.
+cell_flags() {
+    case "$1" in
+        c16) echo "--conns 100 --size 16" ;;
+        c1k) echo "--conns 100 --size 1024" ;;
+        c64k) echo "--conns 10 --size 65536" ;;
+        c64kt) echo "--conns 10 --size 65536 --text" ;;
+        c1m) echo "--conns 1 --size 1048576" ;;
+        c16x16) echo "--conns 100 --size 16 --inflight 16" ;;
+        *) echo "unknown cell $1" >&2; exit 2 ;;
+    esac
+}
+
+bin="$here/target/servers"
+work=$(mktemp -d)
+server_pid=""
+
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$(nproc)" -lt 2 ]; then
+    echo "needs two CPUs (server on one, load generator on the other)" >&2
+    exit 1
+fi
+
+if [ "$build" = 1 ]; then
+    echo "== building (release)"
+    mkdir -p "$bin"
+    # Example binaries share one name across packages: build and copy each.
+    for adapter in tokio smol async-std; do
+        (cd "$root" && cargo build --release --quiet -p "ws-$adapter" --example echo-server)
+        cp "$root/target/release/examples/echo-server" "$bin/ws-$adapter"
+    done
+    (cd "$here" && cargo build --release --quiet -p loadgen -p bench-peers)
+    for peer in raw-tcp fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol; do
+        cp "$here/target/release/peer-$peer" "$bin/$peer"
+    done
+    cp "$here/target/release/loadgen" "$bin/loadgen"
+fi
+
+# File descriptors for the memory test: both ends hold N sockets.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$memory" = 1 ] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((memory_conns + 100)) ]; then
+    echo "ulimit -n is $(ulimit -n): lowering the memory test to $(($(ulimit -n) - 100)) connections" >&2
+    memory_conns=$(($(ulimit -n) - 100))
+fi
+
+port=19300
+# Starts server $1 on a fresh port, pinned to CPU 1; sets server_pid, addr.
+start_server() {
+    port=$((port + 1))
+    if [ "$port" -gt 19900 ]; then port=19301; fi
+    addr="127.0.0.1:$port"
+    : > "$work/server.out"
+    taskset -c 1 "$bin/$1" --addr "$addr" --threads 1 > "$work/server.out" 2>> "$work/server.err" &
+    server_pid=$!
+    # Every server prints a line once it listens; wait at most 5 s.
+    for _ in $(seq 100); do
+        if [ -s "$work/server.out" ]; then return 0; fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+        sleep 0.05
+    done
+    echo "server $1 did not start:" >&2
+    cat "$work/server.err" >&2
+    exit 1
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+raw="$work/results.txt"
+: > "$raw"
+started=$(date -u +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== load: rounds=$rounds duration=${duration}s warmup=${warmup}s, load average $load_start"
+for round in $(seq "$rounds"); do
+    for cell in $cells; do
+        for server in $servers; do
+            start_server "$server"
+            flags=$(cell_flags "$cell")
+            if [ "$server" = raw-tcp ]; then flags="$flags --raw"; fi
+            # A server that breaks an echo, stalls or dies fails the run.
+            line=$(timeout 120 taskset -c 0 "$bin/loadgen" --addr "$addr" $flags \
+                --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
+                --label "$server" | grep '^RESULT ') || {
+                echo "loadgen failed against $server ($cell)" >&2
+                exit 1
+            }
+            stop_server
+            echo "$line round=$round" >> "$raw"
+            printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
+                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*' | tr '\n' ' ')"
+        done
+    done
+done
+
+if [ "$memory" = 1 ]; then
+    echo "== memory: $memory_conns idle connections per server"
+    for server in $servers; do
+        for deflate in "" --deflate; do
+            case "$server" in ws-*) ;; raw-tcp) [ -z "$deflate" ] || continue ;; *) [ -z "$deflate" ] || continue ;; esac
+            start_server "$server"
+            rawflag=""
+            if [ "$server" = raw-tcp ]; then rawflag=--raw; fi
+            # Several source addresses: ports stay plentiful however many
+            # runs left connections in TIME_WAIT.
+            line=$(timeout 300 taskset -c 0 "$bin/loadgen" --addr "$addr" --idle $deflate $rawflag \
+                --conns "$memory_conns" --sources 8 --settle 2 --server-pid "$server_pid" \
+                --label "$server" | grep '^RESULT ') || {
+                echo "memory test failed against $server $deflate" >&2
+                exit 1
+            }
+            stop_server
+            echo "$line" >> "$raw"
+            printf '%-24s %-10s %s\n' "$server" "${deflate:-plain}" "$(echo "$line" | grep -o 'bytes_per_conn=[^ ]*')"
+        done
+    done
+fi
+
+finished=$(date -u +%s)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+mkdir -p "$(dirname "$out")"
+version() { grep -A1 "^name = \"$1\"$" "$here/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p' | head -1; }
+commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(cd "$root" && git status --porcelain -- ws-proto ws-driver ws-tokio ws-smol ws-async-std examples 2>/dev/null)" ]; then
+    commit="$commit (with uncommitted changes)"
+fi
+{
+    echo "# Echo benchmark results"
+    echo
+    echo "Generated by \`${command_line% }\`; do not edit by hand."
+    echo
+    echo "- date: $(date -u -d "@$started" '+%Y-%m-%d %H:%M UTC'), $(( (finished - started) / 60 )) min $(( (finished - started) % 60 )) s"
+    echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, Linux $(uname -r)"
+    echo "- load average (1/5/15 min) at start: $load_start; at end: $load_end (other jobs share the machine)"
+    echo "- $(rustc --version)"
+    echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)"
+    echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU 0 (taskset); every echo checked"
+    echo "- server CPU us/msg: user + system time of the server process over the measured window (/proc/PID/stat, 10 ms ticks) per echoed message"
+    echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
+    echo
+    "$bin/loadgen" report "$raw"
+} > "$out"
+cp "$raw" "${out%.md}.txt"
+echo "== written: $out (raw lines: ${out%.md}.txt), $(( (finished - started) / 60 )) min $(( (finished - started) % 60 )) s"
