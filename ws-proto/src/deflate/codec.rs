@@ -23,8 +23,12 @@ const ZLIB_MIN_WINDOW_BITS: u8 = 9;
 /// sends, a decompressor for what it receives.
 pub(crate) struct PerMessageDeflate {
     agreed: Agreed,
-    compress: Compress,
-    decompress: Decompress,
+    /// Made on the first compressed message each way and dropped when no
+    /// context carries over: zlib's state for a 15-bit window is about
+    /// 300 KiB, which an idle connection should not hold.
+    compress: Option<Compress>,
+    decompress: Option<Decompress>,
+    level: Compression,
     threshold: usize,
     /// Whether the message being sent is compressed (decided on its first
     /// fragment, section 6: all or none of a message's frames).
@@ -45,12 +49,11 @@ impl PerMessageDeflate {
         } else {
             Compression::new(config.level())
         };
-        let send_bits = agreed.send_window_bits.max(ZLIB_MIN_WINDOW_BITS);
-        let recv_bits = agreed.recv_window_bits.max(ZLIB_MIN_WINDOW_BITS);
         PerMessageDeflate {
             agreed,
-            compress: Compress::new_with_window_bits(level, false, send_bits),
-            decompress: Decompress::new_with_window_bits(false, recv_bits),
+            compress: None,
+            decompress: None,
+            level,
             threshold: config.threshold(),
             sending_compressed: false,
             stream_ended: false,
@@ -77,9 +80,12 @@ impl PerMessageDeflate {
                 }
                 out.reserve_exact(step);
             }
-            let (in_before, out_before) = (self.decompress.total_in(), out.len());
-            let status = self
+            let bits = self.agreed.recv_window_bits.max(ZLIB_MIN_WINDOW_BITS);
+            let decompress = self
                 .decompress
+                .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+            let (in_before, out_before) = (decompress.total_in(), out.len());
+            let status = decompress
                 .decompress_vec(input, out, FlushDecompress::Sync)
                 .map_err(|e| {
                     error(
@@ -87,7 +93,7 @@ impl PerMessageDeflate {
                         format!("invalid compressed data: {e}"),
                     )
                 })?;
-            let consumed = (self.decompress.total_in() - in_before) as usize;
+            let consumed = (decompress.total_in() - in_before) as usize;
             input = &input[consumed..];
             if out.len() > max_len {
                 return Err(too_big(max_len));
@@ -97,7 +103,7 @@ impl PerMessageDeflate {
                 // A block with BFINAL set ended the stream (section
                 // 7.2.3.4): what follows, such as the tail, is not part of
                 // it, and the next message starts a new one.
-                self.decompress.reset(false);
+                decompress.reset(false);
                 self.stream_ended = true;
                 return Ok(());
             }
@@ -140,17 +146,22 @@ impl Extension for PerMessageDeflate {
         if !self.sending_compressed {
             return Ok((payload, Rsv::NONE));
         }
+        let bits = self.agreed.send_window_bits.max(ZLIB_MIN_WINDOW_BITS);
+        let level = self.level;
+        let compress = self
+            .compress
+            .get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
         let mut out = Vec::with_capacity(payload.len() / 2 + 64);
         let mut input = &payload[..];
         loop {
             if out.len() == out.capacity() {
                 out.reserve(out.capacity());
             }
-            let before = self.compress.total_in();
-            self.compress
+            let before = compress.total_in();
+            compress
                 .compress_vec(input, &mut out, FlushCompress::Sync)
                 .map_err(|e| error(CloseCode::INTERNAL_ERROR, format!("deflate failed: {e}")))?;
-            input = &input[(self.compress.total_in() - before) as usize..];
+            input = &input[(compress.total_in() - before) as usize..];
             // The flush is complete once all input is taken and the
             // compressor left output space unused.
             if input.is_empty() && out.len() < out.capacity() {
@@ -164,7 +175,7 @@ impl Extension for PerMessageDeflate {
                 out.truncate(out.len() - TAIL.len());
             }
             if self.agreed.send_no_context_takeover {
-                self.compress.reset();
+                self.compress = None;
             }
         }
         let rsv = if first { Rsv::RSV1 } else { Rsv::NONE };
@@ -189,7 +200,7 @@ impl Extension for PerMessageDeflate {
                 self.inflate(&TAIL, &mut out, max_len)?;
             }
             if self.agreed.recv_no_context_takeover {
-                self.decompress.reset(false);
+                self.decompress = None;
             }
         }
         Ok(Bytes::from(out))
