@@ -415,6 +415,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
 
     /// Splits the socket into a reading and a writing half that can be
     /// used from two tasks at once.
+    ///
+    /// The reading half answers Pings and fails the connection on a bad
+    /// frame by itself: if it reads on while a reply to an earlier message
+    /// still waits in another task, the Close for that failure can go out
+    /// before the reply. An application whose replies must precede such a
+    /// Close (an echo, say) lets the writer queue each reply before the
+    /// reader reads on.
     pub fn split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
         (self.read, self.write)
     }
