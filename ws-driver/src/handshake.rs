@@ -21,12 +21,12 @@ const HANDSHAKE_READ: usize = 4096;
 
 /// Accepts a WebSocket on `stream` with the default configuration,
 /// accepting every valid upgrade request.
-pub async fn accept<R, S>(stream: S) -> Result<WebSocket<S, R>, Error>
+pub fn accept<R, S>(stream: S) -> impl Future<Output = Result<WebSocket<S, R>, Error>>
 where
     R: Runtime,
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    accept_with(stream, Config::default(), |_| Ok(Accept::new())).await
+    accept_with(stream, Config::default(), |_| Ok(Accept::new()))
 }
 
 /// What [`accept_or_http`] found on a stream.
@@ -49,33 +49,58 @@ pub enum Upgrade<W, S> {
 /// request that is no upgrade at all (426 Upgrade Required,
 /// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade));
 /// use [`accept_or_http`] to serve those.
-pub async fn accept_with<R, S, F>(
+///
+/// The handshake's state lives on the heap while it runs, not in the
+/// returned future (see [`accept_or_http`]).
+pub fn accept_with<R, S, F>(
     stream: S,
     config: Config,
     callback: F,
-) -> Result<WebSocket<S, R>, Error>
+) -> impl Future<Output = Result<WebSocket<S, R>, Error>>
 where
     R: Runtime,
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    match accept_or_http(stream, config, callback).await? {
-        Upgrade::WebSocket(ws) => Ok(ws),
-        Upgrade::Http(request, mut stream) => {
-            let error = HandshakeError::NotUpgrade(request);
-            if let Some(response) = error.response() {
-                stream.write_all(&response).await?;
-                stream.close().await?;
+    Box::pin(async move {
+        match server_handshake(stream, config, callback).await? {
+            Upgrade::WebSocket(ws) => Ok(ws),
+            Upgrade::Http(request, mut stream) => {
+                let error = HandshakeError::NotUpgrade(request);
+                if let Some(response) = error.response() {
+                    stream.write_all(&response).await?;
+                    stream.close().await?;
+                }
+                Err(error.into())
             }
-            Err(error.into())
         }
-    }
+    })
 }
 
 /// Like [`accept_with`], but a plain HTTP request is handed back with its
 /// stream, unanswered, so that one port can serve both a web page and its
 /// WebSocket. `callback` sees upgrade requests only.
-pub async fn accept_or_http<R, S, F>(
+///
+/// The handshake's state (the stream and configuration it was given, its
+/// parser, the request, the timer) lives on the heap while it runs, and
+/// the returned future is a pointer to it. Held inline, it would be part
+/// of the caller's future, which a server usually spawns as the
+/// connection's task: its few KiB would stay allocated for the life of
+/// every connection, most of an idle connection's memory.
+pub fn accept_or_http<R, S, F>(
+    stream: S,
+    config: Config,
+    callback: F,
+) -> impl Future<Output = Result<Upgrade<WebSocket<S, R>, S>, Error>>
+where
+    R: Runtime,
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
+    Box::pin(server_handshake(stream, config, callback))
+}
+
+async fn server_handshake<R, S, F>(
     mut stream: S,
     config: Config,
     callback: F,
@@ -127,7 +152,22 @@ where
 
 /// Opens a WebSocket as a client on `stream`, a transport already
 /// connected to the server that `request` names.
-pub async fn client<R, S>(
+///
+/// The handshake's state lives on the heap while it runs, not in the
+/// returned future (see [`accept_or_http`]).
+pub fn client<R, S>(
+    stream: S,
+    request: ClientRequest,
+    config: Config,
+) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
+where
+    R: Runtime,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    Box::pin(client_handshake(stream, request, config))
+}
+
+async fn client_handshake<R, S>(
     mut stream: S,
     request: ClientRequest,
     config: Config,
@@ -157,23 +197,28 @@ where
 /// Connects to a `ws://` URL: `open` makes the transport to the URL's
 /// host and port (a runtime's TCP connect), then the handshake runs as in
 /// [`client`]. A `wss://` URL is refused with [`Error::TlsUnsupported`].
-pub async fn connect<R, S, F, Fut>(
+///
+/// The URL is parsed at once: the returned future does not borrow it.
+pub fn connect<R, S, F, Fut>(
     url: &str,
     config: Config,
     open: F,
-) -> Result<(WebSocket<S, R>, Response), Error>
+) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
 where
     R: Runtime,
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(String, u16) -> Fut,
     Fut: Future<Output = std::io::Result<S>>,
 {
-    let request = ClientRequest::from_url(url)?;
-    if request.is_secure() {
-        return Err(Error::TlsUnsupported);
-    }
-    let stream = open(request.host().to_owned(), request.port()).await?;
-    client(stream, request, config).await
+    let request = ClientRequest::from_url(url);
+    Box::pin(async move {
+        let request = request?;
+        if request.is_secure() {
+            return Err(Error::TlsUnsupported);
+        }
+        let stream = open(request.host().to_owned(), request.port()).await?;
+        client_handshake(stream, request, config).await
+    })
 }
 
 async fn read_some<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, Error> {
@@ -245,11 +290,13 @@ macro_rules! define_adapter {
         /// Accepts a WebSocket on `stream` (a TCP stream, a TLS stream, a
         /// Unix socket...) with the default configuration, accepting every
         /// valid upgrade request.
-        pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, $crate::Error>
+        pub fn accept<S>(
+            stream: S,
+        ) -> impl std::future::Future<Output = Result<WebSocket<S>, $crate::Error>>
         where
             S: $read + $write + Unpin,
         {
-            $crate::accept::<Runtime, _>($wrap(stream)).await
+            $crate::accept::<Runtime, _>($wrap(stream))
         }
 
         /// Accepts a WebSocket on `stream`: `callback` sees the request
@@ -260,11 +307,11 @@ macro_rules! define_adapter {
         /// An invalid request is answered with the matching HTTP error and
         /// returned as [`Error::Handshake`]; so is a plain HTTP request (no
         /// `Upgrade`), answered with 426: [`accept_or_http`] serves those.
-        pub async fn accept_with<S, F>(
+        pub fn accept_with<S, F>(
             stream: S,
             config: $crate::__proto::Config,
             callback: F,
-        ) -> Result<WebSocket<S>, $crate::Error>
+        ) -> impl std::future::Future<Output = Result<WebSocket<S>, $crate::Error>>
         where
             S: $read + $write + Unpin,
             F: FnOnce(
@@ -274,17 +321,19 @@ macro_rules! define_adapter {
                 $crate::__proto::handshake::Reject,
             >,
         {
-            $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback).await
+            $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback)
         }
 
         /// Like [`accept_with`], but a plain HTTP request (no `Upgrade`)
         /// comes back unanswered with its stream, so that one port can serve
         /// a web page and its WebSocket.
-        pub async fn accept_or_http<S, F>(
+        pub fn accept_or_http<S, F>(
             stream: S,
             config: $crate::__proto::Config,
             callback: F,
-        ) -> Result<$crate::Upgrade<WebSocket<S>, S>, $crate::Error>
+        ) -> impl std::future::Future<
+            Output = Result<$crate::Upgrade<WebSocket<S>, S>, $crate::Error>,
+        >
         where
             S: $read + $write + Unpin,
             F: FnOnce(
@@ -295,46 +344,55 @@ macro_rules! define_adapter {
             >,
         {
             let found = $crate::accept_or_http::<Runtime, _, F>($wrap(stream), config, callback);
-            Ok(match found.await? {
-                $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
-                $crate::Upgrade::Http(request, io) => $crate::Upgrade::Http(request, $unwrap(io)),
-            })
+            async move {
+                Ok(match found.await? {
+                    $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
+                    $crate::Upgrade::Http(request, io) => {
+                        $crate::Upgrade::Http(request, $unwrap(io))
+                    }
+                })
+            }
         }
 
         /// Opens a WebSocket as a client over `stream`, a transport already
         /// connected to the server `request` names.
-        pub async fn client<S>(
+        pub fn client<S>(
             stream: S,
             request: $crate::__proto::handshake::ClientRequest,
             config: $crate::__proto::Config,
-        ) -> Result<(WebSocket<S>, $crate::__proto::handshake::Response), $crate::Error>
+        ) -> impl std::future::Future<
+            Output = Result<(WebSocket<S>, $crate::__proto::handshake::Response), $crate::Error>,
+        >
         where
             S: $read + $write + Unpin,
         {
-            $crate::client::<Runtime, _>($wrap(stream), request, config).await
+            $crate::client::<Runtime, _>($wrap(stream), request, config)
         }
 
         /// Connects to a `ws://` URL with the default configuration:
         /// resolves the host, opens TCP (with `TCP_NODELAY`) and runs the
-        /// handshake.
-        pub async fn connect(
+        /// handshake. The returned future does not borrow `url`.
+        pub fn connect(
             url: &str,
-        ) -> Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error> {
-            connect_with(url, $crate::__proto::Config::default()).await
+        ) -> impl std::future::Future<
+            Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
+        > {
+            connect_with(url, $crate::__proto::Config::default())
         }
 
         /// Connects to a `ws://` URL with `config`; `wss://` fails with
         /// [`Error::TlsUnsupported`].
-        pub async fn connect_with(
+        pub fn connect_with(
             url: &str,
             config: $crate::__proto::Config,
-        ) -> Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error> {
+        ) -> impl std::future::Future<
+            Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
+        > {
             $crate::connect(url, config, |host, port| async move {
                 let stream = <$tcp>::connect((host.as_str(), port)).await?;
                 stream.set_nodelay(true)?;
                 Ok($wrap(stream))
             })
-            .await
         }
     };
 }
