@@ -129,7 +129,10 @@ fn main() {
         let mut server = Connection::server(config());
         let mut shared = vec![0u8; SHARED_READ];
         echo(&mut server, &mut wire, warmup, &mut shared);
-        let (a0, b0) = (ALLOCS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+        let (a0, b0) = (
+            ALLOCS.load(Ordering::Relaxed),
+            BYTES.load(Ordering::Relaxed),
+        );
         echo(&mut server, &mut wire, measured, &mut shared);
         let allocs = (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / measured as f64;
         let bytes = (BYTES.load(Ordering::Relaxed) - b0) as f64 / measured as f64;

@@ -309,7 +309,6 @@ fn label(args: &Args) -> String {
 struct Window {
     start: Instant,
     server: Option<procstat::Cpu>,
-    server_io: Option<(u64, u64)>,
     own: procstat::Cpu,
 }
 
@@ -347,11 +346,6 @@ fn load(args: &Args) -> Result<(), String> {
             measured = 0;
             window = Some(Window {
                 server: args.server_pid.as_deref().map(procstat::cpu).transpose()?,
-                server_io: args
-                    .server_pid
-                    .as_deref()
-                    .map(procstat::syscalls)
-                    .transpose()?,
                 own: procstat::cpu("self")?,
                 start: Instant::now(),
             });
@@ -417,13 +411,7 @@ fn load(args: &Args) -> Result<(), String> {
         (Some(pid), Some(before)) => Some(procstat::cpu(pid)?.since(&before)),
         _ => None,
     };
-    let server_io = match (&args.server_pid, w.server_io) {
-        (Some(pid), Some((r0, w0))) => {
-            let (r1, w1) = procstat::syscalls(pid)?;
-            Some((r1 - r0, w1 - w0))
-        }
-        _ => None,
-    };
+
     let secs = end.duration_since(w.start).as_secs_f64();
     if measured == 0 {
         return Err("no echo in the measured window".into());
@@ -448,12 +436,7 @@ fn load(args: &Args) -> Result<(), String> {
             per_msg(s.sys)
         );
     }
-    let (reads, writes) = server_io.map_or((f64::NAN, f64::NAN), |(r, w)| {
-        (r as f64 / measured as f64, w as f64 / measured as f64)
-    });
-    if server_io.is_some() {
-        println!("server system calls per message: {reads:.2} reads, {writes:.2} writes");
-    }
+
     println!(
         "loadgen CPU {:.2} s ({:.0}%): {:.3} us/msg",
         own.total(),
@@ -462,7 +445,7 @@ fn load(args: &Args) -> Result<(), String> {
     );
     let (su, ss) = server.map_or((f64::NAN, f64::NAN), |s| (s.user, s.sys));
     println!(
-        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0} srv_reads_per_msg={:.3} srv_writes_per_msg={:.3}",
+        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0}",
         label(args),
         args.conns,
         args.size,
@@ -477,9 +460,7 @@ fn load(args: &Args) -> Result<(), String> {
         ss,
         per_msg(su + ss),
         per_msg(own.total()),
-        100.0 * own.total() / secs,
-        reads,
-        writes
+        100.0 * own.total() / secs
     );
     Ok(())
 }

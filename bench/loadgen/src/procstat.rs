@@ -68,17 +68,3 @@ pub fn rss_kib(pid: &str) -> Result<u64, String> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("{path}: no VmRSS"))
 }
-
-/// Read and write system calls made so far (`syscr`, `syscw` of
-/// `/proc/PID/io`; `recvfrom` and `sendto` on a socket count too).
-pub fn syscalls(pid: &str) -> Result<(u64, u64), String> {
-    let path = format!("/proc/{pid}/io");
-    let io = fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let field = |name: &str| {
-        io.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .ok_or_else(|| format!("{path}: no {name}"))
-    };
-    Ok((field("syscr:")?, field("syscw:")?))
-}

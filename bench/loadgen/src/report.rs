@@ -1,6 +1,6 @@
 //! `loadgen report FILE...`: the `RESULT` lines of a run as Markdown
 //! tables: medians over the rounds, min/max, and each server's ratio to
-//! the best peer and to the raw TCP echo of the same run; then the issue's
+//! the best peer and to the raw TCP echo of the same run; then the performance
 //! targets, checked against those ratios, and the memory table.
 
 use std::collections::BTreeMap;
@@ -73,7 +73,6 @@ struct Cell {
     p50: Stats,
     p99: Stats,
     gen: Stats,
-    syscalls: Stats,
 }
 
 fn order(server: &str) -> usize {
@@ -145,8 +144,6 @@ pub fn run(files: &[String]) -> Result<(), String> {
                 c.p50.push(num(r, "p50_us"));
                 c.p99.push(num(r, "p99_us"));
                 c.gen.push(num(r, "gen_cpu_pct"));
-                c.syscalls
-                    .push(num(r, "srv_reads_per_msg") + num(r, "srv_writes_per_msg"));
             }
             Some("idle") => {
                 let offered = if num(r, "deflate_offered") > 0.0 {
@@ -178,11 +175,11 @@ pub fn run(files: &[String]) -> Result<(), String> {
         let _ = writeln!(out, "### {name} ({rounds} rounds)\n");
         let _ = writeln!(
             out,
-            "| server | msg/s (median) | min - max | server CPU us/msg (median) | min - max | msg/s vs best peer | msg/s vs raw TCP | CPU/msg vs best peer | CPU/msg vs raw TCP | RTT p50 / p99 us | server syscalls/msg | loadgen CPU |"
+            "| server | msg/s (median) | min - max | server CPU us/msg (median) | min - max | msg/s vs best peer | msg/s vs raw TCP | CPU/msg vs best peer | CPU/msg vs raw TCP | RTT p50 / p99 us | loadgen CPU |"
         );
         let _ = writeln!(
             out,
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         let peer = |f: &dyn Fn(&Cell) -> f64, best: fn(f64, f64) -> f64, init: f64| {
             PEERS
@@ -206,7 +203,7 @@ pub fn run(files: &[String]) -> Result<(), String> {
             let bold = if OURS.contains(&s.as_str()) { "**" } else { "" };
             let _ = writeln!(
                 out,
-                "| {bold}{s}{bold} | {} | {} - {} | {} | {} - {} | {} | {} | {} | {} | {} / {} | {} | {}% |",
+                "| {bold}{s}{bold} | {} | {} - {} | {} | {} - {} | {} | {} | {} | {} | {} / {} | {}% |",
                 fmt(rate, 0),
                 fmt(c.rate.min(), 0),
                 fmt(c.rate.max(), 0),
@@ -219,7 +216,6 @@ pub fn run(files: &[String]) -> Result<(), String> {
                 ratio(cpu, raw_cpu),
                 fmt(c.p50.median(), 0),
                 fmt(c.p99.median(), 0),
-                fmt(c.syscalls.median(), 2),
                 fmt(c.gen.median(), 0),
             );
         }
@@ -254,7 +250,7 @@ pub fn run(files: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The issue's targets, each as measured here (medians of this run).
+/// The performance targets, each as measured here (medians of this run).
 fn targets(
     out: &mut String,
     cells: &[(String, BTreeMap<String, Cell>)],
@@ -361,7 +357,7 @@ fn targets(
     if rows.is_empty() {
         return;
     }
-    let _ = writeln!(out, "### Targets of the issue, from the medians above\n");
+    let _ = writeln!(out, "### Performance targets, from the medians above\n");
     let _ = writeln!(out, "| target | measured | wanted | |");
     let _ = writeln!(out, "|---|---:|---:|---|");
     for r in rows {
