@@ -15,22 +15,18 @@
 //! other binaries. The whole test is bounded in time, and chromedriver and
 //! every browser it started are killed at the end, whatever happened.
 
-#[allow(dead_code)]
-#[path = "../../ws-tokio/examples/chat.rs"]
-mod example;
+mod chat_server;
 
 use std::future::Future;
-use std::net::{SocketAddr, TcpListener as StdListener, TcpStream as StdStream};
+use std::net::{TcpListener as StdListener, TcpStream as StdStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use example::shared::Chat;
+use chat_server::Server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 /// The whole test, browsers included.
 const TEST_LIMIT: Duration = Duration::from_secs(180);
@@ -297,45 +293,6 @@ impl Drop for Driver {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// The chat server on a free loopback port, and the lines it logged.
-struct Server {
-    addr: SocketAddr,
-    chat: Arc<Chat>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let chat = Chat::new({
-            let log = log.clone();
-            move |line| {
-                println!("{line}");
-                log.lock().expect("log").push(line.to_owned());
-            }
-        });
-        tokio::spawn(example::serve(listener, chat.clone()));
-        Server { addr, chat, log }
-    }
-
-    fn logged(&self, needle: &str) -> bool {
-        self.log
-            .lock()
-            .expect("log")
-            .iter()
-            .any(|line| line.contains(needle))
-    }
-
-    async fn wait_logged(&self, needle: &str) {
-        wait_until(&format!("the server to log {needle:?}"), || async {
-            self.logged(needle)
-        })
-        .await
     }
 }
 

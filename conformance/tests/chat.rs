@@ -4,18 +4,16 @@
 //! and plain or malformed HTTP on the same port. The example's file is
 //! built in, so the server under test is the program's own code.
 
-#[allow(dead_code)]
-#[path = "../../ws-tokio/examples/chat.rs"]
-mod example;
+mod chat_server;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use example::shared::{self, Chat};
+use chat_server::example::shared;
+use chat_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpSocket, TcpStream};
 use ws_tokio::{ClientRequest, CloseCode, Config, Message, WebSocket};
 
 /// Bound on every single wait of these tests.
@@ -28,52 +26,12 @@ async fn within<T>(what: &str, work: impl Future<Output = T>) -> T {
     }
 }
 
-/// A chat server on a free loopback port, and the lines it logged.
-struct Server {
-    addr: SocketAddr,
-    chat: Arc<Chat>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let chat = Chat::new({
-            let log = log.clone();
-            move |line| {
-                println!("{line}");
-                log.lock().expect("log").push(line.to_owned());
-            }
-        });
-        tokio::spawn(example::serve(listener, chat.clone()));
-        Server { addr, chat, log }
-    }
-
-    fn logged(&self, needle: &str) -> bool {
-        self.log
-            .lock()
-            .expect("log")
-            .iter()
-            .any(|line| line.contains(needle))
-    }
-
-    async fn wait_logged(&self, needle: &str) {
-        within(&format!("the server to log {needle:?}"), async {
-            while !self.logged(needle) {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
+/// Joins the chat at `server` with the query `query`.
+async fn join(server: &Server, query: &str) -> (WebSocket<TcpStream>, ws_tokio::Response) {
+    let url = format!("ws://{}/ws?{query}", server.addr);
+    within("connect", ws_tokio::connect(&url))
         .await
-    }
-
-    async fn join(&self, query: &str) -> (WebSocket<TcpStream>, ws_tokio::Response) {
-        let url = format!("ws://{}/ws?{query}", self.addr);
-        within("connect", ws_tokio::connect(&url))
-            .await
-            .expect("connect")
-    }
+        .expect("connect")
 }
 
 /// The next text message; panics on anything else.
@@ -109,7 +67,7 @@ async fn close_frame(ws: &mut WebSocket<TcpStream>) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_broadcast_and_the_operator() {
     let server = Server::start().await;
-    let (mut alice, response) = server.join("name=alice&room=lobby").await;
+    let (mut alice, response) = join(&server, "name=alice&room=lobby").await;
     assert!(
         response
             .extensions()
@@ -122,13 +80,13 @@ async fn rooms_broadcast_and_the_operator() {
         next_text(&mut alice).await,
         "* welcome, alice: you are in lobby, alone for now"
     );
-    let (mut bob, _) = server.join("name=bob&room=lobby").await;
+    let (mut bob, _) = join(&server, "name=bob&room=lobby").await;
     assert_eq!(
         next_text(&mut bob).await,
         "* welcome, bob: you are in lobby with alice"
     );
     assert_eq!(next_text(&mut alice).await, "* bob joined lobby");
-    let (mut carol, _) = server.join("name=carol&room=kitchen").await;
+    let (mut carol, _) = join(&server, "name=carol&room=kitchen").await;
     assert_eq!(
         next_text(&mut carol).await,
         "* welcome, carol: you are in kitchen, alone for now"
@@ -184,17 +142,17 @@ async fn rooms_broadcast_and_the_operator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_are_unique_and_defaults_apply() {
     let server = Server::start().await;
-    let (mut first, _) = server.join("name=alice").await;
+    let (mut first, _) = join(&server, "name=alice").await;
     assert_eq!(
         next_text(&mut first).await,
         "* welcome, alice: you are in lobby, alone for now"
     );
-    let (mut second, _) = server.join("name=alice&room=lobby").await;
+    let (mut second, _) = join(&server, "name=alice&room=lobby").await;
     assert_eq!(
         next_text(&mut second).await,
         "* welcome, alice-2: you are in lobby with alice"
     );
-    let (mut guest, _) = server.join("room=%20attic%20").await;
+    let (mut guest, _) = join(&server, "room=%20attic%20").await;
     let welcome = next_text(&mut guest).await;
     assert!(
         welcome.starts_with("* welcome, guest-")
@@ -202,7 +160,7 @@ async fn names_are_unique_and_defaults_apply() {
         "{welcome}"
     );
     // A name with spaces becomes one word, so that /to can name it.
-    let (mut spaced, _) = server.join("name=mary+jane&room=attic").await;
+    let (mut spaced, _) = join(&server, "name=mary+jane&room=attic").await;
     assert!(next_text(&mut spaced)
         .await
         .starts_with("* welcome, mary_jane: you are in attic with guest-"));
@@ -213,8 +171,8 @@ async fn names_are_unique_and_defaults_apply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_can_kick_and_the_console_can_end() {
     let server = Server::start().await;
-    let (mut alice, _) = server.join("name=alice").await;
-    let (mut bob, _) = server.join("name=bob").await;
+    let (mut alice, _) = join(&server, "name=alice").await;
+    let (mut bob, _) = join(&server, "name=bob").await;
     next_text(&mut alice).await;
     next_text(&mut bob).await;
     assert_eq!(next_text(&mut alice).await, "* bob joined lobby");
@@ -240,7 +198,7 @@ async fn the_operator_can_kick_and_the_console_can_end() {
     server.wait_logged("closed: 1008 be nice").await;
 
     // New clients are still served.
-    let (mut carol, _) = server.join("name=carol").await;
+    let (mut carol, _) = join(&server, "name=carol").await;
     assert_eq!(
         next_text(&mut carol).await,
         "* welcome, carol: you are in lobby with alice"
@@ -264,9 +222,9 @@ fn noise(seed: u64, len: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_is_closed_and_the_others_keep_up() {
     let server = Server::start().await;
-    let (mut talker, _) = server.join("name=talker&room=busy").await;
+    let (mut talker, _) = join(&server, "name=talker&room=busy").await;
     next_text(&mut talker).await;
-    let (mut fast, _) = server.join("name=fast&room=busy").await;
+    let (mut fast, _) = join(&server, "name=fast&room=busy").await;
     next_text(&mut fast).await;
     assert_eq!(next_text(&mut talker).await, "* fast joined busy");
 
@@ -424,7 +382,7 @@ async fn plain_and_malformed_http_get_answers_not_crashes() {
         .await;
 
     // The server still serves the chat.
-    let (mut ws, _) = server.join("name=after").await;
+    let (mut ws, _) = join(&server, "name=after").await;
     assert_eq!(
         next_text(&mut ws).await,
         "* welcome, after: you are in lobby, alone for now"

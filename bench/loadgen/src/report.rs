@@ -221,6 +221,7 @@ pub fn run(files: &[String]) -> Result<(), String> {
         }
         let _ = writeln!(out);
     }
+    out.insert_str(0, &summary(&cells, &medians));
     targets(&mut out, &cells, &medians, &memory);
     if !memory.is_empty() {
         let _ = writeln!(out, "### Memory: server RSS per idle connection\n");
@@ -250,6 +251,66 @@ pub fn run(files: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Formats one figure of a server's (msg/s, CPU/msg) medians.
+type Column = fn((f64, f64)) -> String;
+
+/// Every cell in two small tables, servers side by side: msg/s and the
+/// server's CPU time per message (medians). The README quotes these.
+fn summary(
+    cells: &[(String, BTreeMap<String, Cell>)],
+    medians: &BTreeMap<(String, String), (f64, f64)>,
+) -> String {
+    let servers: Vec<&str> = OURS
+        .iter()
+        .chain(PEERS.iter())
+        .chain([RAW].iter())
+        .copied()
+        .filter(|s| cells.iter().any(|(_, c)| c.contains_key(*s)))
+        .collect();
+    let mut out = String::new();
+    let tables: [(&str, Column); 2] = [
+        ("msg/s (median; higher is better)", |(rate, _)| fmt(rate, 0)),
+        (
+            "server CPU us per message (median; lower is better)",
+            |(_, cpu)| fmt(cpu, 2),
+        ),
+    ];
+    for (title, value) in tables {
+        let _ = writeln!(out, "### Summary: {title}\n");
+        let _ = writeln!(out, "| cell | {} |", servers.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(servers.len()));
+        for (name, _) in cells {
+            let row: Vec<String> = servers
+                .iter()
+                .map(|s| {
+                    medians
+                        .get(&(name.clone(), (*s).to_owned()))
+                        .map_or("-".to_owned(), |m| value(*m))
+                })
+                .collect();
+            let _ = writeln!(out, "| {name} | {} |", row.join(" | "));
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+/// Medians or best rounds of a cell's servers: (msg/s, CPU/msg).
+type Lookup<'a> = &'a dyn Fn(&str, &str) -> (f64, f64);
+
+/// A ratio of two servers in one cell.
+type Figure = fn(Lookup<'_>, &str, &str, &str) -> f64;
+
+/// CPU per message of `ours` over `peer`'s.
+fn cpu(f: Lookup<'_>, cell: &str, ours: &str, peer: &str) -> f64 {
+    f(cell, ours).1 / f(cell, peer).1
+}
+
+/// Messages per second of `ours` over `peer`'s.
+fn rate(f: Lookup<'_>, cell: &str, ours: &str, peer: &str) -> f64 {
+    f(cell, ours).0 / f(cell, peer).0
+}
+
 /// The performance targets, each as measured here (medians of this run).
 fn targets(
     out: &mut String,
@@ -263,8 +324,18 @@ fn targets(
             .copied()
             .unwrap_or((f64::NAN, f64::NAN))
     };
+    // The best round of each server (highest msg/s, lowest CPU/msg): other
+    // jobs on the machine only ever add time, so when they make a cell
+    // bimodal the best rounds still compare the servers themselves.
+    let best = |cell: &str, server: &str| {
+        cells
+            .iter()
+            .find(|(name, _)| name == cell)
+            .and_then(|(_, servers)| servers.get(server))
+            .map_or((f64::NAN, f64::NAN), |c| (c.rate.max(), c.cpu.min()))
+    };
     let mut rows = Vec::new();
-    let mut check = |what: String, value: f64, op: &str, limit: f64| {
+    let mut check = |what: String, value: f64, in_best: f64, op: &str, limit: f64| {
         let met = match op {
             "<=" => value <= limit,
             _ => value >= limit,
@@ -277,67 +348,86 @@ fn targets(
             "**not met**"
         };
         rows.push(format!(
-            "| {what} | {} | {op} {limit} | {verdict} |",
-            fmt(value, 2)
+            "| {what} | {} | {} | {op} {limit} | {verdict} |",
+            fmt(value, 2),
+            fmt(in_best, 2)
         ));
     };
-    for ours in OURS {
-        let small = "100 x 16 B binary";
-        check(
-            format!("{ours}: {small}, CPU/msg vs fastwebsockets"),
-            get(small, ours).1 / get(small, "fastwebsockets").1,
+    // (cell, figure and its name, peer, comparison, limit) for each of
+    // our servers.
+    let versus: [(&str, Figure, &str, &str, &str, f64); 6] = [
+        (
+            "100 x 16 B binary",
+            cpu,
+            "CPU/msg",
+            "fastwebsockets",
             "<=",
             0.97,
-        );
-        check(
-            format!("{ours}: {small}, CPU/msg vs raw TCP"),
-            get(small, ours).1 / get(small, RAW).1,
+        ),
+        ("100 x 16 B binary", cpu, "CPU/msg", RAW, "<=", 1.03),
+        (
+            "10 x 64 KiB binary",
+            cpu,
+            "CPU/msg",
+            "tokio-websockets",
             "<=",
-            1.03,
-        );
-        for kind in ["binary", "text"] {
-            let big = format!("10 x 64 KiB {kind}");
-            check(
-                format!("{ours}: {big}, CPU/msg vs tokio-websockets"),
-                get(&big, ours).1 / get(&big, "tokio-websockets").1,
-                "<=",
-                0.9,
-            );
-        }
-        let flight = "100 x 16 B binary, 16 in flight";
-        check(
-            format!("{ours}: {flight}, msg/s vs tokio-tungstenite"),
-            get(flight, ours).0 / get(flight, "tokio-tungstenite").0,
+            0.9,
+        ),
+        (
+            "10 x 64 KiB text",
+            cpu,
+            "CPU/msg",
+            "tokio-websockets",
+            "<=",
+            0.9,
+        ),
+        (
+            "100 x 16 B binary, 16 in flight",
+            rate,
+            "msg/s",
+            "tokio-tungstenite",
             ">=",
             1.3,
-        );
-        check(
-            format!("{ours}: {flight}, msg/s vs raw TCP"),
-            get(flight, ours).0 / get(flight, RAW).0,
+        ),
+        (
+            "100 x 16 B binary, 16 in flight",
+            rate,
+            "msg/s",
+            RAW,
             ">=",
             0.6,
-        );
+        ),
+    ];
+    for ours in OURS {
+        for (cell, figure, name, peer, op, limit) in versus {
+            check(
+                format!("{ours}: {cell}, {name} vs {peer}"),
+                figure(&get, cell, ours, peer),
+                figure(&best, cell, ours, peer),
+                op,
+                limit,
+            );
+        }
     }
     for ours in ["ws-smol", "ws-async-std"] {
-        let worst = cells
-            .iter()
-            .map(|(c, _)| get(c, ours).0 / get(c, "ws-tokio").0)
-            .filter(|v| v.is_finite())
-            .fold(f64::NAN, f64::min);
+        let worst = |f: &dyn Fn(&str) -> f64| {
+            cells
+                .iter()
+                .map(|(c, _)| f(c))
+                .filter(|v| v.is_finite())
+                .fold(f64::NAN, f64::min)
+        };
         check(
             format!("{ours}: msg/s vs ws-tokio, worst cell"),
-            worst,
+            worst(&|c| rate(&get, c, ours, "ws-tokio")),
+            worst(&|c| rate(&best, c, ours, "ws-tokio")),
             ">=",
             0.95,
         );
-        let worst_cpu = cells
-            .iter()
-            .map(|(c, _)| get(c, "ws-tokio").1 / get(c, ours).1)
-            .filter(|v| v.is_finite())
-            .fold(f64::NAN, f64::min);
         check(
             format!("{ours}: ws-tokio CPU/msg / {ours} CPU/msg, worst cell"),
-            worst_cpu,
+            worst(&|c| cpu(&get, c, "ws-tokio", ours)),
+            worst(&|c| cpu(&best, c, "ws-tokio", ours)),
             ">=",
             0.95,
         );
@@ -348,6 +438,7 @@ fn targets(
                 check(
                     format!("{ours}: KiB per idle connection, permessage-deflate {offered}"),
                     stats.median() / 1024.0,
+                    stats.min() / 1024.0,
                     "<=",
                     3.0,
                 );
@@ -357,9 +448,15 @@ fn targets(
     if rows.is_empty() {
         return;
     }
-    let _ = writeln!(out, "### Performance targets, from the medians above\n");
-    let _ = writeln!(out, "| target | measured | wanted | |");
-    let _ = writeln!(out, "|---|---:|---:|---|");
+    let _ = writeln!(out, "### Performance targets\n");
+    let _ = writeln!(
+        out,
+        "Measured from the medians above (the verdict), and from each server's best round \
+         (highest msg/s, lowest CPU/msg), which other jobs on the machine cannot make \
+         better than the server is.\n"
+    );
+    let _ = writeln!(out, "| target | medians | best rounds | wanted | |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for r in rows {
         let _ = writeln!(out, "{r}");
     }
