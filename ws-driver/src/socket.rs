@@ -107,11 +107,39 @@ impl<S, R: Runtime> Shared<S, R> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers `cx` as `side`'s write waker and returns the context to
-    /// poll the transport's write side with.
-    fn write_context(&self, side: Side, cx: &Context<'_>) -> Context<'_> {
-        self.write_wakers.0[side as usize].register(cx.waker());
-        Context::from_waker(&self.write_waker)
+    /// The context to poll the transport's write side with, for a task
+    /// on `side`.
+    fn write_context(&self, side: Side) -> WriteContext<'_> {
+        WriteContext {
+            wakers: &self.write_wakers,
+            proxy: &self.write_waker,
+            side,
+            registered: false,
+        }
+    }
+}
+
+/// The context to poll the transport's write side with, made when a write
+/// is first attempted: the task's waker is registered for its side then,
+/// before the transport can keep the proxy waker. A poll answered from
+/// input already buffered (most polls when messages arrive in batches)
+/// does not pay for the registration's atomic operations.
+struct WriteContext<'a> {
+    wakers: &'a WriteWakers,
+    /// Wakes every side registered in `wakers`.
+    proxy: &'a Waker,
+    side: Side,
+    registered: bool,
+}
+
+impl<'a> WriteContext<'a> {
+    /// The context, with `task` (the polling task's waker) registered.
+    fn get(&mut self, task: &Waker) -> Context<'a> {
+        if !self.registered {
+            self.wakers.0[self.side as usize].register(task);
+            self.registered = true;
+        }
+        Context::from_waker(self.proxy)
     }
 }
 
@@ -168,7 +196,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
     fn poll_next<T>(
         &mut self,
         cx: &mut Context<'_>,
-        wcx: &mut Context<'_>,
+        wcx: &mut WriteContext<'_>,
         next: fn(&mut Connection) -> Result<Option<T>, ws_proto::Error>,
     ) -> Poll<Option<Result<T, Error>>> {
         loop {
@@ -182,13 +210,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                 // again) finish writing its Close frame and shut down.
                 Err(e) if !self.error_reported => {
                     self.error_reported = true;
-                    let _ = self.poll_write_out(wcx);
+                    let _ = self.poll_write_out(&mut wcx.get(cx.waker()));
                     return Poll::Ready(Some(Err(e.into())));
                 }
                 Err(_) => {}
             }
             // Pongs and Close replies go out without waiting for a send.
-            let written = match self.poll_write_out(wcx) {
+            let written = match self.poll_write_out(&mut wcx.get(cx.waker())) {
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(self.end(e)))),
                 other => other,
             };
@@ -200,7 +228,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                     continue;
                 }
                 if let Some(io) = self.io.as_mut() {
-                    let _ = ready!(Pin::new(io).poll_close(wcx));
+                    let _ = ready!(Pin::new(io).poll_close(&mut wcx.get(cx.waker())));
                 }
                 self.io = None;
                 self.ended = true;
@@ -277,9 +305,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
         e
     }
 
-    fn poll_ready(&mut self, wcx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_ready(
+        &mut self,
+        cx: &Context<'_>,
+        wcx: &mut WriteContext<'_>,
+    ) -> Poll<Result<(), Error>> {
         if self.conn.is_write_buffer_full() {
-            ready!(self.poll_write_out(wcx))?;
+            ready!(self.poll_write_out(&mut wcx.get(cx.waker())))?;
         }
         Poll::Ready(Ok(()))
     }
@@ -443,7 +475,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> ReadHalf<S, R> {
         cx: &mut Context<'_>,
         next: fn(&mut Connection) -> Result<Option<T>, ws_proto::Error>,
     ) -> Poll<Option<Result<T, Error>>> {
-        let mut wcx = self.shared.write_context(Side::Read, cx);
+        let mut wcx = self.shared.write_context(Side::Read);
         self.shared.lock().poll_next(cx, &mut wcx, next)
     }
 }
@@ -496,23 +528,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
         Ok(queued?)
     }
 
-    /// Waits for room in the write buffer, then queues with `op`.
+    /// Waits for room in the write buffer, then queues with `op`, under
+    /// the same lock.
     async fn queue(
         &mut self,
         op: impl FnOnce(&mut Connection) -> Result<(), ws_proto::Error>,
     ) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_ready_inner(cx)).await?;
-        op(&mut self.shared.lock().conn).map_err(Error::from)
+        let mut op = Some(op);
+        poll_fn(|cx| {
+            let mut wcx = self.shared.write_context(Side::Write);
+            let mut inner = self.shared.lock();
+            ready!(inner.poll_ready(cx, &mut wcx))?;
+            let op = op.take().expect("a poll_fn is not polled once ready");
+            Poll::Ready(op(&mut inner.conn).map_err(Error::from))
+        })
+        .await
     }
 
     fn poll_ready_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let mut wcx = self.shared.write_context(Side::Write, cx);
-        self.shared.lock().poll_ready(&mut wcx)
+        let mut wcx = self.shared.write_context(Side::Write);
+        self.shared.lock().poll_ready(cx, &mut wcx)
     }
 
     fn poll_flush_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let mut wcx = self.shared.write_context(Side::Write, cx);
-        self.shared.lock().poll_write_out(&mut wcx)
+        let mut wcx = self.shared.write_context(Side::Write);
+        self.shared.lock().poll_write_out(&mut wcx.get(cx.waker()))
     }
 }
 
