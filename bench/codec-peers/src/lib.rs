@@ -1,0 +1,2 @@
+//! Nothing but the benchmark in `benches/codec_peers.rs`:
+//! `cargo bench -p codec-peers` (in `bench/`).
