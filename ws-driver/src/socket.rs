@@ -231,6 +231,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                     let _ = ready!(Pin::new(io).poll_close(&mut wcx.get(cx.waker())));
                 }
                 self.io = None;
+                // The other half may be waiting, in a flush, for the
+                // transport to take writes (this half may have written its
+                // bytes since): the released transport will never say so.
+                // Wake it to find the transport gone.
+                wcx.get(cx.waker()).waker().wake_by_ref();
                 self.ended = true;
                 return Poll::Ready(None);
             }
