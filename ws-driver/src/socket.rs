@@ -141,6 +141,11 @@ impl<'a> WriteContext<'a> {
         }
         Context::from_waker(self.proxy)
     }
+
+    /// Wakes every task registered to wait for writes, on either side.
+    fn wake_all(&self) {
+        self.proxy.wake_by_ref();
+    }
 }
 
 struct Inner<S, R: Runtime> {
@@ -235,7 +240,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Inner<S, R> {
                 // transport to take writes (this half may have written its
                 // bytes since): the released transport will never say so.
                 // Wake it to find the transport gone.
-                wcx.get(cx.waker()).waker().wake_by_ref();
+                wcx.wake_all();
                 self.ended = true;
                 return Poll::Ready(None);
             }
@@ -541,18 +546,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
     ) -> Result<(), Error> {
         let mut op = Some(op);
         poll_fn(|cx| {
-            let mut wcx = self.shared.write_context(Side::Write);
-            let mut inner = self.shared.lock();
-            ready!(inner.poll_ready(cx, &mut wcx))?;
+            let mut inner = ready!(self.poll_ready_locked(cx))?;
             let op = op.take().expect("a poll_fn is not polled once ready");
             Poll::Ready(op(&mut inner.conn).map_err(Error::from))
         })
         .await
     }
 
-    fn poll_ready_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    /// Ready, with the state still locked, once the write buffer has room.
+    fn poll_ready_locked(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<MutexGuard<'_, Inner<S, R>>, Error>> {
         let mut wcx = self.shared.write_context(Side::Write);
-        self.shared.lock().poll_ready(cx, &mut wcx)
+        let mut inner = self.shared.lock();
+        ready!(inner.poll_ready(cx, &mut wcx))?;
+        Poll::Ready(Ok(inner))
     }
 
     fn poll_flush_inner(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -573,7 +582,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Sink<Message> for WriteHalf<
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.poll_ready_inner(cx)
+        self.poll_ready_locked(cx).map_ok(drop)
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {

@@ -131,6 +131,6 @@ fn a_flush_waiting_on_a_released_transport_is_woken() {
     // Woken, the writer finds everything written and the transport gone.
     assert!(matches!(
         send.as_mut().poll(&mut Context::from_waker(&writer_waker)),
-        Poll::Ready(_)
+        Poll::Ready(Ok(()))
     ));
 }
