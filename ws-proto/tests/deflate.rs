@@ -17,6 +17,13 @@ use ws_proto::{CloseCode, Config, Connection, Error, Event, Message, ProtocolErr
 
 use common::{Feed, Pair};
 
+#[path = "deflate/stream_validity.rs"]
+mod stream_validity;
+
+/// The empty stored block's last 4 octets, which section 7.2.1 removes
+/// from the end of every compressed message and section 7.2.2 appends.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
 /// Compress everything, however short, so that the vectors apply.
 fn eager() -> DeflateConfig {
     DeflateConfig::default().with_threshold(0)
@@ -415,4 +422,46 @@ proptest! {
         prop_assert_eq!(got(&pair.server.take_events()), sent(true));
         prop_assert_eq!(got(&pair.client.take_events()), sent(false));
     }
+}
+
+#[test]
+fn extension_names_compare_ignoring_ascii_case_in_both_roles() {
+    // A client that offers the extension by hand in another case gets our
+    // server's lower-case answer, and takes it (RFC 6455 section 9.1:
+    // extension names are tokens).
+    let request = ClientRequest::new("example.com", "/")
+        .unwrap()
+        .extension("Permessage-Deflate")
+        .unwrap();
+    let (mut client, request) =
+        ClientHandshake::new(request, Config::default(), Box::new(Seeded::new(1)));
+    let mut server = ServerHandshake::new(with_deflate(Some(eager())));
+    let offer = server.receive(&request).unwrap().unwrap();
+    let (response, _) = server.accept(&offer, Accept::new()).unwrap();
+    let answer = client.receive(&response).unwrap().unwrap();
+    assert_eq!(
+        answer.header("Sec-WebSocket-Extensions"),
+        Some("permessage-deflate")
+    );
+    assert!(client.into_connection().is_ok());
+
+    // A server that answers our built-in offer in another case: agreed,
+    // and the connection inflates what that server compresses.
+    let request = ClientRequest::new("example.com", "/").unwrap();
+    let (mut client, request) = ClientHandshake::new(
+        request,
+        with_deflate(Some(eager())),
+        Box::new(Seeded::new(1)),
+    );
+    let mut server = ServerHandshake::new(with_deflate(Some(eager())));
+    let offer = server.receive(&request).unwrap().unwrap();
+    let (response, mut server) = server.accept(&offer, Accept::new()).unwrap();
+    let response = String::from_utf8(response.to_vec())
+        .unwrap()
+        .replace("permessage-deflate", "PerMessage-Deflate");
+    client.receive(response.as_bytes()).unwrap().unwrap();
+    let mut client = client.into_connection().unwrap();
+    server.send_text("Hello, Hello, Hello").unwrap();
+    let events = common::receive_events(&mut client, &server.take_transmit());
+    assert_eq!(text(&events), ["Hello, Hello, Hello"]);
 }

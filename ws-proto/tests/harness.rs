@@ -532,6 +532,38 @@ fn keepalive_fails_a_silent_peer_with_1011() {
 }
 
 #[test]
+fn keepalive_pings_obey_the_write_buffer_limit() {
+    // The client keeps sending and never reads: the server's transport
+    // accepts nothing. One Ping fits under the limit; the rest are held
+    // back instead of growing the buffer by one per interval.
+    let server_cfg = keepalive(10, 5).with_write_buffer_limit(1).unwrap();
+    let mut pair = Pair::new(Config::default(), server_cfg);
+    pair.server.blocked = true;
+    for i in 0..10_000 {
+        pair.client.conn.send_text("still talking").unwrap();
+        pair.advance(10 * SECOND);
+        pair.drive();
+        let queued = pair.server.conn.write_buffer_len();
+        assert!(queued <= 2 + 4, "{queued} bytes queued after {i} intervals");
+    }
+    assert_eq!(pair.server.error, None, "input kept the peer alive");
+    // The held-back Pings still count as unanswered: once the peer is
+    // silent too, the pong deadline fails the connection.
+    assert!(pair.advance_to_next_deadline(10 * SECOND));
+    assert!(pair.advance_to_next_deadline(10 * SECOND));
+    assert_eq!(
+        pair.server.error,
+        Some(Error::Timeout(TimeoutKind::Keepalive))
+    );
+    // What reaches the peer once it reads: the one Ping that fitted, and
+    // the Close (queued past the limit, as a Close always is).
+    pair.server.blocked = false;
+    pair.drive();
+    let frames = pair.server.written_frames();
+    assert_eq!(opcodes(&frames), [OpCode::Ping, OpCode::Close]);
+}
+
+#[test]
 fn idle_timeout_closes_with_1001() {
     let server_cfg = Config::default()
         .with_idle_timeout(Some(30 * SECOND))

@@ -640,7 +640,7 @@ impl Connection {
         if self.failed.is_some() || !matches!(self.close, CloseState::Open | CloseState::Received) {
             return Err(UsageError::Closed);
         }
-        if self.transmit.len() >= self.config.write_buffer_limit() {
+        if self.is_write_buffer_full() {
             return Err(UsageError::WriteBufferFull);
         }
         Ok(())
@@ -648,6 +648,15 @@ impl Connection {
 
     fn send_keepalive_ping(&mut self) {
         if self.close != CloseState::Open || self.failed.is_some() {
+            return;
+        }
+        // A peer that has not read what is queued would not read the Ping
+        // either, and queueing one per interval past the limit would grow
+        // the write buffer without bound (the limit that Pongs and data
+        // obey). The Ping is held back; the pong deadline armed with it
+        // still runs, so a peer that also sends nothing times out as one
+        // that never answered.
+        if self.is_write_buffer_full() {
             return;
         }
         self.keepalive_count = self.keepalive_count.wrapping_add(1);

@@ -120,6 +120,39 @@ impl PerMessageDeflate {
     }
 }
 
+/// Ends a message's compressed data as section 7.2.1 asks: "If the
+/// resulting data does not end with an empty DEFLATE block with no
+/// compression [...], append an empty DEFLATE block with no compression to
+/// the tail end", then "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from
+/// the tail end."
+///
+/// `out` is the last fragment's output, which a sync flush ended with that
+/// empty block. When it is empty, the compressor had nothing to flush: the
+/// message's data so far (an earlier fragment's, or with context takeover
+/// the previous message's) already ended on a flushed byte boundary, and
+/// those 4 octets are already gone or already sent. Removing nothing would
+/// leave the receiver to read the tail it appends as the header of a stored
+/// block 0xff00 bytes long. So the fragment carries the empty block minus
+/// its 4 octets instead: the single octet 0x00 (BFINAL 0, BTYPE 00, then
+/// padding) of section 7.2.3.6, which the appended tail completes.
+fn end_message(out: &mut Vec<u8>) -> Result<(), ExtensionError> {
+    if out.ends_with(&TAIL) {
+        out.truncate(out.len() - TAIL.len());
+        Ok(())
+    } else if out.is_empty() {
+        out.push(0x00);
+        Ok(())
+    } else {
+        // A sync flush that wrote anything ends with the empty block, so
+        // this would be a compressor that broke its contract: refuse to
+        // put a stream on the wire that the peer cannot inflate.
+        Err(error(
+            CloseCode::INTERNAL_ERROR,
+            "deflate flush did not end with an empty stored block".to_owned(),
+        ))
+    }
+}
+
 fn too_big(max_len: usize) -> ExtensionError {
     error(
         CloseCode::MESSAGE_TOO_BIG,
@@ -169,11 +202,7 @@ impl Extension for PerMessageDeflate {
             }
         }
         if fin {
-            // Section 7.2.1: remove the 4 octets of the sync flush's empty
-            // block from the end of the message.
-            if out.ends_with(&TAIL) {
-                out.truncate(out.len() - TAIL.len());
-            }
+            end_message(&mut out)?;
             if self.agreed.send_no_context_takeover {
                 self.compress = None;
             }

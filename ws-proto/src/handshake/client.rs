@@ -525,12 +525,16 @@ impl ClientHandshake {
         // Item 5: "If the response includes a |Sec-WebSocket-Extensions|
         // header field and this header field indicates the use of an
         // extension that was not present in the client's handshake [...]
-        // the client MUST _Fail the WebSocket Connection_."
+        // the client MUST _Fail the WebSocket Connection_." Extension names
+        // are tokens (section 9.1), which compare ignoring ASCII case, as
+        // the server matches them.
         let extensions = head.extensions()?;
-        if let Some(unoffered) = extensions
-            .iter()
-            .find(|e| !self.extension_names.contains(&e.name))
-        {
+        let offered = |name: &str| {
+            self.extension_names
+                .iter()
+                .any(|offered| offered.eq_ignore_ascii_case(name))
+        };
+        if let Some(unoffered) = extensions.iter().find(|e| !offered(&e.name)) {
             return Err(HandshakeError::UnofferedExtension(unoffered.name.clone()));
         }
         // Item 6, the same for |Sec-WebSocket-Protocol|, which section
