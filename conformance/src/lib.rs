@@ -33,7 +33,7 @@ pub use harness::{timeout, within, Harness, Task, Ws, STEP_TIMEOUT};
 pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
 pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
 pub use support::{
-    binary_payload, echo, pair, pair_with, serve_one, text_payload, tokio_thread, EchoStats,
+    binary_payload, echo, pair, pair_with, quiet, serve_one, text_payload, tokio_thread, EchoStats,
 };
 
 /// Instantiates every conformance case as a `#[test]` function for the
@@ -57,6 +57,7 @@ macro_rules! conformance_suite {
                 not_upgrade,
                 invalid_upgrade_gets_http_error,
                 handshake_timeout,
+                cross_origin_refused,
                 connect_url,
                 bytes_after_handshake,
             }

@@ -236,12 +236,17 @@ impl<H: Harness> RawPeer<H> {
 
     /// Writes `bytes` and flushes.
     pub async fn write(&mut self, bytes: &[u8]) {
+        self.try_write(bytes).await.expect("raw peer: write");
+    }
+
+    /// Writes `bytes` and flushes, reporting a failure (the other side
+    /// gave up) instead of panicking.
+    pub async fn try_write(&mut self, bytes: &[u8]) -> io::Result<()> {
         within::<H, _>("raw peer: write", async {
             self.io.write_all(bytes).await?;
             self.io.flush().await
         })
         .await
-        .expect("raw peer: write");
     }
 
     /// Writes the frame `spec`.

@@ -18,7 +18,15 @@ const MAX_ECHO: usize = 100_000;
 /// A server and a client WebSocket connected over loopback TCP, both with
 /// the default configuration.
 pub async fn pair<H: Harness>() -> (Ws<H>, Ws<H>) {
-    pair_with::<H>(Config::default(), Config::default()).await
+    pair_with::<H>(quiet(), quiet()).await
+}
+
+/// The defaults without keepalive, for cases that read exact sequences of
+/// messages: a keepalive Ping every 20 s would show up in any such case
+/// that a loaded machine makes run longer than that. Keepalive has cases
+/// of its own (`timeouts`).
+pub fn quiet() -> Config {
+    Config::default().without_keepalive()
 }
 
 /// A server (first) and a client (second) WebSocket connected over

@@ -94,7 +94,13 @@ where
         .unwrap_or_else(|e| panic!("{who}: sending failed: {e}"));
     }
     for (i, (_, expected)) in script.iter().enumerate() {
-        let echo = ws.recv().await;
+        // The peers' keepalive Pings (every 20 s in both) may come between.
+        let echo = loop {
+            match ws.recv().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                other => break other,
+            }
+        };
         match echo {
             Some(Ok(message)) => assert_eq!(&message, expected, "{who}: echo {i}"),
             other => panic!("{who}: echo {i}: expected {expected:?}, got {other:?}"),

@@ -71,15 +71,15 @@ pub(crate) fn banner(runtime: &str, addr: SocketAddr) -> String {
 
 /// The connection settings: chat messages are small, so the limits are
 /// too (a 1009 close for a larger message, and a small write buffer so
-/// that a client that does not read is found out soon); a keepalive Ping
-/// every 30 s and 1011 when no Pong comes within 20 s find dead clients.
-/// permessage-deflate stays on, as by default.
+/// that a client that does not read is found out soon). The rest are the
+/// library's defaults: keepalive (a Ping every 20 s, 1011 when no Pong
+/// comes within 20 s) finds dead clients, only pages served from this
+/// server's own address may open a socket (403 for any other `Origin`),
+/// and permessage-deflate is on.
 pub(crate) fn config() -> Config {
     let config = Config::default()
         .with_max_message_size(64 << 10)
-        .and_then(|c| c.with_write_buffer_limit(64 << 10))
-        .and_then(|c| c.with_ping_interval(Some(Duration::from_secs(30))))
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_secs(20))));
+        .and_then(|c| c.with_write_buffer_limit(64 << 10));
     config.expect("valid chat settings")
 }
 

@@ -48,7 +48,10 @@ pub enum Upgrade<W, S> {
 /// 426, 431, ...) and returned as [`Error::Handshake`]. So is a plain HTTP
 /// request that is no upgrade at all (426 Upgrade Required,
 /// [`HandshakeError::NotUpgrade`](ws_proto::handshake::HandshakeError::NotUpgrade));
-/// use [`accept_or_http`] to serve those.
+/// use [`accept_or_http`] to serve those. A request from another site's
+/// page (an `Origin` that `config`'s
+/// [`origin_policy`](Config::origin_policy) does not accept) is answered
+/// with 403 before `callback` sees it.
 ///
 /// The handshake's state lives on the heap while it runs, not in the
 /// returned future (see [`accept_or_http`]).
@@ -306,7 +309,9 @@ macro_rules! define_adapter {
         ///
         /// An invalid request is answered with the matching HTTP error and
         /// returned as [`Error::Handshake`]; so is a plain HTTP request (no
-        /// `Upgrade`), answered with 426: [`accept_or_http`] serves those.
+        /// `Upgrade`), answered with 426: [`accept_or_http`] serves those,
+        /// and a request from another site's page (see `Config`'s
+        /// `origin_policy`), answered with 403.
         pub fn accept_with<S, F>(
             stream: S,
             config: $crate::__proto::Config,

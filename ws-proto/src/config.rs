@@ -11,6 +11,7 @@ use std::time::Duration;
 
 #[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
+use crate::origin::OriginPolicy;
 
 /// The largest control frame payload RFC 6455 allows (section 5.5).
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
@@ -40,6 +41,7 @@ pub struct Config {
     idle_timeout: Option<Duration>,
     handshake_timeout: Option<Duration>,
     handshake: HandshakeLimits,
+    origins: OriginPolicy,
     #[cfg(feature = "deflate")]
     deflate: Option<DeflateConfig>,
 }
@@ -53,11 +55,12 @@ impl Default for Config {
     /// | max frame size | 16 MiB |
     /// | write buffer limit | 1 MiB |
     /// | auto pong, echo of the peer's Close | on |
-    /// | ping interval, pong timeout | off (adapters may turn them on) |
+    /// | keepalive: ping interval, pong timeout | a Ping every 20 s, its Pong due within 20 s |
     /// | close timeout | 10 s |
     /// | idle timeout | off |
     /// | handshake timeout | 10 s |
     /// | handshake limits | see [`HandshakeLimits::default`] |
+    /// | origins a server accepts | its own, and requests without `Origin` ([`OriginPolicy::same_origin`]) |
     /// | permessage-deflate | offered and accepted, see `DeflateConfig::default` (with the `deflate` feature) |
     fn default() -> Self {
         Config {
@@ -66,12 +69,16 @@ impl Default for Config {
             write_buffer_limit: 1 << 20,
             auto_pong: true,
             auto_close_reply: true,
-            ping_interval: None,
-            pong_timeout: None,
+            // Keepalive on, as Python websockets has it: a peer that
+            // vanished without a FIN (a dead NAT entry, a laptop closed) is
+            // found within 40 s instead of never.
+            ping_interval: Some(Duration::from_secs(20)),
+            pong_timeout: Some(Duration::from_secs(20)),
             close_timeout: Some(Duration::from_secs(10)),
             idle_timeout: None,
             handshake_timeout: Some(Duration::from_secs(10)),
             handshake: HandshakeLimits::default(),
+            origins: OriginPolicy::same_origin(),
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
         }
@@ -220,6 +227,15 @@ impl Config {
         Ok(self)
     }
 
+    /// Turns keepalive off: no Ping is sent and none is waited for. An
+    /// idle connection to a peer that vanished then stays open until a
+    /// write fails (or the [`idle_timeout`](Self::idle_timeout), if set).
+    pub fn without_keepalive(mut self) -> Self {
+        self.ping_interval = None;
+        self.pong_timeout = None;
+        self
+    }
+
     /// How long the closing handshake may take, from the first Close sent or
     /// received until the transport can be shut down.
     pub fn close_timeout(&self) -> Option<Duration> {
@@ -268,6 +284,39 @@ impl Config {
     pub fn with_handshake_limits(mut self, limits: HandshakeLimits) -> Self {
         self.handshake = limits;
         self
+    }
+
+    /// Which `Origin`s a server accepts; others are refused with 403
+    /// before the application sees the request (see [`crate::origin`]).
+    /// The client role ignores it.
+    pub fn origin_policy(&self) -> &OriginPolicy {
+        &self.origins
+    }
+
+    /// Sets [`origin_policy`](Self::origin_policy).
+    pub fn with_origin_policy(mut self, policy: OriginPolicy) -> Self {
+        self.origins = policy;
+        self
+    }
+
+    /// Accepts the origins `patterns` match besides the server's own (see
+    /// [`OriginPolicy::allow`] for the patterns).
+    pub fn with_allowed_origins<I>(mut self, patterns: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        for pattern in patterns {
+            self.origins = self.origins.allow(pattern.as_ref())?;
+        }
+        Ok(self)
+    }
+
+    /// Accepts every `Origin` ([`OriginPolicy::any`]): for a server that
+    /// pages of any site may use, and that does not authenticate its
+    /// sockets with cookies.
+    pub fn with_any_origin(self) -> Self {
+        self.with_origin_policy(OriginPolicy::any())
     }
 
     /// The permessage-deflate settings, or `None` when compression is

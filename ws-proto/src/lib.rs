@@ -40,6 +40,7 @@
 //! - [`extension`]: the hook by which an extension owns reserved bits and
 //!   transforms payloads; `deflate` (cargo feature `deflate`) is
 //!   permessage-deflate (RFC 7692) built on it.
+//! - [`origin`]: which sites' pages a server lets open a socket.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -54,6 +55,7 @@ pub mod extension;
 pub mod frame;
 pub mod handshake;
 mod message;
+pub mod origin;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};

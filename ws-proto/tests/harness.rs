@@ -537,7 +537,7 @@ fn keepalive_pings_obey_the_write_buffer_limit() {
     // accepts nothing. One Ping fits under the limit; the rest are held
     // back instead of growing the buffer by one per interval.
     let server_cfg = keepalive(10, 5).with_write_buffer_limit(1).unwrap();
-    let mut pair = Pair::new(Config::default(), server_cfg);
+    let mut pair = Pair::new(Config::default().without_keepalive(), server_cfg);
     pair.server.blocked = true;
     for i in 0..10_000 {
         pair.client.conn.send_text("still talking").unwrap();
@@ -564,11 +564,44 @@ fn keepalive_pings_obey_the_write_buffer_limit() {
 }
 
 #[test]
+fn default_keepalive_keeps_an_answering_peer_and_finds_a_dead_one() {
+    // Both ends ping every 20 s; an hour of silence with Pings answered
+    // keeps the connection open.
+    let mut pair = Pair::default_pair();
+    while pair.elapsed() < 3600 * SECOND {
+        assert!(pair.advance_to_next_deadline(20 * SECOND));
+    }
+    assert_eq!((&pair.client.error, &pair.server.error), (&None, &None));
+    let pings = |events: &[Event]| {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Ping(_)))
+            .count()
+    };
+    assert_eq!(pings(&pair.server.events), 180, "one Ping every 20 s");
+    assert_eq!(pings(&pair.client.events), 180);
+
+    // The server vanishes (its bytes, Pongs included, are lost): the client
+    // finds out within one interval and one Pong deadline.
+    pair.server.drop_output = true;
+    let vanished = pair.elapsed();
+    while pair.client.error.is_none() {
+        assert!(pair.advance_to_next_deadline(20 * SECOND));
+        assert!(pair.elapsed() - vanished <= 40 * SECOND);
+    }
+    assert_eq!(
+        pair.client.error,
+        Some(Error::Timeout(TimeoutKind::Keepalive))
+    );
+}
+
+#[test]
 fn idle_timeout_closes_with_1001() {
     let server_cfg = Config::default()
+        .without_keepalive()
         .with_idle_timeout(Some(30 * SECOND))
         .unwrap();
-    let mut pair = Pair::new(Config::default(), server_cfg);
+    let mut pair = Pair::new(Config::default().without_keepalive(), server_cfg);
     // Traffic at 20 s postpones it.
     pair.advance(20 * SECOND);
     pair.client.conn.send_text("hi").unwrap();
@@ -588,7 +621,10 @@ fn idle_timeout_closes_with_1001() {
 
 #[test]
 fn poll_timeout_is_none_without_timers() {
-    let config = Config::default().with_close_timeout(None).unwrap();
+    let config = Config::default()
+        .without_keepalive()
+        .with_close_timeout(None)
+        .unwrap();
     let mut pair = Pair::new(config.clone(), config);
     assert_eq!(pair.next_deadline(), None);
     pair.client.conn.close(CloseCode::NORMAL, "").unwrap();

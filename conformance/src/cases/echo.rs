@@ -4,14 +4,14 @@
 use ws_proto::{CloseCode, Config, Message};
 
 use crate::harness::{within, Harness, Ws};
-use crate::support::{binary_payload, echo, pair_with, text_payload};
+use crate::support::{binary_payload, echo, pair_with, quiet, text_payload};
 
 /// The sizes on either side of each length encoding, and 1 MiB.
 const SIZES: [usize; 7] = [0, 1, 125, 126, 65535, 65536, 1 << 20];
 
 /// Limits that let 16 MiB messages through in one frame.
 fn big_config() -> Config {
-    Config::default()
+    quiet()
         .with_max_message_size(32 << 20)
         .and_then(|c| c.with_max_frame_size(32 << 20))
         .expect("valid limits")

@@ -81,7 +81,7 @@ pub async fn request_inspection<H: Harness>() {
                 .and_then(|r| r.subprotocol("v2.chat"))
                 .and_then(|r| r.header("Cookie", "session=abc123; theme=dark"))
                 .and_then(|r| r.header("X-Custom-Header", "hello there"))
-                .and_then(|r| r.origin("http://127.0.0.1"))
+                .and_then(|r| r.origin(format!("http://{addr}")))
                 .expect("a valid request");
         H::client(tcp, request, Config::default()).await
     };
@@ -103,7 +103,7 @@ pub async fn request_inspection<H: Harness>() {
     );
     assert_eq!(seen.custom.as_deref(), Some("hello there"));
     assert_eq!(seen.host, Some(addr.to_string()));
-    assert_eq!(seen.origin.as_deref(), Some("http://127.0.0.1"));
+    assert_eq!(seen.origin, Some(format!("http://{addr}")));
     assert_eq!(seen.subprotocols, ["v1.chat", "v2.chat"]);
 
     assert_eq!(response.status(), 101);
@@ -339,6 +339,84 @@ pub async fn handshake_timeout<H: Harness>() {
         H::NAME,
         client.err()
     );
+
+    // Client side, a server that drips its answer one byte at a time: the
+    // timeout bounds the whole handshake, not each read.
+    let peer = async {
+        let tcp = H::accept(&listener).await.expect("accept");
+        let mut peer = RawPeer::<H>::new(tcp);
+        let _ = peer.read_head().await;
+        let answer = b"HTTP/1.1 101 Switching Protocols\r\nX-Slow: ".iter();
+        for byte in answer.chain(std::iter::repeat(&b'a')).take(400) {
+            if peer.try_write(&[*byte]).await.is_err() {
+                break;
+            }
+            H::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let client = async {
+        let tcp = H::connect(addr).await.expect("connect");
+        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
+        H::client(tcp, request, config.clone()).await
+    };
+    let (_, client) = within::<H, _>("client handshake drip", join(peer, client)).await;
+    assert!(
+        matches!(client, Err(Error::HandshakeTimeout)),
+        "[{}] client, dripped answer: expected HandshakeTimeout, got {:?}",
+        H::NAME,
+        client.err()
+    );
+}
+
+/// A request whose `Origin` is another site's is refused with 403 before
+/// the callback runs (the default origin policy); the same page on the
+/// server's own host and port is let in.
+pub async fn cross_origin_refused<H: Harness>() {
+    let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
+    for (origin, allowed) in [
+        ("https://evil.example".to_owned(), false),
+        (format!("http://{addr}"), true),
+    ] {
+        let mut called = false;
+        let server = async {
+            let tcp = H::accept(&listener).await.expect("accept");
+            H::accept_with(tcp, Config::default(), |_| {
+                called = true;
+                Ok(Accept::new())
+            })
+            .await
+        };
+        let client = async {
+            let tcp = H::connect(addr).await.expect("connect");
+            let request = ClientRequest::new(addr.to_string(), "/")
+                .and_then(|r| r.origin(&origin))
+                .expect("request");
+            H::client(tcp, request, Config::default()).await
+        };
+        let (server, client) = within::<H, _>("handshake", join(server, client)).await;
+        if allowed {
+            assert!(server.is_ok() && client.is_ok(), "[{}] {origin}", H::NAME);
+            assert!(called);
+            continue;
+        }
+        assert!(
+            !called,
+            "[{}] the callback saw a forbidden request",
+            H::NAME
+        );
+        match server {
+            Err(Error::Handshake(HandshakeError::ForbiddenOrigin(seen))) => {
+                assert_eq!(seen, origin)
+            }
+            other => panic!("[{}] server: got {:?}", H::NAME, other.err()),
+        }
+        match client {
+            Err(Error::Handshake(HandshakeError::Rejected { status, .. })) => {
+                assert_eq!(status, 403)
+            }
+            other => panic!("[{}] client: got {:?}", H::NAME, other.err()),
+        }
+    }
 }
 
 /// `connect_with` on a `ws://` URL reaches the path and query it names,

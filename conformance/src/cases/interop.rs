@@ -7,7 +7,7 @@ use ws_proto::handshake::Accept;
 use ws_proto::{CloseCode, Config, Message};
 
 use crate::harness::{within, Harness, STEP_TIMEOUT};
-use crate::support::{binary_payload, echo, text_payload, tokio_thread};
+use crate::support::{binary_payload, echo, quiet, text_payload, tokio_thread};
 
 /// The messages each side sends, and expects back.
 fn script() -> Vec<Message> {
@@ -45,9 +45,12 @@ pub async fn client_against_tokio_server<H: Harness>() {
         let (tcp, _) = tokio_step("accept", listener.accept())
             .await
             .expect("accept");
-        let mut ws = tokio_step("handshake", ws_tokio::accept(tcp))
-            .await
-            .expect("tokio server handshake");
+        let mut ws = tokio_step(
+            "handshake",
+            ws_tokio::accept_with(tcp, quiet(), |_| Ok(Accept::new())),
+        )
+        .await
+        .expect("tokio server handshake");
         let mut echoed = 0;
         let mut close = None;
         for _ in 0..1000 {
@@ -68,7 +71,7 @@ pub async fn client_against_tokio_server<H: Harness>() {
     });
 
     let url = format!("ws://{addr}/interop");
-    let (mut client, _) = within::<H, _>("connect", H::connect_url(&url, Config::default()))
+    let (mut client, _) = within::<H, _>("connect", H::connect_url(&url, quiet()))
         .await
         .expect("connect to the tokio server");
     for message in script() {
@@ -98,7 +101,7 @@ pub async fn server_against_tokio_client<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let client = tokio_thread(move || async move {
         let url = format!("ws://{addr}/interop");
-        let (mut ws, _) = tokio_step("connect", ws_tokio::connect(&url))
+        let (mut ws, _) = tokio_step("connect", ws_tokio::connect_with(&url, quiet()))
             .await
             .expect("tokio client connect");
         for message in script() {
@@ -122,7 +125,7 @@ pub async fn server_against_tokio_client<H: Harness>() {
         .expect("accept");
     let ws = within::<H, _>(
         "handshake",
-        H::accept_with(tcp, Config::default(), |_| Ok(Accept::new())),
+        H::accept_with(tcp, quiet(), |_| Ok(Accept::new())),
     )
     .await
     .expect("server handshake");

@@ -169,6 +169,11 @@ pub enum HandshakeError {
     /// |Sec-WebSocket-Version| header field indicating the version(s) the
     /// server is capable of understanding."
     UnsupportedVersion,
+    /// Server side: the request's `Origin` is not one the server's
+    /// [`OriginPolicy`](crate::origin::OriginPolicy) accepts (403): a page
+    /// of another site tried to open a socket with the user's cookies
+    /// (section 10.2). Carries the `Origin` as sent.
+    ForbiddenOrigin(String),
     /// A required header field is absent (400): `Host`,
     /// `Sec-WebSocket-Key`, or on the client side `Sec-WebSocket-Accept`.
     MissingHeader(&'static str),
@@ -244,6 +249,7 @@ impl HandshakeError {
                     431
                 }
             }
+            HandshakeError::ForbiddenOrigin(_) => 403,
             HandshakeError::MethodNotAllowed(_) => 405,
             HandshakeError::HttpVersionNotSupported => 505,
             HandshakeError::NotUpgrade(_)
@@ -308,6 +314,7 @@ impl HandshakeError {
             HandshakeError::TooManyHeaders { .. } => {
                 "Request Header Fields Too Large: too many header fields"
             }
+            HandshakeError::ForbiddenOrigin(_) => "Forbidden: cross-origin WebSocket request",
             HandshakeError::MethodNotAllowed(_) => {
                 "Method Not Allowed: a WebSocket handshake is a GET"
             }
@@ -359,6 +366,9 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::UnsupportedVersion => {
                 f.write_str("Sec-WebSocket-Version is missing or not 13")
+            }
+            HandshakeError::ForbiddenOrigin(origin) => {
+                write!(f, "cross-origin request from {origin:?} refused")
             }
             HandshakeError::MissingHeader(name) => write!(f, "missing {name} header field"),
             HandshakeError::InvalidHeader { name, reason } => {

@@ -10,6 +10,7 @@ use super::{
     accept_key, extension_value, extra_header, http_error, is_valid_key, put_header, span,
     write_response, ExtensionOffer, HandshakeError, Head, HeadReader,
 };
+use crate::origin::OriginPolicy;
 use crate::{Config, Connection};
 
 /// The server side of the opening handshake.
@@ -123,7 +124,9 @@ impl ServerHandshake {
                 {
                     self.parses += 1;
                 }
-                Request::parse(head, self.reader.header_count(), limits).and_then(validate)
+                Request::parse(head, self.reader.header_count(), limits)
+                    .and_then(validate)
+                    .and_then(|request| check_origin(request, self.config.origin_policy()))
             }
             Err(e) => Err(e),
         };
@@ -312,6 +315,38 @@ fn validate(mut request: Request) -> Result<Request, HandshakeError> {
     request.extensions = head.extensions()?;
     request.key = Some(key);
     Ok(request)
+}
+
+/// Refuses a cross-origin request (403) unless `policy` allows it.
+///
+/// Section 10.2: the `Origin` field "is used to protect against
+/// unauthorized cross-origin use of a WebSocket server by scripts using the
+/// WebSocket API in a web browser", and a browser always sends it (section
+/// 4.1, item 8). A request without it did not come from a page, so there is
+/// no other site's page to protect against. A request with two `Origin`
+/// fields, or one that is not UTF-8, is not something a browser sends and
+/// is refused like a foreign origin.
+fn check_origin(request: Request, policy: &OriginPolicy) -> Result<Request, HandshakeError> {
+    let refused = {
+        let head = &request.head;
+        let mut fields = head.all("Origin");
+        match fields.next() {
+            None => None,
+            Some(_) if policy.is_any() => None,
+            Some(origin) => {
+                let single = fields.next().is_none();
+                let allowed = match (std::str::from_utf8(origin), head.get("Host")) {
+                    (Ok(origin), Some(host)) => single && policy.allows(origin, host),
+                    _ => false,
+                };
+                (!allowed).then(|| String::from_utf8_lossy(origin).into_owned())
+            }
+        }
+    };
+    match refused {
+        None => Ok(request),
+        Some(origin) => Err(HandshakeError::ForbiddenOrigin(origin)),
+    }
 }
 
 /// Whether `target` is in absolute-form, `scheme://...` (RFC 7230 section
@@ -723,6 +758,95 @@ mod tests {
         Sec-WebSocket-Version: 13\r\n\
         \r\n";
 
+    /// A server that lets the sample's page, on another host than the
+    /// server, open a socket.
+    fn rfc_server() -> ServerHandshake {
+        let config = Config::default()
+            .with_allowed_origins(["http://example.com"])
+            .unwrap();
+        ServerHandshake::new(config)
+    }
+
+    fn with_origin(origins: &[&[u8]], host: &str) -> Vec<u8> {
+        let mut request = format!(
+            "GET /chat HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n"
+        )
+        .into_bytes();
+        for origin in origins {
+            request.extend_from_slice(b"Origin: ");
+            request.extend_from_slice(origin);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"\r\n");
+        request
+    }
+
+    #[test]
+    fn cross_origin_requests_are_refused_with_403_by_default() {
+        let host = "chat.example.com:8080";
+        let refused: [&[&[u8]]; 5] = [
+            &[b"https://evil.example"],
+            &[b"http://chat.example.com"],
+            &[b"null"],
+            &[
+                b"http://chat.example.com:8080",
+                b"http://chat.example.com:8080",
+            ],
+            &[b"http://chat.example.com:8080\xff"],
+        ];
+        for origins in refused {
+            let mut server = ServerHandshake::new(Config::default());
+            let error = server.receive(&with_origin(origins, host)).unwrap_err();
+            assert!(
+                matches!(error, HandshakeError::ForbiddenOrigin(_)),
+                "{origins:?}: {error:?}"
+            );
+            let response = error.response().unwrap();
+            assert!(
+                response.starts_with(b"HTTP/1.1 403 Forbidden\r\n"),
+                "{}",
+                String::from_utf8_lossy(&response)
+            );
+            // Sticky.
+            assert_eq!(server.receive(b"").unwrap_err(), error);
+        }
+        // The RFC's own sample is cross-origin.
+        let error = ServerHandshake::new(Config::default())
+            .receive(RFC_REQUEST)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            HandshakeError::ForbiddenOrigin("http://example.com".into())
+        );
+    }
+
+    #[test]
+    fn same_origin_no_origin_allowed_origins_and_any_origin_pass() {
+        let host = "chat.example.com:8080";
+        let accepted: [(Config, &[&[u8]]); 5] = [
+            (Config::default(), &[]),
+            (Config::default(), &[b"http://chat.example.com:8080"]),
+            (Config::default(), &[b"https://CHAT.example.com:8080"]),
+            (
+                Config::default()
+                    .with_allowed_origins(["*.example.org"])
+                    .unwrap(),
+                &[b"https://app.example.org"],
+            ),
+            (
+                Config::default().with_any_origin(),
+                &[b"https://evil.example", b"\xff\xfe"],
+            ),
+        ];
+        for (config, origins) in accepted {
+            let mut server = ServerHandshake::new(config);
+            let request = server.receive(&with_origin(origins, host));
+            assert!(matches!(request, Ok(Some(_))), "{origins:?}: {request:?}");
+        }
+    }
+
     /// The server handshake of section 1.3, for the subprotocol "chat".
     const RFC_RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
         Upgrade: websocket\r\n\
@@ -746,7 +870,7 @@ mod tests {
     }
 
     fn receive(bytes: &[u8]) -> Result<Option<Request>, HandshakeError> {
-        ServerHandshake::new(Config::default()).receive(bytes)
+        rfc_server().receive(bytes)
     }
 
     /// The error for `bytes`, with its response as text.
@@ -765,7 +889,7 @@ mod tests {
 
     #[test]
     fn rfc_sample_request_is_accepted_with_the_rfc_response() {
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let request = server.receive(RFC_REQUEST).unwrap().unwrap();
         assert_eq!(request.method(), "GET");
         assert_eq!(request.path(), "/chat");
@@ -787,7 +911,7 @@ mod tests {
 
         let whole = receive(RFC_REQUEST).unwrap().unwrap();
 
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let mut found = None;
         for (i, byte) in with_frame.iter().enumerate() {
             if let Some(request) = server.receive(&[*byte]).unwrap() {
@@ -803,7 +927,7 @@ mod tests {
         assert_hello(&mut connection);
 
         // Frames in the same read as the head reach the connection too.
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let pipelined = server.receive(&with_frame).unwrap().unwrap();
         assert_eq!(pipelined, whole);
         let (_, mut connection) = server.accept(&pipelined, Accept::new()).unwrap();
@@ -812,7 +936,7 @@ mod tests {
 
     #[test]
     fn nothing_follows_means_nothing_is_handed_over() {
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let request = server.receive(RFC_REQUEST).unwrap().unwrap();
         assert!(server.buffered().is_empty());
         let (_, mut connection) = server.accept(&request, Accept::new()).unwrap();
@@ -839,7 +963,7 @@ mod tests {
         head.extend_from_slice(b"\r\n");
         assert_eq!(head.len(), 8000);
 
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let mut requests = 0;
         for byte in &head {
             requests += usize::from(server.receive(&[*byte]).unwrap().is_some());
@@ -1078,7 +1202,7 @@ mod tests {
 
     #[test]
     fn plain_http_is_handed_back_as_not_upgrade() {
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let err = server
             .receive(b"GET /index.html?x=1 HTTP/1.1\r\nHost: example.com\r\nAccept: text/html\r\n\r\nGET /next")
             .unwrap_err();
@@ -1171,7 +1295,7 @@ mod tests {
     #[test]
     fn accept_writes_extensions_and_headers() {
         let bytes = request_with("Sec-WebSocket-Extensions: permessage-deflate, x-foo\r\n");
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         let request = server.receive(&bytes).unwrap().unwrap();
         let accept = Accept::new()
             .extension("permessage-deflate; server_no_context_takeover")
@@ -1193,7 +1317,7 @@ mod tests {
     fn accept_refuses_what_was_not_offered() {
         let bytes = request_with("Sec-WebSocket-Protocol: chat\r\n");
         let accept_with = |accept: Accept| {
-            let mut server = ServerHandshake::new(Config::default());
+            let mut server = rfc_server();
             let request = server.receive(&bytes).unwrap().unwrap();
             server.accept(&request, accept).unwrap_err()
         };
@@ -1214,13 +1338,13 @@ mod tests {
         let other_key = String::from_utf8(request_with(""))
             .unwrap()
             .replace("dGhlIHNhbXBsZSBub25jZQ==", "AQIDBAUGBwgJCgsMDQ4PEA==");
-        let mut server = ServerHandshake::new(Config::default());
+        let mut server = rfc_server();
         server.receive(other_key.as_bytes()).unwrap().unwrap();
         assert!(matches!(
             server.accept(&other, Accept::new()),
             Err(HandshakeError::WrongState(_))
         ));
-        let server = ServerHandshake::new(Config::default());
+        let server = rfc_server();
         assert!(matches!(
             server.accept(&other, Accept::new()),
             Err(HandshakeError::WrongState(_))
@@ -1244,7 +1368,7 @@ mod tests {
 
     #[test]
     fn reject_builds_any_response() {
-        let server = ServerHandshake::new(Config::default());
+        let server = rfc_server();
         let response = server.reject(
             Reject::new(302)
                 .header("Location", "/login")
@@ -1256,7 +1380,7 @@ mod tests {
             b"HTTP/1.1 302 Found\r\nLocation: /login\r\nConnection: close\r\n\
               Content-Length: 5\r\n\r\nmoved"
         );
-        let server = ServerHandshake::new(Config::default());
+        let server = rfc_server();
         let response = server.reject(Reject::new(499).header("connection", "keep-alive").unwrap());
         assert_eq!(
             &response[..],
