@@ -41,6 +41,9 @@
 //!   transforms payloads; `deflate` (cargo feature `deflate`) is
 //!   permessage-deflate (RFC 7692) built on it.
 //! - [`origin`]: which sites' pages a server lets open a socket.
+//! - [`security`]: every limit, its default and what it protects against,
+//!   the advisories of other libraries we test against, and how to report
+//!   a vulnerability.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -56,6 +59,7 @@ pub mod frame;
 pub mod handshake;
 mod message;
 pub mod origin;
+pub mod security;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
