@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use ws_proto::handshake::Accept;
-use ws_proto::{CloseCode, Config, Message};
+use ws_proto::{CloseCode, Message};
 
 use crate::harness::{within, Harness, STEP_TIMEOUT};
 use crate::support::{binary_payload, echo, quiet, text_payload, tokio_thread};
