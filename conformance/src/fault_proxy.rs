@@ -23,11 +23,20 @@
 //! finds that line itself, and the case computes frame boundaries from
 //! what it sends with [`FrameHeader::encoded_len`](ws_proto::frame::FrameHeader::encoded_len).
 //!
+//! A stall is a real one: the proxy stops reading that direction, so the
+//! sender's kernel buffers fill and its writes stop completing. The
+//! proxy's socket towards the client is given a small receive buffer
+//! ([`CLIENT_RECV_BUFFER`]), so that a case knows how much a client can
+//! write into a stall: at most its own send buffer and this.
+//!
 //! The proxy also watches both ends close their sockets: [`ProxyReport`]
-//! says whether each end sent its FIN (or failed its socket) before the
-//! proxy stopped, so a case sees a connection that an end never let go.
-//! Everything it does is bounded: one connection, accepted within
-//! [`STEP_TIMEOUT`], served for at most [`LIFETIME`].
+//! says whether each end sent its FIN (or failed its socket), so a case
+//! sees a connection that an end never let go. A stalled direction is
+//! only read again once [`FaultProxy::finish`] is called, when the case
+//! has seen both ends finish: then the proxy drains both sockets for at
+//! most [`STEP_TIMEOUT`] to see their FINs. Everything it does is bounded:
+//! one connection, accepted within [`STEP_TIMEOUT`], served for at most
+//! [`LIFETIME`].
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -51,6 +60,12 @@ pub const DRIP_BYTES: usize = 64;
 
 /// The delay between two bytes of a drip.
 pub const DRIP_DELAY: Duration = Duration::from_millis(1);
+
+/// The receive buffer (`SO_RCVBUF`) of the proxy's socket towards the
+/// client, set before the connection so that TCP does not grow it: the
+/// most a stall lets the kernel take from the client beyond the client's
+/// own send buffer (Linux doubles the value for its bookkeeping).
+pub const CLIENT_RECV_BUFFER: usize = 64 << 10;
 
 /// The most bytes the proxy holds for one direction before it stops
 /// reading from that side (TCP backpressure does the rest).
@@ -92,9 +107,9 @@ pub struct Cut {
 /// What the proxy does once the stream reaches the [`Cut`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Forwards nothing more in that direction, ever: the bytes are read
-    /// and dropped, and the sender's FIN is not passed on either. The other
-    /// direction goes on.
+    /// Forwards nothing more in that direction and stops reading it: the
+    /// sender's writes stop completing once its buffers are full, and its
+    /// FIN is not passed on either. The other direction goes on.
     Stall,
     /// Forwards the next [`DRIP_BYTES`] bytes of that direction one at a
     /// time, [`DRIP_DELAY`] apart, then at full speed: slow, but nothing is
@@ -118,9 +133,9 @@ pub struct ProxyReport {
     /// Whether the stream reached the cut and the fault was injected.
     pub injected: bool,
     /// Whether the client closed its socket (a FIN or an error was read
-    /// from it) while the proxy watched.
+    /// from it) by the time the proxy stopped.
     pub client_closed: bool,
-    /// Whether the server closed its socket while the proxy watched.
+    /// Whether the server closed its socket by the time the proxy stopped.
     pub server_closed: bool,
 }
 
@@ -129,7 +144,7 @@ pub struct ProxyReport {
 #[derive(Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    control: Arc<Control>,
     thread: Option<JoinHandle<io::Result<ProxyReport>>>,
 }
 
@@ -138,16 +153,16 @@ impl FaultProxy {
     /// accepts one connection, connects it to `server` and applies
     /// `fault` at `cut`.
     pub fn start(server: SocketAddr, cut: Cut, fault: Fault) -> io::Result<Self> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let listener = listen()?;
         let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let control = Arc::new(Control::default());
+        let shared = control.clone();
         let thread = std::thread::Builder::new()
             .name("fault-proxy".into())
-            .spawn(move || serve(listener, server, cut, fault, &flag))?;
+            .spawn(move || serve(listener, server, cut, fault, &shared))?;
         Ok(FaultProxy {
             addr,
-            stop,
+            control,
             thread: Some(thread),
         })
     }
@@ -157,12 +172,15 @@ impl FaultProxy {
         self.addr
     }
 
-    /// Waits (on `H`'s timer, so as not to block the runtime) for the
-    /// proxy to see both ends close, or to give up after [`LIFETIME`],
-    /// and returns what it saw. Panics if the proxy itself failed.
+    /// Ends a stall (the proxy reads and drops everything from now on),
+    /// waits (on `H`'s timer, so as not to block the runtime) for the
+    /// proxy to see both ends close or to give up, and returns what it
+    /// saw. Call it once both ends have finished. Panics if the proxy
+    /// itself failed.
     pub async fn finish<H: Harness>(mut self) -> ProxyReport {
+        self.control.release.store(true, Ordering::Relaxed);
         let thread = self.thread.take().expect("the proxy thread is joined once");
-        let deadline = Instant::now() + LIFETIME + STEP_TIMEOUT;
+        let deadline = Instant::now() + LIFETIME;
         while !thread.is_finished() && Instant::now() < deadline {
             H::sleep(Duration::from_millis(10)).await;
         }
@@ -181,7 +199,7 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.control.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             // The thread checks the flag every poll; its outcome no
             // longer matters to anyone.
@@ -190,15 +208,35 @@ impl Drop for FaultProxy {
     }
 }
 
+/// What the case tells the proxy's thread.
+#[derive(Debug, Default)]
+struct Control {
+    /// Both ends have finished: end any stall and drain both sockets.
+    release: AtomicBool,
+    /// Stop now (the proxy is dropped).
+    stop: AtomicBool,
+}
+
+/// The listener on 127.0.0.1, with the receive buffer that the accepted
+/// socket inherits set before any connection.
+fn listen() -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_recv_buffer_size(CLIENT_RECV_BUFFER)?;
+    socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+    socket.listen(1)?;
+    Ok(socket.into())
+}
+
 /// The proxy's thread: one connection, from accept to the last close.
 fn serve(
     listener: TcpListener,
     server: SocketAddr,
     cut: Cut,
     fault: Fault,
-    stop: &AtomicBool,
+    control: &Control,
 ) -> io::Result<ProxyReport> {
-    let client = accept(&listener, stop)?;
+    let client = accept(&listener, &control.stop)?;
     let server = TcpStream::connect_timeout(&server, STEP_TIMEOUT)?;
     for socket in [&client, &server] {
         socket.set_nodelay(true)?;
@@ -211,7 +249,7 @@ fn serve(
         fault,
         injected: false,
     };
-    proxy.run(stop)
+    proxy.run(control)
 }
 
 /// Accepts one connection within [`STEP_TIMEOUT`], polling so that the
@@ -240,6 +278,8 @@ enum Mode {
     /// One byte at a time: this many more, the next one not before the
     /// instant.
     Drip(usize, Instant),
+    /// Nothing, and nothing is read: a stall.
+    Hold,
     /// Nothing: what arrives is read and dropped.
     Drop,
 }
@@ -322,10 +362,20 @@ struct Proxy {
 
 impl Proxy {
     /// Polls both directions until both ends have closed (or a reset
-    /// closed both), the proxy is stopped, or [`LIFETIME`] passes.
-    fn run(&mut self, stop: &AtomicBool) -> io::Result<ProxyReport> {
-        let deadline = Instant::now() + LIFETIME;
-        while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
+    /// closed both), the proxy is stopped, or [`LIFETIME`] passes (or
+    /// [`STEP_TIMEOUT`] since the release, whichever comes first).
+    fn run(&mut self, control: &Control) -> io::Result<ProxyReport> {
+        let mut deadline = Instant::now() + LIFETIME;
+        let mut released = false;
+        while Instant::now() < deadline && !control.stop.load(Ordering::Relaxed) {
+            if !released && control.release.load(Ordering::Relaxed) {
+                released = true;
+                deadline = deadline.min(Instant::now() + STEP_TIMEOUT);
+                for pipe in &mut self.pipes {
+                    pipe.buf.clear();
+                    pipe.mode = Mode::Drop;
+                }
+            }
             let mut busy = false;
             for from in 0..2 {
                 busy |= self.pump(from)?;
@@ -386,7 +436,8 @@ impl Proxy {
             busy = true;
         }
         let pipe = &mut self.pipes[from];
-        if pipe.eof && pipe.buf.is_empty() && !pipe.fin_sent && pipe.mode != Mode::Drop {
+        let forwards = matches!(pipe.mode, Mode::Forward | Mode::Drip(..));
+        if pipe.eof && pipe.buf.is_empty() && !pipe.fin_sent && forwards {
             pipe.fin_sent = true;
             // The destination may have gone already; its own close is
             // what the report records.
@@ -403,7 +454,7 @@ impl Proxy {
     /// Reads what the source has, unless the pipe holds enough already.
     fn read(&mut self, from: usize) -> bool {
         let pipe = &mut self.pipes[from];
-        if pipe.eof || pipe.buf.len() >= MAX_BUFFERED {
+        if pipe.eof || pipe.mode == Mode::Hold || pipe.buf.len() >= MAX_BUFFERED {
             return false;
         }
         let mut chunk = [0u8; 8 << 10];
@@ -433,7 +484,7 @@ impl Proxy {
             Mode::Forward => limit,
             Mode::Drip(_, next) if now < next => 0,
             Mode::Drip(..) => 1,
-            Mode::Drop => 0,
+            Mode::Hold | Mode::Drop => 0,
         };
         let n = allowed.min(pipe.buf.len());
         if n == 0 {
@@ -470,7 +521,7 @@ impl Proxy {
             Fault::Stall => {
                 let pipe = &mut self.pipes[from];
                 pipe.buf.clear();
-                pipe.mode = Mode::Drop;
+                pipe.mode = Mode::Hold;
             }
             Fault::Drip => self.pipes[from].mode = Mode::Drip(DRIP_BYTES, Instant::now()),
             Fault::Truncate => {

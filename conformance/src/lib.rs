@@ -115,6 +115,7 @@ macro_rules! conformance_suite {
                 in_frame_payload,
                 between_fragments,
                 in_closing_handshake,
+                close_behind_a_stall,
             }
             interop {
                 client_against_tokio_server,

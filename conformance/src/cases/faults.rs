@@ -37,8 +37,9 @@ use ws_proto::frame::{FrameHeader, OpCode, Rsv};
 use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::{CloseCode, Config, Message, MessageKind};
 
+use crate::fault_proxy::CLIENT_RECV_BUFFER;
 use crate::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset};
-use crate::harness::{timeout, within, Harness, STEP_TIMEOUT};
+use crate::harness::{timeout, within, Harness, Ws, STEP_TIMEOUT};
 use crate::support::binary_payload;
 
 /// Both ends' handshake timeout: long enough for a drip of the request
@@ -195,17 +196,41 @@ async fn bounded<H: Harness, F: std::future::Future>(
     }
 }
 
-/// The client's script: handshake, a whole message, a fragmented one,
-/// the close, then `recv` until the end.
-async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
-    let mut end = End::default();
+/// Connects to `addr` and runs the client's handshake.
+async fn open_client<H: Harness>(addr: SocketAddr) -> Result<Ws<H>, Error> {
     let tcp = within::<H, _>("client: connect", H::connect(addr))
         .await
         .expect("connect to the proxy");
     let request = ClientRequest::new(addr.to_string(), "/").expect("request");
     let handshake = H::client(tcp, request, config());
-    let mut ws = match bounded::<H, _>("client: handshake", HANDSHAKE_TIMEOUT, handshake).await {
-        Ok((ws, _)) => ws,
+    let (ws, _) = bounded::<H, _>("client: handshake", HANDSHAKE_TIMEOUT, handshake).await?;
+    Ok(ws)
+}
+
+/// Closes the client's socket, bounded by the close timeout, and receives
+/// until its end.
+async fn close_client<H: Harness>(mut ws: Ws<H>, end: &mut End) {
+    let close = ws.close(CloseCode::NORMAL, "");
+    if let Err(e) = bounded::<H, _>("client: close", CLOSE_TIMEOUT, close).await {
+        end.fail(e);
+    }
+    // Whatever the close said, the socket must come to its end.
+    for _ in 0..MAX_EVENTS {
+        match bounded::<H, _>("client: recv after close", IDLE_TIMEOUT, ws.recv()).await {
+            None => return,
+            Some(Err(e)) => end.fail(e),
+            Some(Ok(message)) => panic!("[{}] client: unexpected {message:?}", H::NAME),
+        }
+    }
+    panic!("[{}] client: no end after {MAX_EVENTS} events", H::NAME)
+}
+
+/// The client's script: handshake, a whole message, a fragmented one,
+/// the close, then `recv` until the end.
+async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
+    let mut end = End::default();
+    let mut ws = match open_client::<H>(addr).await {
+        Ok(ws) => ws,
         Err(e) => {
             end.fail(e);
             return end;
@@ -224,19 +249,8 @@ async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
     if let Err(e) = bounded::<H, _>("client: sends", IDLE_TIMEOUT, sends).await {
         end.fail(e);
     }
-    let close = ws.close(CloseCode::NORMAL, "");
-    if let Err(e) = bounded::<H, _>("client: close", CLOSE_TIMEOUT, close).await {
-        end.fail(e);
-    }
-    // Whatever the close said, the socket must come to its end.
-    for _ in 0..MAX_EVENTS {
-        match bounded::<H, _>("client: recv after close", IDLE_TIMEOUT, ws.recv()).await {
-            None => return end,
-            Some(Err(e)) => end.fail(e),
-            Some(Ok(message)) => panic!("[{}] client: unexpected {message:?}", H::NAME),
-        }
-    }
-    panic!("[{}] client: no end after {MAX_EVENTS} events", H::NAME)
+    close_client::<H>(ws, &mut end).await;
+    end
 }
 
 /// The server's script: accept one connection and receive until the end.
@@ -387,4 +401,71 @@ pub async fn between_fragments<H: Harness>() {
 /// through.
 pub async fn in_closing_handshake<H: Harness>() {
     every_fault::<H>(Point::ClosingHandshake).await;
+}
+
+/// More than a stall lets the client's kernel and the proxy take: the
+/// client's send buffer at its largest (Linux's `tcp_wmem` maximum; 4 MiB
+/// where it cannot be read), the proxy's receive buffer (doubled by the
+/// kernel), and a MiB more.
+fn more_than_a_stall_takes() -> usize {
+    let wmem_max = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|text| text.split_whitespace().last()?.parse().ok())
+        .unwrap_or(4 << 20);
+    wmem_max + 2 * CLIENT_RECV_BUFFER + (1 << 20)
+}
+
+/// A stall inside a message too large for the buffers between the client
+/// and the stall: the client's `send` cannot complete, and it gives up on
+/// it after a while (the message stays queued). Its `close` must still
+/// end within the close timeout (plus the margin), cleanly or with
+/// `Timeout(Close)`, though the Close cannot be written: the close
+/// timeout covers the bytes queued before the Close too. The server sees
+/// its idle timeout; nothing leaks.
+pub async fn close_behind_a_stall<H: Harness>() {
+    let what = format!("[{}] close behind a stall", H::NAME);
+    let tally = Tally::default();
+    let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
+    let cut = Cut {
+        direction: Direction::ToServer,
+        offset: Offset::Body(WHOLE / 2),
+    };
+    let proxy = FaultProxy::start(addr, cut, Fault::Stall).expect("start the fault proxy");
+    let server = H::spawn(server::<H>(listener, tally.guard()));
+    let proxy_addr = proxy.addr();
+    let alive = tally.guard();
+    let client = H::spawn(async move {
+        let _alive = alive;
+        let mut end = End::default();
+        let mut ws = open_client::<H>(proxy_addr)
+            .await
+            .expect("client handshake");
+        let big = Message::Binary(binary_payload(more_than_a_stall_takes()));
+        let send = timeout::<H, _>(IDLE_TIMEOUT, ws.send(big)).await;
+        assert!(
+            send.is_none(),
+            "[{}] a send larger than the buffers completed into a stall: {send:?}",
+            H::NAME
+        );
+        close_client::<H>(ws, &mut end).await;
+        end
+    });
+    let (server, client) = within::<H, _>("both ends", join(server, client)).await;
+    tally.expect_none_left::<H>(&what).await;
+    let report = proxy.finish::<H>().await;
+    assert!(report.injected, "{what}: the stream never reached the cut");
+    assert!(
+        report.client_closed && report.server_closed,
+        "{what}: an end kept its connection open: {report:?}"
+    );
+    assert!(server.received.is_empty(), "{what}: {:?}", server.received);
+    for (who, end) in [("client", &client), ("server", &server)] {
+        if let Some(e) = &end.error {
+            assert!(names(Fault::Stall, e), "{what}: the {who} got {e:?}");
+        }
+    }
+    assert!(
+        server.error.is_some(),
+        "{what}: the server, whose input stalled, saw no error"
+    );
 }
