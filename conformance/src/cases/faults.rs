@@ -8,9 +8,9 @@
 //! Each case is one point; it runs every [`Fault`] there in turn, each on
 //! a fresh connection, with the same script: the client sends a whole
 //! message, then a message in two fragments, then closes; the server
-//! receives until the end. Every await is bounded by the configured
-//! timeout that governs it plus [`MARGIN`]. For every fault the case
-//! checks:
+//! receives until the end. Both ends run with 2 s handshake, idle and
+//! close timeouts, and every await is bounded by the timeout that governs
+//! it plus a generous margin (5 s). For every fault the case checks:
 //!
 //! - the proxy reached the point and injected the fault;
 //! - both tasks ended and dropped their guards, and (but after a reset,
@@ -23,6 +23,9 @@
 //!   unexpected EOF, a reset in `ConnectionReset` (or `BrokenPipe` for a
 //!   write), and the end whose input was broken sees one; a drip, slow but
 //!   within the timeouts, loses nothing and fails nothing.
+//!
+//! [`close_behind_a_stall`] stalls a message too large for the buffers on
+//! the way, and checks that the close timeout still bounds the close.
 
 use std::io;
 use std::net::SocketAddr;
@@ -42,19 +45,25 @@ use crate::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset};
 use crate::harness::{timeout, within, Harness, Ws, STEP_TIMEOUT};
 use crate::support::binary_payload;
 
-/// Both ends' handshake timeout: long enough for a drip of the request
-/// or the 101 on a loaded machine.
+/// Both ends' handshake timeout. Each timeout is what a stall waits for,
+/// and long enough for a drip (some 64 ms of delays) and a whole script
+/// on a loaded machine.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Both ends' idle timeout: what ends a connection whose input stalled.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Both ends' close timeout.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How much longer than its configured timeout a step may take before
 /// the case calls it a hang: generous, for a loaded machine.
 const MARGIN: Duration = Duration::from_secs(5);
+
+/// How long the client of [`close_behind_a_stall`] waits for a send that
+/// cannot complete before it gives up on it (one that could would take
+/// milliseconds).
+const SEND_PATIENCE: Duration = Duration::from_millis(500);
 
 /// The size of the client's first message, sent whole.
 const WHOLE: usize = 1000;
@@ -441,7 +450,7 @@ pub async fn close_behind_a_stall<H: Harness>() {
             .await
             .expect("client handshake");
         let big = Message::Binary(binary_payload(more_than_a_stall_takes()));
-        let send = timeout::<H, _>(IDLE_TIMEOUT, ws.send(big)).await;
+        let send = timeout::<H, _>(SEND_PATIENCE, ws.send(big)).await;
         assert!(
             send.is_none(),
             "[{}] a send larger than the buffers completed into a stall: {send:?}",
