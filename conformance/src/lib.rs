@@ -113,6 +113,7 @@ macro_rules! conformance_suite {
                 in_response,
                 in_frame_header,
                 in_frame_payload,
+                in_server_frame_payload,
                 between_fragments,
                 in_closing_handshake,
                 close_behind_a_stall,

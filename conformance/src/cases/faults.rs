@@ -1,14 +1,14 @@
 //! Faults on the wire: a real client and a real server of the runtime
 //! under test talk through a [`FaultProxy`] that stalls, drips, truncates
 //! or resets the connection at one point of the byte stream: inside the
-//! request or the 101, inside a frame's header or payload, between two
-//! fragments of a message, or inside the Close that answers the other
-//! side's.
+//! request or the 101, inside a frame's header or payload (either way),
+//! between two fragments of a message, or inside the Close that answers
+//! the other side's.
 //!
 //! Each case is one point; it runs every [`Fault`] there in turn, each on
-//! a fresh connection, with the same script: the client sends a whole
-//! message, then a message in two fragments, then closes; the server
-//! receives until the end. Both ends run with 2 s handshake, idle and
+//! a fresh connection, with the same script: the server sends a greeting
+//! and receives until the end; the client receives the greeting, sends a
+//! whole message, then a message in two fragments, then closes. Both ends run with 2 s handshake, idle and
 //! close timeouts, and every await is bounded by the timeout that governs
 //! it plus a generous margin (5 s). For every fault the case checks:
 //!
@@ -16,9 +16,9 @@
 //! - both tasks ended and dropped their guards, and (but after a reset,
 //!   which leaves the proxy no socket to watch) both ends closed their TCP
 //!   connections: nothing leaked;
-//! - what the server received is a prefix of what the client sent, each
-//!   message once and intact, and every message whose send returned `Ok`
-//!   arrived unless the server saw an error;
+//! - each way, what one end received is a prefix of what the other sent,
+//!   each message once and intact, and every message whose send returned
+//!   `Ok` arrived unless the receiving end saw an error;
 //! - the errors name the fault: a stall ends in timeouts, a truncation in
 //!   unexpected EOF, a reset in `ConnectionReset` (or `BrokenPipe` for a
 //!   write). The end whose input was broken gets one; the other may too,
@@ -41,8 +41,7 @@ use ws_proto::frame::{FrameHeader, OpCode, Rsv};
 use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::{CloseCode, Config, Message, MessageKind};
 
-use crate::fault_proxy::CLIENT_RECV_BUFFER;
-use crate::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset};
+use crate::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset, CLIENT_RECV_BUFFER};
 use crate::harness::{timeout, within, Harness, Ws, STEP_TIMEOUT};
 use crate::support::binary_payload;
 
@@ -66,6 +65,9 @@ const MARGIN: Duration = Duration::from_secs(5);
 /// milliseconds).
 const SEND_PATIENCE: Duration = Duration::from_millis(500);
 
+/// The size of the server's greeting.
+const GREETING: usize = 300;
+
 /// The size of the client's first message, sent whole.
 const WHOLE: usize = 1000;
 
@@ -86,18 +88,24 @@ fn config() -> Config {
         .expect("config")
 }
 
+/// The server's one message.
+fn greeting() -> Bytes {
+    binary_payload(GREETING)
+}
+
 /// The client's messages: one sent whole, one sent as two fragments.
 fn messages() -> [Bytes; 2] {
     [binary_payload(WHOLE), binary_payload(2 * FRAGMENT)]
 }
 
-/// The bytes of a client frame (masked) with a payload of `len`.
-fn client_frame(len: usize) -> usize {
+/// The bytes of a frame with a payload of `len`: a client's (masked) if
+/// `masked`, else a server's.
+fn frame_len(len: usize, masked: bool) -> usize {
     let header = FrameHeader {
         fin: true,
         rsv: Rsv::NONE,
         opcode: OpCode::Binary,
-        mask: Some([0; 4]),
+        mask: masked.then_some([0; 4]),
         payload_len: len as u64,
     };
     header.encoded_len() + len
@@ -114,6 +122,8 @@ enum Point {
     FrameHeader,
     /// Inside the payload of the client's first frame.
     FramePayload,
+    /// Inside the payload of the server's greeting.
+    ServerFramePayload,
     /// Between the two fragments of the client's second message.
     BetweenFragments,
     /// Inside the server's Close, which answers the client's.
@@ -127,13 +137,17 @@ impl Point {
             Point::Response => (Direction::ToClient, Offset::Head(40)),
             Point::FrameHeader => (Direction::ToServer, Offset::Body(3)),
             Point::FramePayload => (Direction::ToServer, Offset::Body(WHOLE / 2)),
+            Point::ServerFramePayload => (Direction::ToClient, Offset::Body(GREETING / 2)),
             Point::BetweenFragments => (
                 Direction::ToServer,
-                Offset::Body(client_frame(WHOLE) + client_frame(FRAGMENT)),
+                Offset::Body(frame_len(WHOLE, true) + frame_len(FRAGMENT, true)),
             ),
-            // The server sends nothing before its Close: one byte in is
-            // inside it.
-            Point::ClosingHandshake => (Direction::ToClient, Offset::Body(1)),
+            // The server sends its greeting, then its Close: one byte
+            // after the greeting is inside the Close.
+            Point::ClosingHandshake => (
+                Direction::ToClient,
+                Offset::Body(frame_len(GREETING, false) + 1),
+            ),
         };
         Cut { direction, offset }
     }
@@ -177,10 +191,10 @@ impl Drop for Guard {
 struct End {
     /// The first error it got, from any call.
     error: Option<Error>,
-    /// Client: how many messages its sends accepted (a fragmented message
-    /// counts once both fragments were accepted).
+    /// How many messages its sends accepted (a fragmented message counts
+    /// once both fragments were accepted).
     sent: usize,
-    /// Server: the data messages received, in order.
+    /// The data messages it received, in order.
     received: Vec<Message>,
     /// Server: the client's Close arrived.
     saw_close: bool,
@@ -235,8 +249,8 @@ async fn close_client<H: Harness>(mut ws: Ws<H>, end: &mut End) {
     panic!("[{}] client: no end after {MAX_EVENTS} events", H::NAME)
 }
 
-/// The client's script: handshake, a whole message, a fragmented one,
-/// the close, then `recv` until the end.
+/// The client's script: handshake, the greeting, a whole message, a
+/// fragmented one, the close, then `recv` until the end.
 async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
     let mut end = End::default();
     let mut ws = match open_client::<H>(addr).await {
@@ -246,6 +260,16 @@ async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
             return end;
         }
     };
+    match bounded::<H, _>("client: recv the greeting", IDLE_TIMEOUT, ws.recv()).await {
+        Some(Ok(message)) => end.received.push(message),
+        Some(Err(e)) => end.fail(e),
+        None => {}
+    }
+    if end.error.is_some() {
+        // The connection has failed: no send can succeed.
+        close_client::<H>(ws, &mut end).await;
+        return end;
+    }
     let [whole, fragmented] = messages();
     let sends = async {
         ws.send(Message::Binary(whole)).await?;
@@ -263,7 +287,8 @@ async fn client<H: Harness>(addr: SocketAddr, _alive: Guard) -> End {
     end
 }
 
-/// The server's script: accept one connection and receive until the end.
+/// The server's script: accept one connection, send the greeting, and
+/// receive until the end.
 async fn server<H: Harness>(listener: H::Listener, _alive: Guard) -> End {
     let mut end = End::default();
     let tcp = within::<H, _>("server: accept", H::accept(&listener))
@@ -277,6 +302,11 @@ async fn server<H: Harness>(listener: H::Listener, _alive: Guard) -> End {
             return end;
         }
     };
+    let send = ws.send(Message::Binary(greeting()));
+    match bounded::<H, _>("server: send the greeting", IDLE_TIMEOUT, send).await {
+        Ok(()) => end.sent += 1,
+        Err(e) => end.fail(e),
+    }
     for _ in 0..MAX_EVENTS {
         match bounded::<H, _>("server: recv", IDLE_TIMEOUT, ws.recv()).await {
             None => return end,
@@ -334,18 +364,19 @@ async fn inject<H: Harness>(point: Point, fault: Fault) {
         );
     }
 
-    let sent = messages().map(Message::Binary);
-    let received = &server.received;
-    assert!(
-        received.len() <= sent.len() && received[..] == sent[..received.len()],
-        "{what}: the server received {} message(s) that are not what the client sent, once each",
-        received.len()
+    let to_server = messages().map(Message::Binary);
+    let to_client = [Message::Binary(greeting())];
+    check_delivery(
+        &format!("{what}, to the server"),
+        &to_server,
+        &client,
+        &server,
     );
-    assert!(
-        received.len() >= client.sent || server.error.is_some(),
-        "{what}: {} send(s) returned Ok, {} arrived, and the server saw no error",
-        client.sent,
-        received.len()
+    check_delivery(
+        &format!("{what}, to the client"),
+        &to_client,
+        &server,
+        &client,
     );
 
     if fault == Fault::Drip {
@@ -355,12 +386,49 @@ async fn inject<H: Harness>(point: Point, fault: Fault) {
             client.error,
             server.error
         );
-        assert_eq!(client.sent, sent.len(), "{what}: sends accepted");
-        assert_eq!(received.len(), sent.len(), "{what}: messages received");
+        assert_eq!(
+            client.sent,
+            to_server.len(),
+            "{what}: client sends accepted"
+        );
+        assert_eq!(
+            server.sent,
+            to_client.len(),
+            "{what}: server sends accepted"
+        );
+        assert_eq!(
+            server.received.len(),
+            to_server.len(),
+            "{what}: to the server"
+        );
+        assert_eq!(
+            client.received.len(),
+            to_client.len(),
+            "{what}: to the client"
+        );
         assert!(server.saw_close, "{what}: the server got no Close");
         return;
     }
     check_errors(&what, fault, cut.direction, &client, &server);
+}
+
+/// Checks one way of the connection: what `receiver` received is a
+/// prefix of `sent` (each message once, intact, in order), and every
+/// message whose send `sender` saw succeed arrived, unless `receiver` saw
+/// an error.
+fn check_delivery(what: &str, sent: &[Message], sender: &End, receiver: &End) {
+    let received = &receiver.received;
+    assert!(
+        received.len() <= sent.len() && received[..] == sent[..received.len()],
+        "{what}: {} message(s) received that are not what was sent, once each",
+        received.len()
+    );
+    assert!(
+        received.len() >= sender.sent || receiver.error.is_some(),
+        "{what}: {} send(s) returned Ok, {} arrived, and the receiver saw no error",
+        sender.sent,
+        received.len()
+    );
 }
 
 /// Checks the errors after `fault` broke the input of one end (the
@@ -415,6 +483,11 @@ pub async fn in_frame_header<H: Harness>() {
 /// Every fault halfway into the payload of the client's first frame.
 pub async fn in_frame_payload<H: Harness>() {
     every_fault::<H>(Point::FramePayload).await;
+}
+
+/// Every fault halfway into the payload of the server's greeting.
+pub async fn in_server_frame_payload<H: Harness>() {
+    every_fault::<H>(Point::ServerFramePayload).await;
 }
 
 /// Every fault between the two fragments of the client's second message.
