@@ -27,8 +27,8 @@ pub struct Tokio;
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncStd;
 
-/// smol, with an executor of its own per test (see [`SmolExecutor`]),
-/// and `ws-smol`.
+/// smol, with an executor of its own per test, run by the test's thread
+/// and one worker, and `ws-smol`.
 #[derive(Debug, Clone, Copy)]
 pub struct Smol;
 
