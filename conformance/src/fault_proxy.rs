@@ -83,6 +83,16 @@ pub enum Direction {
     ToClient,
 }
 
+impl Direction {
+    /// The index in [`Proxy::sockets`] of the socket it reads from.
+    fn source(self) -> usize {
+        match self {
+            Direction::ToServer => 0,
+            Direction::ToClient => 1,
+        }
+    }
+}
+
 /// Where in one direction's byte stream a fault strikes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offset {
@@ -404,12 +414,7 @@ impl Proxy {
     /// Moves what it can of one direction; whether anything moved.
     fn pump(&mut self, from: usize) -> io::Result<bool> {
         let to = 1 - from;
-        let faulted = self.cut.direction
-            == if from == 0 {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            };
+        let faulted = self.cut.direction.source() == from;
         let mut busy = self.read(from);
         if faulted && !self.injected && self.at_cut(from) {
             self.inject(from)?;
