@@ -445,8 +445,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
     /// arrives and the transport is shut down, or the close timeout passes.
     /// If a Close was already sent or answered, it only waits.
     ///
-    /// The close timeout bounds all of it, the bytes queued before the
-    /// Close included: a peer that stopped reading cannot hold it longer.
+    /// The close timeout, when one is set, bounds all of it, the bytes
+    /// queued before the Close included: a peer that stopped reading
+    /// cannot hold it longer.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         // Only queued here: the reads below write it out. Flushing first
         // would wait for a peer that stopped reading with nothing to stop
