@@ -109,10 +109,25 @@ impl<T> Future for Task<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         match self.0.as_mut().poll(cx) {
             Poll::Ready(Ok(out)) => Poll::Ready(out),
-            Poll::Ready(Err(panic)) => std::panic::resume_unwind(panic),
+            // Panic again with the message on the awaiting thread: the
+            // thread that ran the task (one of smol's global executor
+            // threads, which all tests share) may print it where the
+            // failing test's output does not show it.
+            Poll::Ready(Err(panic)) => match panic_message(&*panic) {
+                Some(message) => panic!("a spawned task panicked: {message}"),
+                None => std::panic::resume_unwind(panic),
+            },
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+/// The message of a panic's payload, if it is a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
 }
 
 /// Runs `future` for at most `limit` on `H`'s timer: `None` if the time

@@ -20,8 +20,13 @@
 //! [`within`]), so a bug fails the test instead of hanging it, and no case
 //! asserts on how long something took.
 //!
+//! The fault cases put a [`FaultProxy`] between a real client and a real
+//! server, which stalls, drips, truncates or resets the connection at a
+//! chosen point of the byte stream.
+//!
 //! The crate is not published; it exists for its tests.
 
+pub mod fault_proxy;
 mod harness;
 mod raw;
 mod runtimes;
@@ -29,6 +34,7 @@ mod support;
 
 pub mod cases;
 
+pub use fault_proxy::FaultProxy;
 pub use harness::{timeout, within, Harness, Task, Ws, STEP_TIMEOUT};
 pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
 pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
@@ -102,6 +108,16 @@ macro_rules! conformance_suite {
                 oversized_message,
                 bad_frames,
                 masked_server_frame,
+            }
+            faults {
+                in_request,
+                in_response,
+                in_frame_header,
+                in_frame_payload,
+                in_server_frame_payload,
+                between_fragments,
+                in_closing_handshake,
+                close_behind_a_stall,
             }
             interop {
                 client_against_tokio_server,

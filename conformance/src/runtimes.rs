@@ -5,6 +5,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -26,7 +27,8 @@ pub struct Tokio;
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncStd;
 
-/// smol (its global executor for spawned tasks) and `ws-smol`.
+/// smol, with an executor of its own per test, run by the test's thread
+/// and one worker, and `ws-smol`.
 #[derive(Debug, Clone, Copy)]
 pub struct Smol;
 
@@ -197,7 +199,7 @@ impl Harness for Smol {
     type Raw = smol::net::TcpStream;
 
     fn block_on<F: Future>(future: F) -> F::Output {
-        smol::block_on(Box::pin(future))
+        SmolExecutor::block_on(future)
     }
 
     fn spawn<F>(future: F) -> Task<F::Output>
@@ -205,7 +207,7 @@ impl Harness for Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Task::new(smol::spawn(AssertUnwindSafe(future).catch_unwind()))
+        Task::new(SmolExecutor::spawn(AssertUnwindSafe(future).catch_unwind()))
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
@@ -258,6 +260,60 @@ impl Harness for Smol {
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
         ws_smol::connect_with(url, config)
+    }
+}
+
+thread_local! {
+    /// The executor of the test that runs on this thread, if any.
+    static SMOL_EXECUTOR: std::cell::RefCell<Option<Arc<smol::Executor<'static>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The executor of one smol test: the test's thread and one more run its
+/// tasks, as two workers run a tokio test's. smol's global executor has
+/// one thread by default, which every test would share, so that a test
+/// busy with a large message delayed the timers of all the others.
+struct SmolExecutor;
+
+impl SmolExecutor {
+    /// Runs `future` on the test's thread, with a fresh executor for the
+    /// tasks it spawns; they are dropped when it is done.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let executor = Arc::new(smol::Executor::new());
+        let (done, wait) = smol::channel::bounded::<()>(1);
+        let worker = {
+            let executor = executor.clone();
+            std::thread::Builder::new()
+                .name("smol-test-worker".into())
+                .spawn(move || {
+                    Self::enter(&executor);
+                    // Ends when the sender is dropped.
+                    let _ = smol::block_on(executor.run(wait.recv()));
+                })
+                .expect("a smol worker thread")
+        };
+        Self::enter(&executor);
+        let out = smol::block_on(executor.run(Box::pin(future)));
+        drop(done);
+        worker.join().expect("the smol worker thread panicked");
+        SMOL_EXECUTOR.with(|slot| slot.borrow_mut().take());
+        out
+    }
+
+    fn enter(executor: &Arc<smol::Executor<'static>>) {
+        SMOL_EXECUTOR.with(|slot| *slot.borrow_mut() = Some(executor.clone()));
+    }
+
+    /// Spawns `future` on the executor of the test on this thread.
+    fn spawn<F>(future: F) -> smol::Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let executor = SMOL_EXECUTOR.with(|slot| slot.borrow().clone());
+        executor
+            .expect("Smol::spawn outside Smol::block_on")
+            .spawn(future)
     }
 }
 

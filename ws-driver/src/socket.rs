@@ -444,8 +444,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
     /// reads (dropping any data still in flight) until the peer's Close
     /// arrives and the transport is shut down, or the close timeout passes.
     /// If a Close was already sent or answered, it only waits.
+    ///
+    /// The close timeout, when one is set, bounds all of it, the bytes
+    /// queued before the Close included: a peer that stopped reading
+    /// cannot hold it longer.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        match self.write.send_close(code, reason).await {
+        // Only queued here: the reads below write it out. Flushing first
+        // would wait for a peer that stopped reading with nothing to stop
+        // the wait, since the close timer runs while the socket is read.
+        match self.write.queue_close(code, reason) {
             Err(Error::WebSocket(ws_proto::Error::Usage(UsageError::Closed))) => {}
             other => other?,
         }
@@ -533,9 +540,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
     }
 
     async fn send_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        let queued = self.shared.lock().conn.close(code, reason);
+        let queued = self.queue_close(code, reason);
         self.flush().await?;
-        Ok(queued?)
+        queued
+    }
+
+    /// Queues a Close with `code` and `reason`, without writing it.
+    fn queue_close(&self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        Ok(self.shared.lock().conn.close(code, reason)?)
     }
 
     /// Waits for room in the write buffer, then queues with `op`, under
