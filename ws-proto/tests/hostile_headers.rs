@@ -54,10 +54,23 @@ fn with_header(head: &[u8], name: &str, value: &[u8]) -> Vec<u8> {
 fn inspect_request(request: &Request) -> usize {
     let mut seen = request.path().len() + request.target().len();
     seen += request.query().map_or(0, str::len);
-    seen += request.query_params().map(|(k, v)| k.len() + v.len()).sum::<usize>();
-    seen += request.cookies().map(|(k, v)| k.len() + v.len()).sum::<usize>();
-    seen += request.headers().map(|(n, v)| n.len() + v.len()).sum::<usize>();
-    seen += request.subprotocols().iter().map(String::len).sum::<usize>();
+    seen += request
+        .query_params()
+        .map(|(k, v)| k.len() + v.len())
+        .sum::<usize>();
+    seen += request
+        .cookies()
+        .map(|(k, v)| k.len() + v.len())
+        .sum::<usize>();
+    seen += request
+        .headers()
+        .map(|(n, v)| n.len() + v.len())
+        .sum::<usize>();
+    seen += request
+        .subprotocols()
+        .iter()
+        .map(String::len)
+        .sum::<usize>();
     seen += request.extensions().len();
     for name in NAMES {
         seen += request.header(name).map_or(0, str::len);
@@ -110,7 +123,10 @@ fn hostile_response_header_values_never_panic() {
             match client.receive(&bytes) {
                 Ok(Some(response)) => {
                     let mut seen = response.reason().len();
-                    seen += response.headers().map(|(n, v)| n.len() + v.len()).sum::<usize>();
+                    seen += response
+                        .headers()
+                        .map(|(n, v)| n.len() + v.len())
+                        .sum::<usize>();
                     seen += response.subprotocol().map_or(0, str::len);
                     seen += response.extensions().len();
                     for name in NAMES {
