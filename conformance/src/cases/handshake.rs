@@ -2,6 +2,8 @@
 //! a subprotocol, rejection, plain HTTP, invalid upgrades, timeouts, URLs,
 //! and frames that arrive in the same read as the handshake.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::future::join;
@@ -321,31 +323,13 @@ pub async fn handshake_timeout<H: Harness>() {
     );
 
     // Client side: the raw server reads the request and never answers.
-    let peer = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        let mut peer = RawPeer::<H>::new(tcp);
-        let _ = peer.read_head().await;
-        peer.read_to_end().await
-    };
-    let client = async {
-        let tcp = H::connect(addr).await.expect("connect");
-        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
-        H::client(tcp, request, config.clone()).await
-    };
-    let (_, client) = within::<H, _>("client handshake timeout", join(peer, client)).await;
-    assert!(
-        matches!(client, Err(Error::HandshakeTimeout)),
-        "[{}] client: expected HandshakeTimeout, got {:?}",
-        H::NAME,
-        client.err()
-    );
-
+    client_times_out::<H, _>(&listener, addr, &config, "silent", |mut peer| async move {
+        peer.read_to_end().await;
+    })
+    .await;
     // Client side, a server that drips its answer one byte at a time: the
     // timeout bounds the whole handshake, not each read.
-    let peer = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        let mut peer = RawPeer::<H>::new(tcp);
-        let _ = peer.read_head().await;
+    client_times_out::<H, _>(&listener, addr, &config, "dripped", |mut peer| async move {
         let answer = b"HTTP/1.1 101 Switching Protocols\r\nX-Slow: ".iter();
         for byte in answer.chain(std::iter::repeat(&b'a')).take(400) {
             if peer.try_write(&[*byte]).await.is_err() {
@@ -353,16 +337,34 @@ pub async fn handshake_timeout<H: Harness>() {
             }
             H::sleep(Duration::from_millis(10)).await;
         }
+    })
+    .await;
+}
+
+/// Our client against a raw server on `listener` that reads the request
+/// and then does what `answer` does: the handshake must time out.
+async fn client_times_out<H: Harness, F: Future<Output = ()>>(
+    listener: &H::Listener,
+    addr: SocketAddr,
+    config: &Config,
+    what: &str,
+    answer: impl FnOnce(RawPeer<H>) -> F,
+) {
+    let peer = async {
+        let tcp = H::accept(listener).await.expect("accept");
+        let mut peer = RawPeer::<H>::new(tcp);
+        let _ = peer.read_head().await;
+        answer(peer).await
     };
     let client = async {
         let tcp = H::connect(addr).await.expect("connect");
         let request = ClientRequest::new(addr.to_string(), "/").expect("request");
         H::client(tcp, request, config.clone()).await
     };
-    let (_, client) = within::<H, _>("client handshake drip", join(peer, client)).await;
+    let (_, client) = within::<H, _>(what, join(peer, client)).await;
     assert!(
         matches!(client, Err(Error::HandshakeTimeout)),
-        "[{}] client, dripped answer: expected HandshakeTimeout, got {:?}",
+        "[{}] client, {what} server: expected HandshakeTimeout, got {:?}",
         H::NAME,
         client.err()
     );
