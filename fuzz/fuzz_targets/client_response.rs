@@ -15,9 +15,7 @@
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use ws_proto::entropy::Seeded;
-use ws_proto::handshake::{
-    accept_key, ClientHandshake, ClientRequest, HandshakeError, Response,
-};
+use ws_proto::handshake::{accept_key, ClientHandshake, ClientRequest, HandshakeError, Response};
 use ws_proto::Config;
 use ws_proto_fuzz::{byte, chunked, pieces, SEED};
 
@@ -29,7 +27,11 @@ fn read_all(response: &Response) {
     for (name, value) in response.headers() {
         let _ = (response.header(name), value.len());
     }
-    let _ = response.extensions().iter().map(ToString::to_string).count();
+    let _ = response
+        .extensions()
+        .iter()
+        .map(ToString::to_string)
+        .count();
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -39,9 +41,10 @@ fuzz_target!(|data: &[u8]| {
 
     let request = SUBPROTOCOLS
         .iter()
-        .try_fold(ClientRequest::new("example.com", "/chat").unwrap(), |r, p| {
-            r.subprotocol(*p)
-        })
+        .try_fold(
+            ClientRequest::new("example.com", "/chat").expect("a valid request"),
+            |r, p| r.subprotocol(*p),
+        )
         .and_then(|r| r.extension("x-foo; level=9"))
         .expect("a valid request");
     let (mut client, request) =
@@ -109,9 +112,7 @@ fuzz_target!(|data: &[u8]| {
             "{accepted} was not offered"
         );
     }
-    let mut connection = client
-        .into_connection()
-        .expect("a connection after a 101");
+    let mut connection = client.into_connection().expect("a connection after a 101");
     // The frames that followed the head: reading them ends.
     for _ in 0..=wire.len() {
         if !matches!(connection.next_event(), Ok(Some(_))) {

@@ -34,7 +34,12 @@ fuzz_target!(|data: &[u8]| {
     let reparsed = ClientRequest::from_url(&again)
         .unwrap_or_else(|e| panic!("{url:?} written back as {again:?} fails: {e:?}"));
     assert_eq!(
-        (reparsed.host(), reparsed.port(), reparsed.is_secure(), reparsed.target()),
+        (
+            reparsed.host(),
+            reparsed.port(),
+            reparsed.is_secure(),
+            reparsed.target()
+        ),
         (request.host(), port, secure, request.target()),
         "{url:?} written back as {again:?}"
     );

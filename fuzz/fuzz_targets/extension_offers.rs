@@ -19,7 +19,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ws_proto::deflate::EXTENSION_NAME;
 use ws_proto::entropy::Seeded;
-use ws_proto::handshake::{Accept, ClientHandshake, ClientRequest, ExtensionOffer, ServerHandshake};
+use ws_proto::handshake::{
+    Accept, ClientHandshake, ClientRequest, ExtensionOffer, ServerHandshake,
+};
 use ws_proto::{Config, Connection, Message};
 use ws_proto_fuzz::{field, split_head, DeflateParams, SEED};
 
@@ -65,9 +67,9 @@ fuzz_target!(|data: &[u8]| {
     let mut request = ClientRequest::new("example.com", "/").expect("a valid request");
     if let Ok(offers) = &parsed {
         if !offers.is_empty() && !names_deflate(offers) {
-            request = request.extension(value.clone()).unwrap_or_else(|e| {
-                panic!("{value:?} parses but is refused as an offer: {e:?}")
-            });
+            request = request
+                .extension(value.clone())
+                .unwrap_or_else(|e| panic!("{value:?} parses but is refused as an offer: {e:?}"));
         }
     }
     let (client, server) = negotiate(request, client, server);
@@ -129,7 +131,8 @@ fn exchange(mut client: Connection, mut server: Connection) {
 
 fn one_way(from: &mut Connection, to: &mut Connection) {
     let text = "permessage-deflate ".repeat(8);
-    from.send_text(text.as_str()).expect("a message can be sent");
+    from.send_text(text.as_str())
+        .expect("a message can be sent");
     to.receive(&from.take_transmit());
     assert_eq!(
         to.next_message(),

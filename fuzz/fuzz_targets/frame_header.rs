@@ -21,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(encoded, &data[..len], "{header:?} re-encoded");
     assert_eq!(header.encoded_len(), len);
     for cut in 0..len {
-        assert_eq!(FrameHeader::decode(&data[..cut]), Ok(None), "a prefix of {cut} bytes");
+        assert_eq!(
+            FrameHeader::decode(&data[..cut]),
+            Ok(None),
+            "a prefix of {cut} bytes"
+        );
     }
 
     let (Some(key), payload) = (header.mask, &data[len..]) else {

@@ -270,7 +270,10 @@ impl Harness {
             Step::Forged { b0, payload } => self.forge(b0, payload),
             // The peer's own refusals (a message in progress, closed) are
             // its business: what it does queue is well-formed.
-            Step::PeerMessage { text: true, payload } => {
+            Step::PeerMessage {
+                text: true,
+                payload,
+            } => {
                 let _ = self.peer.send_text(text(payload));
                 self.take_peer();
             }
@@ -305,7 +308,10 @@ impl Harness {
                     self.inbound[at] ^= xor;
                 }
             }
-            Step::Send { text: true, payload } => {
+            Step::Send {
+                text: true,
+                payload,
+            } => {
                 let result = self.conn.send_text(text(payload));
                 self.sent_command(result);
             }
@@ -474,7 +480,11 @@ impl Harness {
             assert_eq!(&error, first, "the error is sticky");
             return;
         }
-        assert_eq!(self.conn.next_event(), Err(error.clone()), "the error is sticky");
+        assert_eq!(
+            self.conn.next_event(),
+            Err(error.clone()),
+            "the error is sticky"
+        );
         if let Error::Protocol(protocol) = &error {
             if !self.close_queued {
                 self.write(0);
@@ -514,7 +524,11 @@ impl Harness {
         assert_eq!(self.conn.transmit_chunks(&mut slices), 0, "all was written");
         let frames = parse_frames(self.conn.role(), &self.sent);
         if let Some(close) = frames.iter().position(is_close) {
-            assert_eq!(close + 1, frames.len(), "frames after the Close: {frames:?}");
+            assert_eq!(
+                close + 1,
+                frames.len(),
+                "frames after the Close: {frames:?}"
+            );
         }
     }
 }

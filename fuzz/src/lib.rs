@@ -207,7 +207,9 @@ pub fn is_close(frame: &WireFrame) -> bool {
 /// without control characters other than HTAB.
 pub fn split_head(bytes: &[u8], body: bool) -> (String, Vec<(String, String)>) {
     let text = std::str::from_utf8(bytes).expect("a head we write is UTF-8");
-    let (head, rest) = text.split_once("\r\n\r\n").expect("a blank line ends the head");
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .expect("a blank line ends the head");
     assert!(body || rest.is_empty(), "bytes after the head: {rest:?}");
     let mut lines = head.split("\r\n");
     let start = lines.next().unwrap_or_default().to_owned();
@@ -216,7 +218,10 @@ pub fn split_head(bytes: &[u8], body: bool) -> (String, Vec<(String, String)>) {
         .map(|line| {
             assert!(!line.contains(['\r', '\n']), "a bare CR or LF in {line:?}");
             let (name, value) = line.split_once(": ").expect("a `name: value` line");
-            assert!(!name.is_empty() && name.chars().all(tchar), "field name {name:?}");
+            assert!(
+                !name.is_empty() && name.chars().all(tchar),
+                "field name {name:?}"
+            );
             assert!(
                 !value.chars().any(|c| c.is_ascii_control() && c != '\t'),
                 "a control character in {line:?}"
