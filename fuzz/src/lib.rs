@@ -135,6 +135,15 @@ pub struct Timers {
 /// whatever one side offers or answers, the other must take.
 pub fn handshake(client: Config, server: Config) -> (Connection, Connection, Option<String>) {
     let request = ClientRequest::new("example.com", "/").expect("a valid request");
+    handshake_for(request, client, server)
+}
+
+/// [`handshake`] for a request of the caller's.
+pub fn handshake_for(
+    request: ClientRequest,
+    client: Config,
+    server: Config,
+) -> (Connection, Connection, Option<String>) {
     let (mut client, request) = ClientHandshake::new(request, client, Box::new(Seeded::new(SEED)));
     let mut server = ServerHandshake::new(server);
     let offer = server
