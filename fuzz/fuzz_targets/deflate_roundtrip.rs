@@ -37,10 +37,7 @@ enum How {
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
-    let (Ok(client), Ok(server)) = (
-        DeflateParams::arbitrary(&mut u),
-        DeflateParams::arbitrary(&mut u),
-    ) else {
+    let Ok((client, server)) = <(DeflateParams, DeflateParams)>::arbitrary(&mut u) else {
         return;
     };
     let from_client = byte(&mut u) & 1 == 1;

@@ -29,10 +29,7 @@ const REQUEST: &str = "GET / HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
-    let (Ok(client), Ok(server)) = (
-        DeflateParams::arbitrary(&mut u),
-        DeflateParams::arbitrary(&mut u),
-    ) else {
+    let Ok((client, server)) = <(DeflateParams, DeflateParams)>::arbitrary(&mut u) else {
         return;
     };
     let raw = u.bytes(u.len()).unwrap_or_default();

@@ -12,7 +12,7 @@ use ws_proto::frame::OpCode;
 use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request};
 use ws_proto::{CloseCode, Config, Message};
 
-use crate::harness::{within, Harness};
+use crate::harness::{within, Harness, Ws};
 use crate::raw::{FrameSpec, RawPeer};
 
 /// What the server's callback saw of the request.
@@ -175,6 +175,20 @@ pub async fn rejection<H: Harness>() {
     }
 }
 
+/// Accepts the next connection on `listener` with the default config,
+/// setting `called` if the callback runs (it accepts).
+async fn accept_noting_callback<H: Harness>(
+    listener: &H::Listener,
+    called: &mut bool,
+) -> Result<Ws<H>, Error> {
+    let tcp = H::accept(listener).await.expect("accept");
+    H::accept_with(tcp, Config::default(), |_| {
+        *called = true;
+        Ok(Accept::new())
+    })
+    .await
+}
+
 /// A plain HTTP GET without `Upgrade`: the server returns
 /// `HandshakeError::NotUpgrade` carrying the parsed request, without
 /// calling the callback, and answers 426 Upgrade Required (the stream is
@@ -182,14 +196,7 @@ pub async fn rejection<H: Harness>() {
 pub async fn not_upgrade<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let mut called = false;
-    let server = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        H::accept_with(tcp, Config::default(), |_| {
-            called = true;
-            Ok(Accept::new())
-        })
-        .await
-    };
+    let server = accept_noting_callback::<H>(&listener, &mut called);
     let peer = async {
         let mut peer = RawPeer::<H>::connect(addr).await;
         let request =
@@ -263,14 +270,7 @@ pub async fn invalid_upgrade_gets_http_error<H: Harness>() {
     ];
     for (name, request, status, header) in cases {
         let mut called = false;
-        let server = async {
-            let tcp = H::accept(&listener).await.expect("accept");
-            H::accept_with(tcp, Config::default(), |_| {
-                called = true;
-                Ok(Accept::new())
-            })
-            .await
-        };
+        let server = accept_noting_callback::<H>(&listener, &mut called);
         let peer = async {
             let mut peer = RawPeer::<H>::connect(addr).await;
             peer.write(request.as_bytes()).await;
@@ -380,14 +380,7 @@ pub async fn cross_origin_refused<H: Harness>() {
         (format!("http://{addr}"), true),
     ] {
         let mut called = false;
-        let server = async {
-            let tcp = H::accept(&listener).await.expect("accept");
-            H::accept_with(tcp, Config::default(), |_| {
-                called = true;
-                Ok(Accept::new())
-            })
-            .await
-        };
+        let server = accept_noting_callback::<H>(&listener, &mut called);
         let client = async {
             let tcp = H::connect(addr).await.expect("connect");
             let request = ClientRequest::new(addr.to_string(), "/")

@@ -327,26 +327,26 @@ fn validate(mut request: Request) -> Result<Request, HandshakeError> {
 /// fields, or one that is not UTF-8, is not something a browser sends and
 /// is refused like a foreign origin.
 fn check_origin(request: Request, policy: &OriginPolicy) -> Result<Request, HandshakeError> {
-    let refused = {
-        let head = &request.head;
-        let mut fields = head.all("Origin");
-        match fields.next() {
-            None => None,
-            Some(_) if policy.is_any() => None,
-            Some(origin) => {
-                let single = fields.next().is_none();
-                let allowed = match (std::str::from_utf8(origin), head.get("Host")) {
-                    (Ok(origin), Some(host)) => single && policy.allows(origin, host),
-                    _ => false,
-                };
-                (!allowed).then(|| String::from_utf8_lossy(origin).into_owned())
-            }
-        }
-    };
-    match refused {
+    match refused_origin(&request.head, policy) {
         None => Ok(request),
         Some(origin) => Err(HandshakeError::ForbiddenOrigin(origin)),
     }
+}
+
+/// The `Origin` of `head` as sent, if `policy` refuses it.
+fn refused_origin(head: &Head, policy: &OriginPolicy) -> Option<String> {
+    let mut fields = head.all("Origin");
+    let origin = fields.next()?;
+    if policy.is_any() {
+        return None;
+    }
+    let single = fields.next().is_none();
+    let allowed = single
+        && match (std::str::from_utf8(origin), head.get("Host")) {
+            (Ok(origin), Some(host)) => policy.allows(origin, host),
+            _ => false,
+        };
+    (!allowed).then(|| String::from_utf8_lossy(origin).into_owned())
 }
 
 /// Whether `target` is in absolute-form, `scheme://...` (RFC 7230 section

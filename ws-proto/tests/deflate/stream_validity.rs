@@ -10,7 +10,7 @@ use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 use proptest::prelude::*;
 use ws_proto::deflate::DeflateConfig;
 use ws_proto::frame::{OpCode, Rsv};
-use ws_proto::{Connection, Event, MessageKind, Role};
+use ws_proto::{Connection, MessageKind, Role};
 
 use super::common::{self, Pair, WireFrame};
 use super::{deflate_config, eager, handshake, with_deflate, TAIL};
@@ -36,11 +36,6 @@ fn window_bits(bits: u8) -> DeflateConfig {
         .unwrap()
 }
 
-/// The messages (kind, bytes) among `events`, as the receiver assembled them.
-fn received(events: &[Event]) -> Vec<(bool, Vec<u8>)> {
-    common::messages(events)
-}
-
 // ---- the reproductions ----------------------------------------------------
 
 /// Sends with `send` from a client to a server that agreed on `settings`
@@ -58,7 +53,10 @@ fn check_client_to_server(
     let payloads = |messages: Vec<(bool, Vec<u8>)>| -> Vec<Vec<u8>> {
         messages.into_iter().map(|(_, m)| m).collect()
     };
-    assert_eq!(payloads(received(&pair.server.take_events())), expected);
+    assert_eq!(
+        payloads(common::messages(&pair.server.take_events())),
+        expected
+    );
     let independent = independently_inflated(&pair.client.written_frames(), resets[0]);
     assert_eq!(payloads(independent), expected, "inflated by miniz_oxide");
 }
@@ -314,7 +312,7 @@ proptest! {
                 .filter(|m| m.from_client == from_client)
                 .map(|m| (m.text, m.payload.clone()))
                 .collect();
-            prop_assert_eq!(&received(&receiver_events), &sent);
+            prop_assert_eq!(&common::messages(&receiver_events), &sent);
             prop_assert_eq!(&independently_inflated(&sender_frames, resets), &sent);
         }
     }
@@ -349,7 +347,10 @@ fn both_ways_of_ending_an_empty_fragment_inflate() {
     .concat();
     let mut client = super::deflate_client(eager());
     let events = common::receive_events(&mut client, &wire);
-    let texts: Vec<Vec<u8>> = received(&events).into_iter().map(|(_, m)| m).collect();
+    let texts: Vec<Vec<u8>> = common::messages(&events)
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
     assert_eq!(texts, [b"Hello".to_vec(), b"Hello".to_vec()]);
     let frames = common::parse_frames(Role::Server, &wire);
     let independent: Vec<Vec<u8>> = independently_inflated(&frames, false)
