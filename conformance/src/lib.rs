@@ -109,6 +109,12 @@ macro_rules! conformance_suite {
                 bad_frames,
                 masked_server_frame,
             }
+            failure_close {
+                invalid_utf8_reaches_a_sending_client,
+                too_big_reaches_a_sending_client,
+                client_code_reaches_a_sending_server,
+                peer_close_explains_a_failed_send,
+            }
             faults {
                 in_request,
                 in_response,

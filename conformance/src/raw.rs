@@ -152,6 +152,8 @@ pub struct RawPeer<H: Harness> {
     io: H::Raw,
     /// Bytes read and not yet consumed.
     buf: Vec<u8>,
+    /// Whether it plays the client, whose frames are masked.
+    client: bool,
 }
 
 impl<H: Harness> RawPeer<H> {
@@ -160,6 +162,7 @@ impl<H: Harness> RawPeer<H> {
         RawPeer {
             io: H::into_raw(stream),
             buf: Vec::new(),
+            client: true,
         }
     }
 
@@ -216,6 +219,7 @@ impl<H: Harness> RawPeer<H> {
             .await
             .expect("raw server: accept");
         let mut peer = Self::new(stream);
+        peer.client = false;
         let head = peer.read_head().await;
         let key = head
             .lines()
@@ -252,6 +256,14 @@ impl<H: Harness> RawPeer<H> {
     /// Writes the frame `spec`.
     pub async fn send(&mut self, spec: FrameSpec) {
         self.write(&spec.encode()).await;
+    }
+
+    /// Reads what arrives next (at least a byte, unless the stream ended)
+    /// and drops it; returns how many bytes that was.
+    pub async fn read_some(&mut self) -> io::Result<usize> {
+        let n = self.fill().await?;
+        self.buf.clear();
+        Ok(n)
     }
 
     /// Reads more bytes into the buffer; `Ok(0)` at the end of the stream.
@@ -360,8 +372,9 @@ impl<H: Harness> RawPeer<H> {
         panic!("[{}] raw peer: no Close in 10000 frames", H::NAME)
     }
 
-    /// Reads a Close and checks its code, then expects the end of the
-    /// stream. Returns the Close frame.
+    /// Reads a Close and checks its code, answers it as a peer must
+    /// (section 5.5.1), then expects the end of the stream. Returns the
+    /// Close frame.
     pub async fn expect_close_code(&mut self, code: u16) -> Frame {
         let (frame, _) = self.expect_close().await;
         assert_eq!(
@@ -371,6 +384,13 @@ impl<H: Harness> RawPeer<H> {
             H::NAME,
             frame.close_reason()
         );
+        let mut reply = FrameSpec::new(OpCode::Close, code.to_be_bytes().to_vec());
+        if self.client {
+            reply = reply.masked();
+        }
+        // The other end may have closed already: its Close was its last
+        // word, and ours may meet a reset.
+        let _ = self.try_write(&reply.encode()).await;
         self.expect_eof().await;
         frame
     }

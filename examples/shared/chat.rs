@@ -18,7 +18,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
@@ -312,7 +312,7 @@ where
 /// Runs `work` for at most `limit`, on `R`'s timer.
 async fn within<R: Runtime, T>(limit: Duration, work: impl Future<Output = T>) -> Option<T> {
     let work = pin!(work);
-    let sleep = pin!(R::sleep_until(Instant::now() + limit));
+    let sleep = pin!(R::timer(R::now() + limit));
     match select(work, sleep).await {
         Either::Left((out, _)) => Some(out),
         Either::Right(_) => None,

@@ -33,6 +33,13 @@
 use async_std::net::TcpStream;
 
 pub use ws_driver::reexports::*;
-pub use ws_driver::AsyncIo as Runtime;
+ws_driver::define_async_io_runtime!(
+    /// async-std's clock and timer (those of `async-io`), for the driver.
+    AsyncStd,
+    tcp = TcpStream
+);
+
+/// The runtime the driver runs on in this crate.
+pub type Runtime = AsyncStd;
 
 ws_driver::define_adapter!(futures_io, tcp = TcpStream);

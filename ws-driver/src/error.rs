@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 
 use ws_proto::handshake::HandshakeError;
+use ws_proto::CloseFrame;
 
 /// Everything that can go wrong on a WebSocket, from the opening handshake
 /// to the last byte.
@@ -25,6 +26,10 @@ pub enum Error {
     HandshakeTimeout,
     /// A `wss://` URL was given; TLS is not supported yet.
     TlsUnsupported,
+    /// A write failed because the peer closed the connection, and the
+    /// Close frame it sent first says why (a message it could not take,
+    /// say). The messages it sent before are still received.
+    PeerClosed(CloseFrame),
     /// The transport failed.
     Io(io::Error),
 }
@@ -45,6 +50,12 @@ impl fmt::Display for Error {
             Error::Rejected(status) => write!(f, "handshake rejected with HTTP status {status}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
             Error::TlsUnsupported => f.write_str("wss:// (TLS) is not supported yet"),
+            Error::PeerClosed(frame) => write!(
+                f,
+                "the peer closed the connection with {} {:?}",
+                frame.code(),
+                frame.reason()
+            ),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -90,6 +101,7 @@ impl From<Error> for io::Error {
             Error::WebSocket(ws_proto::Error::Usage(_)) => io::ErrorKind::InvalidInput,
             Error::Rejected(_) => io::ErrorKind::ConnectionRefused,
             Error::TlsUnsupported => io::ErrorKind::Unsupported,
+            Error::PeerClosed(_) => io::ErrorKind::ConnectionReset,
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)

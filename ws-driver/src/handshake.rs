@@ -3,7 +3,7 @@
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::{AsyncReadExt, AsyncWriteExt};
@@ -247,7 +247,7 @@ async fn with_timeout<R: Runtime, T>(
         return work.await;
     };
     let mut work = pin!(work);
-    let mut sleep = pin!(R::sleep_until(Instant::now() + limit));
+    let mut sleep = pin!(R::timer(R::now() + limit));
     poll_fn(|cx| {
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);

@@ -5,30 +5,50 @@
 //! which add only their runtime's timer and TCP types. Applications use
 //! one of those crates, not this one.
 //!
-//! A runtime plugs in by implementing [`Runtime`]:
+//! A runtime plugs in by implementing [`Runtime`], its clock and timer:
 //!
 //! ```
+//! use std::pin::Pin;
 //! use std::time::Instant;
 //!
 //! /// A runtime whose timer never fires (timers off in its configs).
 //! struct NoTimer;
 //!
 //! impl ws_driver::Runtime for NoTimer {
-//!     type Sleep = std::future::Pending<()>;
+//!     type Timer = std::future::Pending<()>;
 //!
-//!     fn sleep_until(_: Instant) -> Self::Sleep {
+//!     fn now() -> Instant {
+//!         Instant::now()
+//!     }
+//!
+//!     fn timer(_: Instant) -> Self::Timer {
 //!         std::future::pending()
 //!     }
+//!
+//!     fn reset(_: Pin<&mut Self::Timer>, _: Instant) {}
 //! }
 //!
 //! type Socket<S> = ws_driver::WebSocket<S, NoTimer>;
 //! ```
+//!
+//! # Shape
+//!
+//! - `drive`: the core, one connection with its transport and timer,
+//!   cut by direction (`receive`: reads, timers, the transport's end;
+//!   `send`: writes).
+//! - [`WebSocket`] owns a driver and polls it from one task: no lock, no
+//!   shared state. `split` puts the driver behind a lock for two tasks
+//!   and documents whose waker is registered where.
+//! - `ops`: every operation of the socket and its halves, written once.
 
+mod drive;
 mod entropy;
 mod error;
 mod handshake;
+mod ops;
 mod runtime;
 mod socket;
+mod split;
 
 pub use error::Error;
 
@@ -43,8 +63,12 @@ pub mod reexports {
         CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
     };
 }
+#[cfg(feature = "async-io")]
+#[doc(hidden)]
+pub use async_io as __async_io;
 pub use handshake::{accept, accept_or_http, accept_with, client, connect, Upgrade};
-pub use runtime::{AsyncIo, Runtime};
-pub use socket::{ReadHalf, WebSocket, WriteHalf};
+pub use runtime::{PeerAddr, Runtime};
+pub use socket::WebSocket;
+pub use split::{ReadHalf, ReuniteError, WriteHalf};
 #[doc(hidden)]
 pub use ws_proto as __proto;

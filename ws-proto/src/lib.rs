@@ -64,7 +64,7 @@ pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use config::{Config, ConfigError, HandshakeLimits};
-pub use connection::{Connection, Event, Role};
+pub use connection::{Connection, Event, Role, State};
 pub use error::{Error, ProtocolError, TimeoutKind, UsageError};
 pub use extension::MessageKind;
 pub use message::Message;

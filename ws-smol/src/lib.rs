@@ -29,6 +29,13 @@
 use smol::net::TcpStream;
 
 pub use ws_driver::reexports::*;
-pub use ws_driver::AsyncIo as Runtime;
+ws_driver::define_async_io_runtime!(
+    /// smol's clock and timer (those of `async-io`), for the driver.
+    Smol,
+    tcp = TcpStream
+);
+
+/// The runtime the driver runs on in this crate.
+pub type Runtime = Smol;
 
 ws_driver::define_adapter!(futures_io, tcp = TcpStream);

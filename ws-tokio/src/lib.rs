@@ -33,6 +33,7 @@
 
 mod io;
 
+use std::pin::Pin;
 use std::time::Instant;
 
 use tokio::net::TcpStream;
@@ -40,7 +41,9 @@ use tokio::net::TcpStream;
 pub use io::TokioIo;
 pub use ws_driver::reexports::*;
 
-/// tokio's timer, for the driver.
+/// tokio's clock and timer, for the driver. The clock is tokio's, so a
+/// test runtime with a paused clock (`start_paused`) moves the
+/// connection's timers as it moves its own.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokio;
 
@@ -48,10 +51,24 @@ pub struct Tokio;
 pub type Runtime = Tokio;
 
 impl ws_driver::Runtime for Tokio {
-    type Sleep = tokio::time::Sleep;
+    type Timer = tokio::time::Sleep;
 
-    fn sleep_until(deadline: Instant) -> Self::Sleep {
+    fn now() -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn timer(deadline: Instant) -> Self::Timer {
         tokio::time::sleep_until(deadline.into())
+    }
+
+    fn reset(timer: Pin<&mut Self::Timer>, deadline: Instant) {
+        timer.reset(deadline.into());
+    }
+}
+
+impl ws_driver::PeerAddr<Tokio> for TokioIo<TcpStream> {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.get_ref().peer_addr()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod backpressure;
 pub mod cancel;
 pub mod close;
 pub mod echo;
+pub mod failure_close;
 pub mod faults;
 pub mod fragments;
 pub mod handshake;

@@ -1,7 +1,9 @@
 //! One open WebSocket connection, in either role, as a state machine.
 
+mod drain;
 mod message;
 mod read_buffer;
+mod state;
 mod timers;
 mod transmit;
 
@@ -18,7 +20,9 @@ use crate::extension::{Extension, MessageKind};
 use crate::frame::{apply_mask, FrameHeader, OpCode, Rsv};
 use crate::utf8::{Utf8Bytes, Utf8Validator};
 
+use drain::Drain;
 use read_buffer::ReadBuffer;
+pub use state::State;
 use timers::{Expired, Timers};
 use transmit::Transmit;
 
@@ -60,19 +64,6 @@ pub enum Event {
     /// The peer's Close. With [`Config::auto_close_reply`] on, the reply is
     /// already queued; otherwise answer with [`Connection::close`].
     Close(CloseFrame),
-}
-
-/// The closing handshake (section 7), as seen from this end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CloseState {
-    /// Neither side has sent a Close.
-    Open,
-    /// We sent a Close and wait for the peer's.
-    Sent,
-    /// The peer's Close arrived and ours is not sent yet.
-    Received,
-    /// Both Close frames are sent, or the connection failed.
-    Done,
 }
 
 /// The frame being received: its header, and how much of its payload is
@@ -140,12 +131,11 @@ pub struct Connection {
     /// The Pong owed for the latest Ping that arrived while the write
     /// buffer was at its limit; see [`Connection::queue_pong`].
     pending_pong: Option<Bytes>,
-    close: CloseState,
-    /// The sticky error that ended the connection.
-    failed: Option<Error>,
-    eof: bool,
-    /// The close timer ran out after both Close frames were exchanged.
-    close_wait_over: bool,
+    /// Where the connection is in its life; a failure's error is sticky
+    /// inside it.
+    state: State,
+    /// Where the peer's frames end while the connection drains its input.
+    drain: Drain,
     timers: Timers,
     keepalive_count: u32,
 }
@@ -154,8 +144,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("role", &self.role)
-            .field("close", &self.close)
-            .field("failed", &self.failed)
+            .field("state", &self.state)
             .field("buffered_in", &self.read.len())
             .field("buffered_out", &self.transmit.len())
             .finish_non_exhaustive()
@@ -187,10 +176,8 @@ impl Connection {
             out_message: None,
             transmit: Transmit::default(),
             pending_pong: None,
-            close: CloseState::Open,
-            failed: None,
-            eof: false,
-            close_wait_over: false,
+            state: State::Open,
+            drain: Drain::Blind,
             keepalive_count: 0,
         }
     }
@@ -217,9 +204,11 @@ impl Connection {
     /// [`next_event`](Self::next_event) until it returns `None` before
     /// feeding more: the buffer holds what it is given.
     pub fn receive(&mut self, data: &[u8]) {
-        if self.accepts_input() && !data.is_empty() {
+        if self.state.accepts_input() && !data.is_empty() {
             self.read.extend(data);
             self.timers.on_input();
+        } else if self.drain.feed(data) {
+            self.on_drained_close();
         }
     }
 
@@ -244,9 +233,12 @@ impl Connection {
             return;
         }
         self.read.commit(n);
-        if self.accepts_input() {
+        if self.state.accepts_input() {
             self.timers.on_input();
         } else {
+            if self.drain.feed(self.read.data()) {
+                self.on_drained_close();
+            }
             self.read.clear();
         }
     }
@@ -254,41 +246,39 @@ impl Connection {
     /// The transport has no more bytes to give (the peer shut down its
     /// write side or the connection was lost).
     pub fn receive_eof(&mut self) {
-        self.eof = true;
+        self.on_eof();
     }
 
     /// Tells the connection the time: arms the timers that started since
     /// the last call and acts on those that expired (sends a keepalive
     /// Ping, or fails the connection with [`Error::Timeout`], reported by
-    /// the next [`next_event`](Self::next_event)).
+    /// the next [`next_event`](Self::next_event)). Returns whether that
+    /// changed anything a driver acts on: bytes queued or dropped, or the
+    /// [`state`](Self::state).
     ///
     /// Call it with the current time after every batch of input and
     /// commands, and when the deadline of [`poll_timeout`](Self::poll_timeout)
     /// has passed.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub fn handle_timeout(&mut self, now: Instant) -> bool {
+        let mut changed = false;
         while let Some(expired) = self.timers.tick(now) {
-            match expired {
+            changed |= match expired {
                 Expired::Ping => self.send_keepalive_ping(),
                 Expired::Pong => {
                     self.fail(Error::Timeout(TimeoutKind::Keepalive));
+                    true
                 }
                 Expired::Idle => {
                     self.fail(Error::Timeout(TimeoutKind::Idle));
+                    true
                 }
                 Expired::Close => {
-                    // The peer had the whole close timeout to read what was
-                    // queued: what is left is dropped, so that a peer that
-                    // stops reading cannot hold the transport open.
-                    self.transmit.clear();
-                    self.pending_pong = None;
-                    if matches!(self.close, CloseState::Sent | CloseState::Received) {
-                        self.fail(Error::Timeout(TimeoutKind::Close));
-                    }
-                    self.close_wait_over = true;
-                    self.timers.stop();
+                    self.on_close_timeout();
+                    true
                 }
-            }
+            };
         }
+        changed
     }
 
     // ---- events ------------------------------------------------------
@@ -300,24 +290,20 @@ impl Connection {
     /// Close frame with the matching code; that error, like a timeout or an
     /// unexpected end of input, is returned again by every later call.
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
-        if let Some(e) = &self.failed {
+        if let Some(e) = self.state.error() {
             return Err(e.clone());
         }
-        if !self.accepts_input() {
+        if !self.state.accepts_input() {
             return Ok(None);
         }
         match self.read_frame() {
             Ok(Some(event)) => Ok(Some(event)),
-            Ok(None) if self.eof && self.accepts_input() => Err(self.fail(Error::UnexpectedEof)),
+            Ok(None) if self.read.has_ended() && self.state.accepts_input() => {
+                Err(self.fail(Error::UnexpectedEof))
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(self.fail(Error::Protocol(e))),
         }
-    }
-
-    /// Frames follow until the peer's Close; after it, any bytes are
-    /// ignored (section 5.5.1: nothing may follow a Close).
-    fn accepts_input(&self) -> bool {
-        matches!(self.close, CloseState::Open | CloseState::Sent) && self.failed.is_none()
     }
 
     fn read_frame(&mut self) -> Result<Option<Event>, ProtocolError> {
@@ -329,10 +315,14 @@ impl Connection {
                 };
                 self.check_header(&header)?;
                 self.read.advance(header_len);
-                InFrame {
+                // Noted at once: a failure inside the payload must know
+                // that the buffer now starts with it (see `fail`).
+                let frame = InFrame {
                     header,
                     unmasked: 0,
-                }
+                };
+                self.in_frame = Some(frame);
+                frame
             }
         };
         // `check_header` bounded the length by the frame limit, a usize.
@@ -438,7 +428,7 @@ impl Connection {
     fn dispatch(&mut self, header: FrameHeader, payload: Bytes) -> Result<Event, ProtocolError> {
         match header.opcode {
             OpCode::Ping => {
-                if self.config.auto_pong() && self.close == CloseState::Open {
+                if self.config.auto_pong() && self.state == State::Open {
                     self.queue_pong(payload.clone());
                 }
                 Ok(Event::Ping(payload))
@@ -497,23 +487,6 @@ impl Connection {
             MessageKind::Text => Event::Text { payload, fin },
             MessageKind::Binary => Event::Binary { payload, fin },
         })
-    }
-
-    fn on_peer_close(&mut self, frame: &CloseFrame) {
-        self.in_message = None;
-        self.pending_pong = None;
-        self.timers.on_close_started();
-        match self.close {
-            CloseState::Open if self.config.auto_close_reply() => {
-                // Section 5.5.1: the reply "typically echos the status code
-                // it received"; a Close without a code is answered alike.
-                self.queue_close(frame.clone());
-                self.close = CloseState::Done;
-            }
-            CloseState::Open => self.close = CloseState::Received,
-            CloseState::Sent => self.close = CloseState::Done,
-            CloseState::Received | CloseState::Done => {}
-        }
     }
 
     // ---- commands ----------------------------------------------------
@@ -621,23 +594,16 @@ impl Connection {
     }
 
     fn close_with(&mut self, frame: CloseFrame) -> Result<(), Error> {
-        if self.failed.is_some() {
+        if !self.state.may_send() {
             return Err(UsageError::Closed.into());
         }
-        match self.close {
-            CloseState::Open => {
-                self.close = CloseState::Sent;
-                self.timers.on_close_started();
-            }
-            CloseState::Received => self.close = CloseState::Done,
-            CloseState::Sent | CloseState::Done => return Err(UsageError::Closed.into()),
-        }
         self.queue_close(frame);
+        self.on_close_queued();
         Ok(())
     }
 
     fn check_can_send(&self) -> Result<(), UsageError> {
-        if self.failed.is_some() || !matches!(self.close, CloseState::Open | CloseState::Received) {
+        if !self.state.may_send() {
             return Err(UsageError::Closed);
         }
         if self.is_write_buffer_full() {
@@ -646,9 +612,10 @@ impl Connection {
         Ok(())
     }
 
-    fn send_keepalive_ping(&mut self) {
-        if self.close != CloseState::Open || self.failed.is_some() {
-            return;
+    /// Queues a keepalive Ping; whether it did.
+    fn send_keepalive_ping(&mut self) -> bool {
+        if self.state != State::Open {
+            return false;
         }
         // A peer that has not read what is queued would not read the Ping
         // either, and queueing one per interval past the limit would grow
@@ -657,11 +624,12 @@ impl Connection {
         // still runs, so a peer that also sends nothing times out as one
         // that never answered.
         if self.is_write_buffer_full() {
-            return;
+            return false;
         }
         self.keepalive_count = self.keepalive_count.wrapping_add(1);
         let payload = Bytes::copy_from_slice(&self.keepalive_count.to_be_bytes());
         self.queue_frame(OpCode::Ping, true, Rsv::NONE, payload);
+        true
     }
 
     /// Queues one data frame, through the extension unless `compress` is
@@ -750,47 +718,6 @@ impl Connection {
         }
     }
 
-    /// Fails the connection: queues the Close the error calls for (unless
-    /// one was sent already or the transport is gone), drops what was
-    /// received, and makes the error sticky.
-    fn fail(&mut self, error: Error) -> Error {
-        let code = match &error {
-            Error::Protocol(e) => Some(e.close_code()),
-            Error::Timeout(TimeoutKind::Keepalive) => Some(CloseCode::INTERNAL_ERROR),
-            Error::Timeout(TimeoutKind::Idle) => Some(CloseCode::GOING_AWAY),
-            // Reached with the peer's Close unanswered (auto reply off and
-            // the application silent): section 5.5.1 says the endpoint
-            // MUST answer it, and the peer's code is not kept, so answer
-            // with 1000. When our Close was sent already, nothing is sent.
-            Error::Timeout(TimeoutKind::Close) => Some(CloseCode::NORMAL),
-            _ => None,
-        };
-        let may_send = matches!(self.close, CloseState::Open | CloseState::Received);
-        self.pending_pong = None;
-        match code {
-            Some(code) if may_send => {
-                let reason = match &error {
-                    Error::Protocol(e) => short_reason(&e.to_string()),
-                    _ => String::new(),
-                };
-                let frame = CloseFrame::new(code, &reason).unwrap_or_else(|_| CloseFrame::empty());
-                self.queue_close(frame);
-                self.timers.on_close_started();
-            }
-            _ => self.timers.stop(),
-        }
-        if error == Error::UnexpectedEof {
-            self.transmit.clear();
-        }
-        self.close = CloseState::Done;
-        self.in_frame = None;
-        self.in_message = None;
-        self.assembly = None;
-        self.read.clear();
-        self.failed = Some(error.clone());
-        error
-    }
-
     // ---- drains ------------------------------------------------------
 
     /// Fills `dst` with the queued bytes, in order, as slices for one
@@ -864,37 +791,52 @@ impl Connection {
         self.timers.next_deadline()
     }
 
-    /// Whether the transport should be shut down once the queued bytes are
-    /// written: after a failure, and after the closing handshake (section
-    /// 7.1.1: the server closes the TCP connection first; a client waits
-    /// for that, or for the close timeout).
-    pub fn should_shutdown(&self) -> bool {
-        match self.close {
-            _ if self.failed.is_some() => true,
-            CloseState::Done => self.role == Role::Server || self.eof || self.close_wait_over,
-            _ => false,
+    /// The peer's Close frame, if one is among the bytes received but not
+    /// yet handed out as events: for a driver whose write failed because
+    /// the peer closed the connection, to say why without consuming the
+    /// messages before it. Only complete frames are looked at; nothing
+    /// changes.
+    pub fn peek_close(&self) -> Option<CloseFrame> {
+        if !self.state.accepts_input() {
+            return None;
+        }
+        let mut rest = self.read.data();
+        if let Some(frame) = self.in_frame {
+            rest = rest.get(usize::try_from(frame.header.payload_len).ok()?..)?;
+        }
+        loop {
+            let (header, header_len) = FrameHeader::decode(rest).ok()??;
+            let len = usize::try_from(header.payload_len).ok()?;
+            let frame = rest.get(..header_len.checked_add(len)?)?;
+            if header.opcode == OpCode::Close {
+                let mut body = frame[header_len..].to_vec();
+                if let Some(key) = header.mask {
+                    apply_mask(&mut body, key, 0);
+                }
+                return CloseFrame::parse(Bytes::from(body)).ok();
+            }
+            rest = &rest[frame.len()..];
         }
     }
 
-    /// Whether the connection has ended: the closing handshake completed or
-    /// the connection failed. No event or send follows.
+    /// Where the connection is in its life: open, closing, closed, failed
+    /// (with its error) or ended.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Whether the closing handshake is over or the connection failed: no
+    /// event or send follows, though a failed or closed connection may
+    /// still read (and discard) input before it has [`State::Ended`].
     pub fn is_closed(&self) -> bool {
-        self.close == CloseState::Done
+        matches!(
+            self.state,
+            State::Closed(_) | State::Failed(_) | State::Ended(_)
+        )
     }
 
     /// The error that ended the connection, if one did.
     pub fn error(&self) -> Option<&Error> {
-        self.failed.as_ref()
+        self.state.error()
     }
-}
-
-/// A close reason from an error message, cut to fit a control frame at a
-/// character boundary.
-fn short_reason(message: &str) -> String {
-    let max = MAX_CONTROL_PAYLOAD - 2;
-    let mut end = message.len().min(max);
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    message[..end].to_owned()
 }

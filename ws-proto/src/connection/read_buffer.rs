@@ -24,6 +24,8 @@ pub(super) struct ReadBuffer {
     /// `buf[..filled]` holds received bytes; `buf[filled..]` is spare room.
     buf: BytesMut,
     filled: usize,
+    /// The transport gave its last byte: what is buffered is all there is.
+    ended: bool,
 }
 
 impl ReadBuffer {
@@ -83,6 +85,16 @@ impl ReadBuffer {
         self.filled -= n;
         self.release_if_empty();
         out
+    }
+
+    /// Notes that no byte will follow what is buffered.
+    pub(super) fn end(&mut self) {
+        self.ended = true;
+    }
+
+    /// Whether the transport gave its last byte.
+    pub(super) fn has_ended(&self) -> bool {
+        self.ended
     }
 
     /// Drops every byte received; used once the connection has ended.

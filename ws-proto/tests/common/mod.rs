@@ -12,7 +12,9 @@ use bytes::Bytes;
 use ws_proto::close::CloseFrame;
 use ws_proto::entropy::Seeded;
 use ws_proto::frame::{apply_mask, FrameHeader, OpCode, Rsv};
-use ws_proto::{CloseCode, Config, Connection, Error, Event, ProtocolError, Role, UsageError};
+use ws_proto::{
+    CloseCode, Config, Connection, Error, Event, ProtocolError, Role, State, UsageError,
+};
 
 /// The seed of every client's masking keys, so that runs are reproducible.
 pub(crate) const SEED: u64 = 0x5EED;
@@ -298,15 +300,20 @@ pub(crate) fn check_failure(
     }
 }
 
-/// A failed connection: the same error again, closed, to be shut down,
-/// input ignored, sends refused, nothing more queued.
+/// A failed connection: the same error again, closed, input drained
+/// (read and ignored) until the peer ends the transport, sends refused,
+/// nothing more queued. A server shuts its write side down at once (the
+/// peer then closes and the drain ends), a client waits for the server
+/// (section 7.1.1); both end with the transport.
 pub(crate) fn assert_failed_for_good(conn: &mut Connection, error: &Error) {
     assert_eq!(conn.next_event(), Err(error.clone()));
     assert_eq!(conn.error(), Some(error));
     assert!(error.is_fatal());
     assert!(conn.is_closed());
-    assert!(conn.should_shutdown());
+    assert_eq!(conn.state(), &State::Failed(error.clone()));
+    assert_eq!(conn.should_shutdown(), conn.role() == Role::Server);
     conn.receive(&peer_frame(conn.role(), OpCode::Text, true, b"late"));
+    assert_eq!(conn.read_buffer_len(), 0, "drained input is not kept");
     assert_eq!(conn.next_event(), Err(error.clone()));
     assert_eq!(conn.send_text("x"), Err(Error::Usage(UsageError::Closed)));
     assert_eq!(
@@ -314,6 +321,10 @@ pub(crate) fn assert_failed_for_good(conn: &mut Connection, error: &Error) {
         Err(Error::Usage(UsageError::Closed))
     );
     assert!(conn.take_transmit().is_empty(), "nothing more is sent");
+    conn.receive_eof();
+    assert_eq!(conn.state(), &State::Ended(Err(error.clone())));
+    assert!(conn.should_shutdown());
+    assert_eq!(conn.next_event(), Err(error.clone()));
 }
 
 /// Joins the payloads of data events into messages, checking that the

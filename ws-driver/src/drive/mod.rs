@@ -1,0 +1,196 @@
+//! The driver's core: one `ws-proto` connection, its transport and its
+//! timer. A [`WebSocket`](crate::WebSocket) owns one and polls it from its
+//! task, with nothing shared; the halves of a split socket share one under
+//! a lock (see `split`). Cut by direction: `receive` reads, runs the
+//! timers and ends the transport; `send` writes.
+
+mod receive;
+mod send;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use ws_proto::Connection;
+
+use crate::Runtime;
+
+pub(crate) use receive::Next;
+
+/// A connection and its transport.
+pub(crate) struct Driver<S, R: Runtime> {
+    pub(crate) conn: Connection,
+    transport: Transport<S>,
+    timer: Timer<R>,
+}
+
+/// The transport, as far as the connection still uses it.
+enum Transport<S> {
+    /// Read and written.
+    Open(S),
+    /// Only read: our write side is shut down (after our last byte) or a
+    /// write failed; the peer still has something to say or to end.
+    ReadOnly(S),
+    /// Dropped, so that a stream whose `poll_close` only flushes
+    /// (async-std's `TcpStream`) still ends the TCP connection; `reported`
+    /// once the caller was told how the connection ended.
+    Released { reported: bool },
+}
+
+impl<S> Transport<S> {
+    fn get(&self) -> Option<&S> {
+        match self {
+            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
+            Transport::Released { .. } => None,
+        }
+    }
+
+    fn get_mut(&mut self) -> Option<&mut S> {
+        match self {
+            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
+            Transport::Released { .. } => None,
+        }
+    }
+
+    /// Stops writing; the transport is still read.
+    fn stop_writing(&mut self) {
+        *self = match std::mem::replace(self, Transport::Released { reported: false }) {
+            Transport::Open(io) => Transport::ReadOnly(io),
+            other => other,
+        };
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Transport::Open(_) => "open",
+            Transport::ReadOnly(_) => "read-only",
+            Transport::Released { .. } => "released",
+        }
+    }
+}
+
+/// The connection's one timer: made at its first deadline, then moved.
+struct Timer<R: Runtime> {
+    sleep: Option<Pin<Box<R::Timer>>>,
+    /// The deadline it is set for; `None` once it fired.
+    armed: Option<Instant>,
+}
+
+impl<R: Runtime> Timer<R> {
+    /// Ready once `deadline` has passed (or earlier: a timer set for an
+    /// earlier deadline is kept, and the caller looks again when it fires,
+    /// which is cheaper than moving it each time input pushes a deadline
+    /// back).
+    fn poll_until(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        let sleep = match &mut self.sleep {
+            Some(sleep) => {
+                if self.armed.is_none_or(|at| at > deadline) {
+                    R::reset(sleep.as_mut(), deadline);
+                    self.armed = Some(deadline);
+                }
+                sleep
+            }
+            slot => {
+                self.armed = Some(deadline);
+                slot.insert(Box::pin(R::timer(deadline)))
+            }
+        };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.armed = None;
+        Poll::Ready(())
+    }
+}
+
+/// Whom a poll of the driver must wake or register beyond its own task:
+/// nobody for a [`WebSocket`](crate::WebSocket) polled by one task; the
+/// other half, for split halves.
+pub(crate) trait Wakers {
+    /// The context to poll the transport's write side with, for the task
+    /// whose waker is `task`.
+    fn write_context<'a>(&'a mut self, task: &'a Waker) -> Context<'a>;
+
+    /// Wakes the tasks waiting to write: the transport was released and
+    /// will never say that it takes writes.
+    fn wake_writers(&self);
+
+    /// Wakes the task that reads: another task polled the transport's read
+    /// side, and a transport keeps only the latest reader's waker.
+    fn wake_reader(&self);
+}
+
+/// The wakers of a socket polled by one task: only its own.
+pub(crate) struct OneTask;
+
+impl Wakers for OneTask {
+    fn write_context<'a>(&'a mut self, task: &'a Waker) -> Context<'a> {
+        Context::from_waker(task)
+    }
+
+    fn wake_writers(&self) {}
+
+    fn wake_reader(&self) {}
+}
+
+/// A way to reach a driver: the socket that owns it, or a split half that
+/// locks it. The operations of `ops` are written once against it.
+pub(crate) trait Handle {
+    /// The transport.
+    type Io;
+    /// The runtime.
+    type Rt: Runtime;
+
+    /// Runs `f` on the driver, with the task's context and the wakers
+    /// this handle's task needs.
+    fn drive<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        f: impl FnOnce(&mut Driver<Self::Io, Self::Rt>, &mut Context<'_>, &mut dyn Wakers) -> T,
+    ) -> T;
+}
+
+impl<S, R: Runtime> Driver<S, R> {
+    pub(crate) fn new(io: S, conn: Connection) -> Self {
+        Driver {
+            conn,
+            transport: Transport::Open(io),
+            timer: Timer {
+                sleep: None,
+                armed: None,
+            },
+        }
+    }
+
+    /// The transport, until it is released.
+    pub(crate) fn get_ref(&self) -> Option<&S> {
+        self.transport.get()
+    }
+
+    /// The transport, until it is released.
+    pub(crate) fn get_mut(&mut self) -> Option<&mut S> {
+        self.transport.get_mut()
+    }
+
+    /// The transport, unless it was released.
+    pub(crate) fn into_inner(self) -> Option<S> {
+        match self.transport {
+            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
+            Transport::Released { .. } => None,
+        }
+    }
+}
+
+impl<S, R: Runtime> fmt::Debug for Driver<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("state", self.conn.state())
+            .field("role", &self.conn.role())
+            .field("transport", &self.transport.name())
+            .field("buffered_in", &self.conn.read_buffer_len())
+            .field("buffered_out", &self.conn.write_buffer_len())
+            .finish()
+    }
+}

@@ -1,0 +1,161 @@
+//! The reading direction: input, the timers, and the end of the transport.
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use ws_proto::Connection;
+
+use super::{Driver, Transport, Wakers};
+use crate::{Error, Runtime};
+
+/// What a read hands out next: [`Connection::next_message`] or
+/// [`Connection::next_event`].
+pub(crate) type Next<T> = fn(&mut Connection) -> Result<Option<T>, ws_proto::Error>;
+
+/// The size of the read buffer a thread's connections share while they
+/// hold no partial frame (see [`poll_read_into`]).
+const SHARED_READ: usize = 8 << 10;
+
+thread_local! {
+    static SHARED_READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; SHARED_READ].into());
+}
+
+/// Reads from `io` into `conn`. While the connection holds part of a frame
+/// the transport reads straight into its receive buffer, sized for the
+/// frame. Otherwise it reads into a buffer this thread's connections share
+/// and the bytes read are copied in: an idle connection then holds no
+/// receive buffer (8 KiB less per connection), and a small message costs a
+/// copy of its few bytes instead of zeroing fresh room in the buffer.
+pub(super) fn poll_read_into<S: AsyncRead + Unpin>(
+    io: &mut S,
+    conn: &mut Connection,
+    cx: &mut Context<'_>,
+) -> Poll<std::io::Result<usize>> {
+    if conn.read_buffer_len() == 0 {
+        let shared = SHARED_READ_BUF.with(|buf| {
+            // Taken for the length of one read; a transport that polls
+            // another connection from inside its own read finds it taken
+            // and reads directly instead.
+            let Ok(mut buf) = buf.try_borrow_mut() else {
+                return None;
+            };
+            Some(Pin::new(&mut *io).poll_read(cx, &mut buf[..]).map_ok(|n| {
+                conn.receive(&buf[..n]);
+                n
+            }))
+        });
+        if let Some(poll) = shared {
+            return poll;
+        }
+    }
+    let n = ready!(Pin::new(io).poll_read(cx, conn.read_buffer()))?;
+    conn.commit_read(n);
+    Poll::Ready(Ok(n))
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
+    /// Drives the connection until `next` yields an item: writes what is
+    /// queued, reads, runs the timers, and ends the transport when the
+    /// connection says so. `None` once the connection has ended; its error,
+    /// if it failed, comes first, once.
+    pub(crate) fn poll_next<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        wakers: &mut dyn Wakers,
+        next: Next<T>,
+    ) -> Poll<Option<Result<T, Error>>> {
+        loop {
+            if let Transport::Released { reported } = &mut self.transport {
+                if std::mem::replace(reported, true) {
+                    return Poll::Ready(None);
+                }
+                return Poll::Ready(self.conn.error().map(|e| Err(e.clone().into())));
+            }
+            // A failed connection returns its error at every call; it is
+            // reported above, once the transport is released: until then
+            // the connection drains the peer's input (see
+            // `ws_proto::State::Failed`), which a caller that stops at the
+            // error would cut short.
+            if let Ok(Some(item)) = next(&mut self.conn) {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            // Pongs and Close replies go out without waiting for a send. A
+            // failed write does not stop the reading (the sender was told):
+            // the peer's Close, if it sent one, is still to be read.
+            let flushed = self
+                .poll_write_out(&mut wakers.write_context(cx.waker()))
+                .is_ready();
+            if flushed && self.conn.should_shutdown() {
+                ready!(self.poll_shutdown(&mut wakers.write_context(cx.waker())));
+            }
+            if self.conn.state().is_ended() {
+                if flushed {
+                    self.release(wakers, false);
+                } else {
+                    // The close timer still runs: when it passes, the
+                    // connection drops what the peer would not read.
+                    ready!(self.poll_timers(cx));
+                }
+                continue;
+            }
+            let Some(io) = self.transport.get_mut() else {
+                continue;
+            };
+            match poll_read_into(io, &mut self.conn, cx) {
+                Poll::Ready(Ok(0)) => self.conn.receive_eof(),
+                Poll::Ready(Ok(_)) => {
+                    if self.conn.needs_time() {
+                        self.conn.handle_timeout(R::now());
+                    }
+                }
+                // Section 7.1.4: once both Close frames are exchanged, the
+                // connection is closed cleanly however TCP ends; and a
+                // failed connection's drain is over. Some peers reset the
+                // connection rather than close it.
+                Poll::Ready(Err(_)) if self.conn.is_closed() => self.conn.receive_eof(),
+                Poll::Ready(Err(e)) => {
+                    self.release(wakers, true);
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+                Poll::Pending => ready!(self.poll_timers(cx)),
+            }
+        }
+    }
+
+    /// Runs the timers; ready when they changed something to act on.
+    pub(super) fn poll_timers(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if !self.conn.needs_time() {
+                // No timer configured or running: nothing to set or fire.
+                return Poll::Pending;
+            }
+            if self.conn.handle_timeout(R::now()) {
+                return Poll::Ready(());
+            }
+            let Some(deadline) = self.conn.poll_timeout() else {
+                return Poll::Pending;
+            };
+            ready!(self.timer.poll_until(deadline, cx));
+        }
+    }
+
+    /// Shuts the transport's write side down, once.
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Transport::Open(io) = &mut self.transport {
+            // Failing changes nothing: nothing more is written either way.
+            let _ = ready!(Pin::new(io).poll_close(cx));
+            self.transport.stop_writing();
+        }
+        Poll::Ready(())
+    }
+
+    /// Drops the transport. A half waiting, in a flush, for the transport
+    /// to take writes (this half may have written its bytes since) would
+    /// never hear from the dropped transport: it is woken to find it gone.
+    fn release(&mut self, wakers: &dyn Wakers, reported: bool) {
+        self.transport = Transport::Released { reported };
+        wakers.wake_writers();
+    }
+}
