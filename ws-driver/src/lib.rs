@@ -54,13 +54,14 @@ pub use error::Error;
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
-    pub use crate::{Error, Upgrade};
+    pub use crate::{Error, ReuniteError, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,
     };
     pub use ws_proto::{
-        CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, Utf8Bytes,
+        CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, State,
+        TimeoutKind, Utf8Bytes,
     };
 }
 #[cfg(feature = "async-io")]
