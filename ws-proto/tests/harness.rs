@@ -247,6 +247,33 @@ fn the_close_timeout_drops_what_a_peer_that_stopped_reading_left_unsent() {
 }
 
 #[test]
+fn the_close_timeout_queues_nothing_behind_bytes_it_dropped() {
+    // The peer's Close is unanswered and the server's last message never
+    // left: what the timeout drops may end inside a frame, so no Close may
+    // follow it (it would be read as that frame's payload, or as garbage).
+    let timeout = 4 * SECOND;
+    let server_cfg = Config::default()
+        .with_auto_close_reply(false)
+        .with_close_timeout(Some(timeout))
+        .unwrap();
+    let mut pair = Pair::new(Config::default(), server_cfg);
+    pair.client.conn.close(CloseCode::NORMAL, "bye").unwrap();
+    pair.drive();
+    assert_eq!(pair.server.closes().len(), 1);
+    pair.server.blocked = true;
+    pair.server.conn.send_binary(vec![1u8; 10_000]).unwrap();
+    pair.drive();
+
+    assert!(pair.advance_to_next_deadline(timeout));
+    assert_eq!(pair.server.error, Some(Error::Timeout(TimeoutKind::Close)));
+    assert!(
+        !pair.server.conn.wants_write(),
+        "nothing queued after the cut"
+    );
+    assert!(pair.server.conn.should_shutdown());
+}
+
+#[test]
 fn close_timeout_when_the_application_never_answers_the_peers_close() {
     // Section 5.5.1: an endpoint that receives a Close MUST answer it. With
     // the automatic reply off and an application that never does, the

@@ -143,10 +143,17 @@ impl Connection {
     /// dropped, so that a peer that stops reading cannot hold the
     /// transport open.
     pub(super) fn on_close_timeout(&mut self) {
+        let cut = self.transmit.len() > 0;
         self.transmit.clear();
         self.pending_pong = None;
         match &self.state {
             State::CloseSent | State::CloseReceived(_) => {
+                if cut {
+                    // What was dropped may end inside a frame partly
+                    // written: nothing may follow it on the wire, not even
+                    // the Close that answers the peer's.
+                    self.state = State::CloseSent;
+                }
                 self.fail(Error::Timeout(TimeoutKind::Close));
             }
             State::Closed(peer) => self.end(Ok(peer.clone())),
