@@ -26,6 +26,20 @@
 //! one buffer bounded by the message limit (`tests/memory.rs` measures it
 //! with a counting allocator).
 //!
+//! # A failure's Close reaches the peer
+//!
+//! When a connection fails, the peer must learn why: a peer told 1009 can
+//! send smaller messages, one told 1006 retries the same. Dropping the
+//! socket right after the Close, with the peer's bytes still unread, makes
+//! the kernel answer its next segment with a reset, and the peer loses our
+//! Close with it. A failed connection therefore drains: it follows the
+//! peer's frames without processing them until the peer's Close (its last
+//! frame), the end of its stream or the close timeout, and only then ends
+//! ([`State::Failed`](crate::State::Failed)). The drain holds one frame
+//! header at most, whatever the peer sends, and the close timeout bounds
+//! it. `conformance`'s `failure_close` cases have a peer keep writing
+//! megabytes after its violation, in both roles.
+//!
 //! # Cross-site WebSocket hijacking
 //!
 //! A browser lets a page of any site open a WebSocket to any server, and
