@@ -34,7 +34,7 @@
 //!   [`Connection::receive_eof`], [`Connection::handle_timeout`]), events
 //!   ([`Connection::next_event`]), commands (`send_*`, [`Connection::close`])
 //!   and drains ([`Connection::transmit_chunks`], [`Connection::poll_timeout`],
-//!   [`Connection::should_shutdown`]).
+//!   [`Connection::should_shutdown`]); its lifecycle is one [`State`].
 //! - [`frame`], [`close`], [`utf8`]: the wire format, public so that tests
 //!   and tools can forge exact frames.
 //! - [`extension`]: the hook by which an extension owns reserved bits and

@@ -115,6 +115,10 @@ struct OutMessage {
 ///   [`advance_transmit`](Self::advance_transmit),
 ///   [`poll_timeout`](Self::poll_timeout),
 ///   [`should_shutdown`](Self::should_shutdown).
+/// - **Lifecycle**: [`state`](Self::state), one [`State`] value: open,
+///   closing either way, closed, failed (with its error, while it drains
+///   the peer's input) and ended. Once it has [`State::Ended`] and the
+///   queued bytes are written, shut the transport down and drop it.
 pub struct Connection {
     role: Role,
     config: Config,
