@@ -33,7 +33,7 @@ pub trait Harness: Sized + Send + Sync + 'static {
     type Listener: Send + Sync + 'static;
     /// The stream the driver runs over: [`Tcp`](Harness::Tcp) as the
     /// adapter wraps it.
-    type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Io: ws_driver::Transport + Send + 'static;
     /// The adapter's timer.
     type Rt: ws_driver::Runtime;
     /// [`Tcp`](Harness::Tcp) seen through the `futures-io` traits, for

@@ -119,7 +119,7 @@ impl Harness for AsyncStd {
     const NAME: &'static str = "async-std";
     type Tcp = async_std::net::TcpStream;
     type Listener = async_std::net::TcpListener;
-    type Io = async_std::net::TcpStream;
+    type Io = ws_async_std::Io<async_std::net::TcpStream>;
     type Rt = ws_async_std::Runtime;
     type Raw = async_std::net::TcpStream;
 
@@ -194,7 +194,7 @@ impl Harness for Smol {
     const NAME: &'static str = "smol";
     type Tcp = smol::net::TcpStream;
     type Listener = smol::net::TcpListener;
-    type Io = smol::net::TcpStream;
+    type Io = ws_smol::Io<smol::net::TcpStream>;
     type Rt = ws_smol::Runtime;
     type Raw = smol::net::TcpStream;
 

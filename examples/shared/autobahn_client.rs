@@ -87,7 +87,7 @@ pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C, spawn: Spawn) 
 where
     C: Fn(String, Config) -> F,
     F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
+    S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
     let base = format!("ws://{}", args.addr);
@@ -138,7 +138,7 @@ async fn case_count<C, F, S, R, Resp>(connect: &C, base: &str) -> Result<u32, St
 where
     C: Fn(String, Config) -> F,
     F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     let (mut ws, _) = connect(format!("{base}/getCaseCount"), config())

@@ -145,7 +145,7 @@ impl Opening {
         found: Result<Upgrade<WebSocket<S, R>, T>, ws_driver::Error>,
         respond: F,
     ) where
-        S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+        S: ws_driver::Transport,
         R: Runtime,
         F: FnOnce(T, Vec<u8>) -> Fut,
         Fut: Future<Output = std::io::Result<()>>,
@@ -209,7 +209,7 @@ enum End {
 /// either side ends.
 async fn session<S, R>(chat: &Chat, ws: WebSocket<S, R>, peer: SocketAddr, hello: Hello)
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     let joined = chat.join(&hello.name, &hello.room, peer);
@@ -249,7 +249,7 @@ where
 /// the driver ends the stream, so that the echo goes out.
 async fn read_loop<S, R>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, R>) -> End
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     let mut why = "connection ended without a Close".to_owned();
@@ -279,7 +279,7 @@ async fn write_loop<S, R>(
     kicked: &async_channel::Receiver<Kick>,
 ) -> End
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     let mut kick = pin!(kicked.recv());

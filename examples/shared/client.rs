@@ -22,7 +22,7 @@ pub(crate) fn url() -> String {
 /// the server's Close) or the server closes.
 pub(crate) async fn session<S, R, L, E>(ws: WebSocket<S, R>, lines: L)
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
     L: Stream<Item = Result<String, E>>,
 {

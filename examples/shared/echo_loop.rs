@@ -21,7 +21,7 @@ pub(crate) type Spawn = Arc<dyn Fn(Task) + Send + Sync>;
 /// two tasks (the writer spawned with `spawn`).
 pub(crate) async fn echo<S, R>(ws: WebSocket<S, R>, split: bool, spawn: &Spawn)
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
+    S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
     if split {
@@ -35,7 +35,7 @@ where
 /// `recv` flushes them in one write before it waits for more input.
 async fn echo_whole<S, R>(mut ws: WebSocket<S, R>)
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     while let Some(message) = ws.recv().await {
@@ -65,7 +65,7 @@ where
 /// Pings and Closes.
 async fn echo_split<S, R>(ws: WebSocket<S, R>, spawn: &Spawn)
 where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
+    S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
     let (reader, writer) = ws.split();
@@ -92,7 +92,7 @@ async fn read_loop<S, R>(
     messages: async_channel::Sender<Message>,
     queued: async_channel::Receiver<()>,
 ) where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     while let Some(message) = reader.recv().await {
@@ -116,7 +116,7 @@ async fn write_loop<S, R>(
     inbox: async_channel::Receiver<Message>,
     queued: async_channel::Sender<()>,
 ) where
-    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+    S: ws_driver::Transport,
     R: Runtime,
 {
     while let Ok(message) = inbox.recv().await {

@@ -5,7 +5,7 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::AsyncRead;
 use futures_util::{AsyncReadExt, AsyncWriteExt};
 use ws_proto::handshake::{
     Accept, ClientHandshake, ClientRequest, HandshakeError, Reject, Request, Response,
@@ -14,7 +14,7 @@ use ws_proto::handshake::{
 use ws_proto::Config;
 
 use crate::entropy::OsEntropy;
-use crate::{Error, Runtime, WebSocket};
+use crate::{Error, Runtime, Transport, WebSocket};
 
 /// How many bytes one read of the handshake takes.
 const HANDSHAKE_READ: usize = 4096;
@@ -24,7 +24,7 @@ const HANDSHAKE_READ: usize = 4096;
 pub fn accept<R, S>(stream: S) -> impl Future<Output = Result<WebSocket<S, R>, Error>>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
 {
     accept_with(stream, Config::default(), |_| Ok(Accept::new()))
 }
@@ -62,7 +62,7 @@ pub fn accept_with<R, S, F>(
 ) -> impl Future<Output = Result<WebSocket<S, R>, Error>>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     Box::pin(async move {
@@ -97,7 +97,7 @@ pub fn accept_or_http<R, S, F>(
 ) -> impl Future<Output = Result<Upgrade<WebSocket<S, R>, S>, Error>>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     Box::pin(server_handshake(stream, config, callback))
@@ -110,7 +110,7 @@ async fn server_handshake<R, S, F>(
 ) -> Result<Upgrade<WebSocket<S, R>, S>, Error>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let timeout = config.handshake_timeout();
@@ -165,7 +165,7 @@ pub fn client<R, S>(
 ) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
 {
     Box::pin(client_handshake(stream, request, config))
 }
@@ -177,7 +177,7 @@ async fn client_handshake<R, S>(
 ) -> Result<(WebSocket<S, R>, Response), Error>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
 {
     let entropy = OsEntropy::new()?;
     let timeout = config.handshake_timeout();
@@ -209,7 +209,7 @@ pub fn connect<R, S, F, Fut>(
 ) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
 where
     R: Runtime,
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
     F: FnOnce(String, u16) -> Fut,
     Fut: Future<Output = std::io::Result<S>>,
 {
@@ -265,24 +265,17 @@ async fn with_timeout<R: Runtime, T>(
 /// `WebSocket<S>`, `ReadHalf<S>`, `WriteHalf<S>`, `accept`, `accept_with`,
 /// `client`, `connect` and `connect_with`.
 ///
-/// `read` and `write` are the runtime's I/O traits, `io` the type the
-/// driver sees for a stream `S` (`S` itself, or a shim around it) and
-/// `wrap` makes it; `tcp` is the runtime's TCP stream. The calling crate
-/// defines `Runtime`, its [`Runtime`](crate::Runtime) implementation.
+/// `read` and `write` are the runtime's I/O traits, `io` the
+/// [`Transport`](crate::Transport) the driver sees for a stream `S` (a
+/// shim around it) and `wrap` makes it; `tcp` is the runtime's TCP stream.
+/// The calling crate defines `Runtime`, its [`Runtime`](crate::Runtime)
+/// implementation. Streams are `'static`, so that a shim can tell the
+/// runtime's own TCP stream, whose socket it can do more with, from any
+/// other.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! define_adapter {
-    (futures_io, tcp = $tcp:ty $(,)?) => {
-        $crate::define_adapter!(
-            read = futures_io::AsyncRead,
-            write = futures_io::AsyncWrite,
-            io = S,
-            wrap = std::convert::identity,
-            unwrap = std::convert::identity,
-            tcp = $tcp,
-        );
-    };
-    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, unwrap = $unwrap:expr, tcp = $tcp:ty $(,)?) => {
+    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, tcp = $tcp:ty $(,)?) => {
         /// A WebSocket over the stream `S`.
         pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;
         /// The reading half of a [`WebSocket`].
@@ -297,7 +290,7 @@ macro_rules! define_adapter {
             stream: S,
         ) -> impl std::future::Future<Output = Result<WebSocket<S>, $crate::Error>>
         where
-            S: $read + $write + Unpin,
+            S: $read + $write + Unpin + 'static,
         {
             $crate::accept::<Runtime, _>($wrap(stream))
         }
@@ -318,7 +311,7 @@ macro_rules! define_adapter {
             callback: F,
         ) -> impl std::future::Future<Output = Result<WebSocket<S>, $crate::Error>>
         where
-            S: $read + $write + Unpin,
+            S: $read + $write + Unpin + 'static,
             F: FnOnce(
                 &$crate::__proto::handshake::Request,
             ) -> Result<
@@ -340,7 +333,7 @@ macro_rules! define_adapter {
             Output = Result<$crate::Upgrade<WebSocket<S>, S>, $crate::Error>,
         >
         where
-            S: $read + $write + Unpin,
+            S: $read + $write + Unpin + 'static,
             F: FnOnce(
                 &$crate::__proto::handshake::Request,
             ) -> Result<
@@ -353,7 +346,7 @@ macro_rules! define_adapter {
                 Ok(match found.await? {
                     $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
                     $crate::Upgrade::Http(request, io) => {
-                        $crate::Upgrade::Http(request, $unwrap(io))
+                        $crate::Upgrade::Http(request, $crate::Transport::into_inner(io))
                     }
                 })
             }
@@ -369,7 +362,7 @@ macro_rules! define_adapter {
             Output = Result<(WebSocket<S>, $crate::__proto::handshake::Response), $crate::Error>,
         >
         where
-            S: $read + $write + Unpin,
+            S: $read + $write + Unpin + 'static,
         {
             $crate::client::<Runtime, _>($wrap(stream), request, config)
         }

@@ -49,6 +49,7 @@ mod ops;
 mod runtime;
 mod socket;
 mod split;
+mod transport;
 
 pub use error::Error;
 
@@ -71,5 +72,6 @@ pub use handshake::{accept, accept_or_http, accept_with, client, connect, Upgrad
 pub use runtime::{PeerAddr, Runtime};
 pub use socket::WebSocket;
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
+pub use transport::{NoSocket, SocketHandle, SocketStream, Transport};
 #[doc(hidden)]
 pub use ws_proto as __proto;

@@ -4,11 +4,10 @@
 use std::future::poll_fn;
 use std::task::{ready, Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
 use ws_proto::{CloseCode, Connection, Event, Message, UsageError};
 
 use crate::drive::{Handle, Next};
-use crate::Error;
+use crate::{Error, Transport};
 
 pub(crate) fn poll_next<H, T>(
     h: &mut H,
@@ -17,7 +16,7 @@ pub(crate) fn poll_next<H, T>(
 ) -> Poll<Option<Result<T, Error>>>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     h.drive(cx, |driver, cx, wakers| driver.poll_next(cx, wakers, next))
 }
@@ -25,7 +24,7 @@ where
 pub(crate) async fn recv<H>(h: &mut H) -> Option<Result<Message, Error>>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     poll_fn(|cx| poll_next(h, cx, Connection::next_message)).await
 }
@@ -33,7 +32,7 @@ where
 pub(crate) async fn recv_event<H>(h: &mut H) -> Option<Result<Event, Error>>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     poll_fn(|cx| poll_next(h, cx, Connection::next_event)).await
 }
@@ -46,7 +45,7 @@ pub(crate) async fn queue<H>(
 ) -> Result<(), Error>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     let mut op = Some(op);
     poll_fn(|cx| {
@@ -64,7 +63,7 @@ where
 pub(crate) fn poll_flush<H>(h: &mut H, cx: &mut Context<'_>) -> Poll<Result<(), Error>>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     h.drive(cx, |driver, cx, wakers| driver.poll_flush(cx, wakers))
 }
@@ -72,7 +71,7 @@ where
 pub(crate) async fn flush<H>(h: &mut H) -> Result<(), Error>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     poll_fn(|cx| poll_flush(h, cx)).await
 }
@@ -84,7 +83,7 @@ pub(crate) async fn send<H>(
 ) -> Result<(), Error>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     queue(h, op).await?;
     flush(h).await
@@ -93,7 +92,7 @@ where
 pub(crate) fn poll_ready<H>(h: &mut H, cx: &mut Context<'_>) -> Poll<Result<(), Error>>
 where
     H: Handle,
-    H::Io: AsyncRead + AsyncWrite + Unpin,
+    H::Io: Transport,
 {
     h.drive(cx, |driver, cx, wakers| driver.poll_ready(cx, wakers))
 }

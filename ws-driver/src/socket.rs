@@ -7,13 +7,12 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_io::{AsyncRead, AsyncWrite};
 use futures_sink::Sink;
 use ws_proto::{CloseCode, Connection, Event, Message, MessageKind, State};
 
 use crate::drive::{Driver, Handle, OneTask};
 use crate::split::{self, ReadHalf, WriteHalf};
-use crate::{ops, Error, PeerAddr, Runtime};
+use crate::{ops, Error, PeerAddr, Runtime, Transport};
 
 /// A WebSocket connection over the stream `S`, on the runtime `R`.
 ///
@@ -63,25 +62,34 @@ impl<S, R: Runtime> WebSocket<S, R> {
         WebSocket { driver }
     }
 
-    /// The transport, until the connection has ended and released it.
+    /// The stream, until the connection has ended and released it.
     ///
     /// Do not read from or write to it: the connection's framing would be
     /// lost. Inspect it (addresses, TLS session) or set options.
-    pub fn get_ref(&self) -> Option<&S> {
+    pub fn get_ref(&self) -> Option<&S::Inner>
+    where
+        S: Transport,
+    {
         self.driver.get_ref()
     }
 
-    /// The transport, until the connection has ended and released it. As
+    /// The stream, until the connection has ended and released it. As
     /// for [`get_ref`](Self::get_ref): do not read from or write to it.
-    pub fn get_mut(&mut self) -> Option<&mut S> {
+    pub fn get_mut(&mut self) -> Option<&mut S::Inner>
+    where
+        S: Transport,
+    {
         self.driver.get_mut()
     }
 
-    /// The transport, back from the socket: after the closing handshake,
-    /// to use it for something else, or to end it a way of one's own.
-    /// `None` once the connection has released it (after `recv` returned
-    /// `None` or an error, the transport is shut down and dropped).
-    pub fn into_inner(self) -> Option<S> {
+    /// The stream, back from the socket: after the closing handshake, to
+    /// use it for something else, or to end it a way of one's own. `None`
+    /// once the connection has released it (after `recv` returned `None`
+    /// or an error, the transport is shut down and dropped).
+    pub fn into_inner(self) -> Option<S::Inner>
+    where
+        S: Transport,
+    {
         self.driver.into_inner()
     }
 
@@ -94,7 +102,8 @@ impl<S, R: Runtime> WebSocket<S, R> {
     /// The address of the peer, over a TCP transport.
     pub fn peer_addr(&self) -> std::io::Result<SocketAddr>
     where
-        S: PeerAddr<R>,
+        S: Transport,
+        S::Inner: PeerAddr<R>,
     {
         match self.get_ref() {
             Some(io) => io.peer_addr(),
@@ -103,7 +112,7 @@ impl<S, R: Runtime> WebSocket<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WebSocket<S, R> {
+impl<S: Transport, R: Runtime> WebSocket<S, R> {
     /// The next message, joined from its fragments; `None` once the
     /// connection has closed.
     ///
@@ -207,7 +216,7 @@ impl<S, R: Runtime> fmt::Debug for WebSocket<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for WebSocket<S, R> {
+impl<S: Transport, R: Runtime> Stream for WebSocket<S, R> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -215,7 +224,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for WebSocket<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Sink<Message> for WebSocket<S, R> {
+impl<S: Transport, R: Runtime> Sink<Message> for WebSocket<S, R> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

@@ -34,12 +34,11 @@ use std::task::{Context, Poll, Wake, Waker};
 use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_io::{AsyncRead, AsyncWrite};
 use futures_sink::Sink;
 use ws_proto::{CloseCode, Connection, Event, Message, MessageKind};
 
 use crate::drive::{Driver, Handle, Wakers};
-use crate::{ops, Error, Runtime, WebSocket};
+use crate::{ops, Error, Runtime, Transport, WebSocket};
 
 /// Which half of the socket a task polls from.
 #[derive(Clone, Copy)]
@@ -223,7 +222,7 @@ impl<S, R: Runtime> ReadHalf<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> ReadHalf<S, R> {
+impl<S: Transport, R: Runtime> ReadHalf<S, R> {
     /// See [`WebSocket::recv`].
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         ops::recv(self).await
@@ -235,7 +234,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> ReadHalf<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> WriteHalf<S, R> {
+impl<S: Transport, R: Runtime> WriteHalf<S, R> {
     /// See [`WebSocket::send`].
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
         ops::send(self, |conn| conn.send(message)).await
@@ -307,7 +306,7 @@ impl<S, R: Runtime> fmt::Display for ReuniteError<S, R> {
 
 impl<S, R: Runtime> std::error::Error for ReuniteError<S, R> {}
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for ReadHalf<S, R> {
+impl<S: Transport, R: Runtime> Stream for ReadHalf<S, R> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -315,7 +314,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Stream for ReadHalf<S, R> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Sink<Message> for WriteHalf<S, R> {
+impl<S: Transport, R: Runtime> Sink<Message> for WriteHalf<S, R> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

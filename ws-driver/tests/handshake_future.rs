@@ -10,15 +10,17 @@ mod support;
 use std::mem::{size_of, size_of_val};
 
 use futures_util::io::Cursor;
-use ws_driver::{accept, accept_or_http, accept_with, client, connect, Upgrade, WebSocket};
+use ws_driver::{
+    accept, accept_or_http, accept_with, client, connect, SocketStream, Upgrade, WebSocket,
+};
 use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::Config;
 
-type Stream = Cursor<Vec<u8>>;
+type Stream = SocketStream<Cursor<Vec<u8>>>;
 type Rt = support::NoTimer;
 
 fn stream() -> Stream {
-    Cursor::new(Vec::new())
+    SocketStream::plain(Cursor::new(Vec::new()))
 }
 
 #[test]

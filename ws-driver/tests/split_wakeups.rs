@@ -9,13 +9,13 @@ mod support;
 use std::pin::pin;
 use std::task::Poll;
 
-use support::{client_frame, close_body, NoTimer, Task, Transport};
+use support::{client_frame, close_body, NoTimer, Scripted, Task};
 use ws_driver::{Error, WebSocket};
 use ws_proto::{CloseCode, Config, Connection, Message};
 
-type Socket = WebSocket<Transport, NoTimer>;
+type Socket = WebSocket<Scripted, NoTimer>;
 
-fn server(transport: &Transport) -> Socket {
+fn server(transport: &Scripted) -> Socket {
     WebSocket::from_parts(transport.clone(), Connection::server(Config::default()))
 }
 
@@ -32,7 +32,7 @@ fn a_flush_waiting_on_a_released_transport_is_woken() {
     // the closing handshake and releases the transport, whose event will
     // now never come. The Autobahn client on split halves hit this once in
     // a few runs, on the 4 MiB messages of cases 9.3.x.
-    let transport = Transport::default();
+    let transport = Scripted::default();
     let (mut reader, mut writer) = server(&transport).split();
     let writer_task = Task::new();
     let mut send = pin!(writer.send(Message::binary(vec![7u8; 64 << 10])));
@@ -77,7 +77,7 @@ fn both_halves_waiting_to_write_are_woken_by_the_one_write_waker() {
     // The writer waits to flush a message; the reader, answering a Ping,
     // waits to write the Pong. The transport keeps one write waker, the
     // last poller's: when room appears, both halves must hear of it.
-    let transport = Transport::default();
+    let transport = Scripted::default();
     let (mut reader, mut writer) = server(&transport).split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     let mut send = pin!(writer.send(Message::text("reply")));
@@ -121,7 +121,7 @@ fn both_halves_waiting_to_write_are_woken_by_the_one_write_waker() {
 fn the_writer_waits_while_the_reader_holds_the_write_registration() {
     // The reader polled the transport's write side last (its Pong); the
     // writer, waiting too, is woken through the proxy the reader left.
-    let transport = Transport::default();
+    let transport = Scripted::default();
     let (mut reader, mut writer) = server(&transport).split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     transport.pipe().input = client_frame(0x9, b"p");
@@ -146,7 +146,7 @@ fn a_writer_that_reads_for_its_error_wakes_the_reader() {
     // reads the Close to name it in its error, and so takes the
     // transport's read registration from the reader, which must be woken
     // to register again.
-    let transport = Transport::default();
+    let transport = Scripted::default();
     let (mut reader, mut writer) = server(&transport).split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     let mut recv = pin!(reader.recv());
@@ -175,7 +175,7 @@ fn a_writer_that_reads_for_its_error_wakes_the_reader() {
 
 #[test]
 fn the_writers_close_ends_the_reader_with_the_peers_reply() {
-    let transport = Transport::default();
+    let transport = Scripted::default();
     transport.pipe().room = usize::MAX;
     let (mut reader, mut writer) = server(&transport).split();
     let task = Task::new();
@@ -215,7 +215,7 @@ fn the_writers_close_ends_the_reader_with_the_peers_reply() {
 
 #[test]
 fn a_half_works_on_when_the_other_is_dropped() {
-    let transport = Transport::default();
+    let transport = Scripted::default();
     transport.pipe().room = usize::MAX;
     let task = Task::new();
 
@@ -227,7 +227,7 @@ fn a_half_works_on_when_the_other_is_dropped() {
     ));
     assert_eq!(transport.pipe().written, [0x81, 2, b'h', b'i']);
 
-    let transport = Transport::default();
+    let transport = Scripted::default();
     transport.pipe().input = client_frame(0x1, b"hello");
     let (mut reader, writer) = server(&transport).split();
     drop(writer);
@@ -239,7 +239,7 @@ fn a_half_works_on_when_the_other_is_dropped() {
 
 #[test]
 fn halves_reunite_only_with_their_own() {
-    let (a, b) = (Transport::default(), Transport::default());
+    let (a, b) = (Scripted::default(), Scripted::default());
     let (read_a, write_a) = server(&a).split();
     let (read_b, write_b) = server(&b).split();
     assert!(read_a.is_pair_of(&write_a) && !read_a.is_pair_of(&write_b));

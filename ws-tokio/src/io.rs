@@ -19,14 +19,22 @@ impl<S> TokioIo<S> {
     pub fn new(stream: S) -> Self {
         TokioIo(stream)
     }
+}
 
-    /// The stream inside.
-    pub fn get_ref(&self) -> &S {
+/// tokio remembers a socket's readiness itself, and its `poll_shutdown`
+/// shuts the write side down: the defaults serve.
+impl<S: AsyncRead + AsyncWrite + Unpin> ws_driver::Transport for TokioIo<S> {
+    type Inner = S;
+
+    fn get_ref(&self) -> &S {
         &self.0
     }
 
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> S {
+    fn get_mut(&mut self) -> &mut S {
+        &mut self.0
+    }
+
+    fn into_inner(self) -> S {
         self.0
     }
 }

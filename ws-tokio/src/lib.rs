@@ -66,9 +66,9 @@ impl ws_driver::Runtime for Tokio {
     }
 }
 
-impl ws_driver::PeerAddr<Tokio> for TokioIo<TcpStream> {
+impl ws_driver::PeerAddr<Tokio> for TcpStream {
     fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.get_ref().peer_addr()
+        TcpStream::peer_addr(self)
     }
 }
 
@@ -77,6 +77,5 @@ ws_driver::define_adapter!(
     write = tokio::io::AsyncWrite,
     io = TokioIo<S>,
     wrap = TokioIo::new,
-    unwrap = TokioIo::into_inner,
     tcp = TcpStream,
 );

@@ -23,14 +23,6 @@ async fn server_fails<H: Harness>(
     bytes: Vec<u8>,
     code: u16,
 ) -> ProtocolError {
-    // A raw peer whose answer the server cannot see (after a header that
-    // cannot be read, or inside a payload it never sends) leaves the
-    // server draining until the close timeout, unless the peer closes when
-    // it sees the server's shut-down (which async-std's `TcpStream` cannot
-    // send): a short timeout keeps those cases quick.
-    let config = config
-        .with_close_timeout(Some(Duration::from_secs(1)))
-        .expect("config");
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let tcp = H::accept(&listener).await.expect("accept");

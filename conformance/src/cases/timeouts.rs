@@ -19,12 +19,6 @@ use crate::support::{expect_err, pair_with};
 /// its next `recv` was `None`, and the raw peer's view: the Close frame's
 /// code and how many Pings came before it.
 async fn against_silent_peer<H: Harness>(config: Config) -> (Error, bool, Option<u16>, usize) {
-    // The silent peer never answers the Close: the server drains its
-    // input until the close timeout, unless the peer closes when it sees
-    // the server's shut-down (which async-std's `TcpStream` cannot send).
-    let config = config
-        .with_close_timeout(Some(Duration::from_secs(1)))
-        .expect("config");
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let tcp = H::accept(&listener).await.expect("accept");

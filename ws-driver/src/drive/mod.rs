@@ -15,19 +15,22 @@ use std::time::Instant;
 
 use ws_proto::Connection;
 
-use crate::Runtime;
+use crate::{Runtime, Transport};
 
 pub(crate) use receive::Next;
 
 /// A connection and its transport.
 pub(crate) struct Driver<S, R: Runtime> {
     pub(crate) conn: Connection,
-    transport: Transport<S>,
+    transport: Io<S>,
     timer: Timer<R>,
+    /// The last read took all there was (it filled less than the room it
+    /// had): the next one would likely find nothing.
+    drained: bool,
 }
 
 /// The transport, as far as the connection still uses it.
-enum Transport<S> {
+enum Io<S> {
     /// Read and written.
     Open(S),
     /// Only read: our write side is shut down (after our last byte) or a
@@ -39,34 +42,34 @@ enum Transport<S> {
     Released { reported: bool },
 }
 
-impl<S> Transport<S> {
+impl<S> Io<S> {
     fn get(&self) -> Option<&S> {
         match self {
-            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
-            Transport::Released { .. } => None,
+            Io::Open(io) | Io::ReadOnly(io) => Some(io),
+            Io::Released { .. } => None,
         }
     }
 
     fn get_mut(&mut self) -> Option<&mut S> {
         match self {
-            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
-            Transport::Released { .. } => None,
+            Io::Open(io) | Io::ReadOnly(io) => Some(io),
+            Io::Released { .. } => None,
         }
     }
 
     /// Stops writing; the transport is still read.
     fn stop_writing(&mut self) {
-        *self = match std::mem::replace(self, Transport::Released { reported: false }) {
-            Transport::Open(io) => Transport::ReadOnly(io),
+        *self = match std::mem::replace(self, Io::Released { reported: false }) {
+            Io::Open(io) => Io::ReadOnly(io),
             other => other,
         };
     }
 
     fn name(&self) -> &'static str {
         match self {
-            Transport::Open(_) => "open",
-            Transport::ReadOnly(_) => "read-only",
-            Transport::Released { .. } => "released",
+            Io::Open(_) => "open",
+            Io::ReadOnly(_) => "read-only",
+            Io::Released { .. } => "released",
         }
     }
 }
@@ -156,29 +159,32 @@ impl<S, R: Runtime> Driver<S, R> {
     pub(crate) fn new(io: S, conn: Connection) -> Self {
         Driver {
             conn,
-            transport: Transport::Open(io),
+            transport: Io::Open(io),
             timer: Timer {
                 sleep: None,
                 armed: None,
             },
+            drained: false,
         }
     }
+}
 
-    /// The transport, until it is released.
-    pub(crate) fn get_ref(&self) -> Option<&S> {
-        self.transport.get()
+impl<S: Transport, R: Runtime> Driver<S, R> {
+    /// The caller's stream, until the transport is released.
+    pub(crate) fn get_ref(&self) -> Option<&S::Inner> {
+        self.transport.get().map(Transport::get_ref)
     }
 
-    /// The transport, until it is released.
-    pub(crate) fn get_mut(&mut self) -> Option<&mut S> {
-        self.transport.get_mut()
+    /// The caller's stream, until the transport is released.
+    pub(crate) fn get_mut(&mut self) -> Option<&mut S::Inner> {
+        self.transport.get_mut().map(Transport::get_mut)
     }
 
-    /// The transport, unless it was released.
-    pub(crate) fn into_inner(self) -> Option<S> {
+    /// The caller's stream, unless the transport was released.
+    pub(crate) fn into_inner(self) -> Option<S::Inner> {
         match self.transport {
-            Transport::Open(io) | Transport::ReadOnly(io) => Some(io),
-            Transport::Released { .. } => None,
+            Io::Open(io) | Io::ReadOnly(io) => Some(io.into_inner()),
+            Io::Released { .. } => None,
         }
     }
 }

@@ -4,11 +4,11 @@ use std::cell::RefCell;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::AsyncRead;
 use ws_proto::Connection;
 
-use super::{Driver, Transport, Wakers};
-use crate::{Error, Runtime};
+use super::{Driver, Io, Wakers};
+use crate::{Error, Runtime, Transport};
 
 /// What a read hands out next: [`Connection::next_message`] or
 /// [`Connection::next_event`].
@@ -28,11 +28,14 @@ thread_local! {
 /// and the bytes read are copied in: an idle connection then holds no
 /// receive buffer (8 KiB less per connection), and a small message costs a
 /// copy of its few bytes instead of zeroing fresh room in the buffer.
+///
+/// Returns the count read and whether it filled the room it had (if not,
+/// the read took all there was).
 pub(super) fn poll_read_into<S: AsyncRead + Unpin>(
     io: &mut S,
     conn: &mut Connection,
     cx: &mut Context<'_>,
-) -> Poll<std::io::Result<usize>> {
+) -> Poll<std::io::Result<(usize, bool)>> {
     if conn.read_buffer_len() == 0 {
         let shared = SHARED_READ_BUF.with(|buf| {
             // Taken for the length of one read; a transport that polls
@@ -43,19 +46,21 @@ pub(super) fn poll_read_into<S: AsyncRead + Unpin>(
             };
             Some(Pin::new(&mut *io).poll_read(cx, &mut buf[..]).map_ok(|n| {
                 conn.receive(&buf[..n]);
-                n
+                (n, n == buf.len())
             }))
         });
         if let Some(poll) = shared {
             return poll;
         }
     }
-    let n = ready!(Pin::new(io).poll_read(cx, conn.read_buffer()))?;
+    let room = conn.read_buffer();
+    let len = room.len();
+    let n = ready!(Pin::new(io).poll_read(cx, room))?;
     conn.commit_read(n);
-    Poll::Ready(Ok(n))
+    Poll::Ready(Ok((n, n == len)))
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
+impl<S: Transport, R: Runtime> Driver<S, R> {
     /// Drives the connection until `next` yields an item: writes what is
     /// queued, reads, runs the timers, and ends the transport when the
     /// connection says so. `None` once the connection has ended; its error,
@@ -67,7 +72,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
         next: Next<T>,
     ) -> Poll<Option<Result<T, Error>>> {
         loop {
-            if let Transport::Released { reported } = &mut self.transport {
+            if let Io::Released { reported } = &mut self.transport {
                 if std::mem::replace(reported, true) {
                     return Poll::Ready(None);
                 }
@@ -100,10 +105,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
                 }
                 continue;
             }
-            let Some(io) = self.transport.get_mut() else {
-                continue;
-            };
-            match poll_read_into(io, &mut self.conn, cx) {
+            match self.poll_read(cx) {
                 Poll::Ready(Ok(0)) => self.conn.receive_eof(),
                 Poll::Ready(Ok(_)) => {
                     if self.conn.needs_time() {
@@ -122,6 +124,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
                 Poll::Pending => ready!(self.poll_timers(cx)),
             }
         }
+    }
+
+    /// Reads what the transport has. After a read that took all there was,
+    /// a transport that can wait for readiness does that first: a read
+    /// now would most likely find nothing and cost a system call for it.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        let Some(io) = self.transport.get_mut() else {
+            return Poll::Ready(Ok(0));
+        };
+        if self.drained && io.waits_for_readiness() {
+            ready!(io.poll_read_ready(cx))?;
+        }
+        let (n, filled) = ready!(poll_read_into(io, &mut self.conn, cx))?;
+        self.drained = !filled;
+        Poll::Ready(Ok(n))
     }
 
     /// Runs the timers; ready when they changed something to act on.
@@ -143,9 +160,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
 
     /// Shuts the transport's write side down, once.
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if let Transport::Open(io) = &mut self.transport {
+        if let Io::Open(io) = &mut self.transport {
             // Failing changes nothing: nothing more is written either way.
-            let _ = ready!(Pin::new(io).poll_close(cx));
+            let _ = ready!(io.poll_shutdown(cx));
             self.transport.stop_writing();
         }
         Poll::Ready(())
@@ -155,7 +172,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
     /// to take writes (this half may have written its bytes since) would
     /// never hear from the dropped transport: it is woken to find it gone.
     fn release(&mut self, wakers: &dyn Wakers, reported: bool) {
-        self.transport = Transport::Released { reported };
+        self.transport = Io::Released { reported };
         wakers.wake_writers();
     }
 }

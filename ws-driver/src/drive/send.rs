@@ -4,12 +4,12 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::AsyncWrite;
 use ws_proto::{Connection, State};
 
 use super::receive::poll_read_into;
-use super::{Driver, Transport, Wakers};
-use crate::{Error, Runtime};
+use super::{Driver, Io, Wakers};
+use crate::{Error, Runtime, Transport};
 
 /// How many queued chunks one vectored write takes.
 const MAX_IOSLICES: usize = 64;
@@ -44,12 +44,12 @@ fn poll_write_queued<S: AsyncWrite + Unpin>(
     Pin::new(io).poll_flush(cx)
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
+impl<S: Transport, R: Runtime> Driver<S, R> {
     /// Writes what the connection has queued; ready once all of it is
     /// written and flushed. After a failed write the transport is only
     /// read, and what is queued then can never be sent: it is dropped.
     pub(super) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Transport::Open(io) = &mut self.transport else {
+        let Io::Open(io) = &mut self.transport else {
             if self.conn.wants_write() {
                 drop(self.conn.take_transmit());
                 return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
@@ -114,10 +114,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, R: Runtime> Driver<S, R> {
         cx: &mut Context<'_>,
         wakers: &mut dyn Wakers,
     ) -> Error {
-        if let Transport::ReadOnly(io) = &mut self.transport {
+        if let Io::ReadOnly(io) = &mut self.transport {
             for _ in 0..READS_AFTER_WRITE_ERROR {
                 match poll_read_into(io, &mut self.conn, cx) {
-                    Poll::Ready(Ok(n)) if n > 0 => {}
+                    Poll::Ready(Ok((n, _))) if n > 0 => {}
                     _ => break,
                 }
             }

@@ -51,15 +51,15 @@ pub(crate) struct Pipe {
 
 /// A scripted transport: clones share one [`Pipe`].
 #[derive(Clone, Default)]
-pub(crate) struct Transport(pub(crate) Arc<Mutex<Pipe>>);
+pub(crate) struct Scripted(pub(crate) Arc<Mutex<Pipe>>);
 
-impl Transport {
+impl Scripted {
     pub(crate) fn pipe(&self) -> MutexGuard<'_, Pipe> {
         self.0.lock().expect("pipe")
     }
 }
 
-impl AsyncRead for Transport {
+impl AsyncRead for Scripted {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -77,7 +77,7 @@ impl AsyncRead for Transport {
     }
 }
 
-impl AsyncWrite for Transport {
+impl AsyncWrite for Scripted {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -104,6 +104,23 @@ impl AsyncWrite for Transport {
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.pipe().shut_down = true;
         Poll::Ready(Ok(()))
+    }
+}
+
+/// The scripted stream is its own caller's stream, with no extras.
+impl ws_driver::Transport for Scripted {
+    type Inner = Self;
+
+    fn get_ref(&self) -> &Self {
+        self
+    }
+
+    fn get_mut(&mut self) -> &mut Self {
+        self
+    }
+
+    fn into_inner(self) -> Self {
+        self
     }
 }
 

@@ -143,7 +143,7 @@ impl Connection {
     /// dropped, so that a peer that stops reading cannot hold the
     /// transport open.
     pub(super) fn on_close_timeout(&mut self) {
-        let cut = self.transmit.len() > 0;
+        let cut = !self.transmit.is_empty();
         self.transmit.clear();
         self.pending_pong = None;
         match &self.state {
