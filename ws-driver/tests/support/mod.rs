@@ -47,6 +47,11 @@ pub(crate) struct Pipe {
     pub(crate) write_waker: Option<Waker>,
     pub(crate) read_waker: Option<Waker>,
     pub(crate) shut_down: bool,
+    /// The stream can wait for readiness (as smol's TCP stream does).
+    pub(crate) readiness: bool,
+    /// How many reads and readiness polls the driver made.
+    pub(crate) reads: usize,
+    pub(crate) ready_polls: usize,
 }
 
 /// A scripted transport: clones share one [`Pipe`].
@@ -66,6 +71,7 @@ impl AsyncRead for Scripted {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let mut pipe = self.pipe();
+        pipe.reads += 1;
         if pipe.input.is_empty() && !pipe.eof {
             pipe.read_waker = Some(cx.waker().clone());
             return Poll::Pending;
@@ -121,6 +127,20 @@ impl ws_driver::Transport for Scripted {
 
     fn into_inner(self) -> Self {
         self
+    }
+
+    fn waits_for_readiness(&self) -> bool {
+        self.pipe().readiness
+    }
+
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut pipe = self.pipe();
+        pipe.ready_polls += 1;
+        if pipe.input.is_empty() && !pipe.eof {
+            pipe.read_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
