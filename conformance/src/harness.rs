@@ -28,12 +28,12 @@ pub trait Harness: Sized + Send + Sync + 'static {
     /// The runtime's name, for failure messages.
     const NAME: &'static str;
     /// The runtime's TCP stream.
-    type Tcp: Send + 'static;
+    type Tcp: ws_driver::PeerAddr<Self::Rt> + Send + 'static;
     /// The runtime's TCP listener.
     type Listener: Send + Sync + 'static;
     /// The stream the driver runs over: [`Tcp`](Harness::Tcp) as the
     /// adapter wraps it.
-    type Io: ws_driver::Transport + Send + 'static;
+    type Io: ws_driver::Transport<Inner = Self::Tcp> + Send + 'static;
     /// The adapter's timer.
     type Rt: ws_driver::Runtime;
     /// [`Tcp`](Harness::Tcp) seen through the `futures-io` traits, for

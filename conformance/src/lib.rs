@@ -66,6 +66,7 @@ macro_rules! conformance_suite {
                 cross_origin_refused,
                 connect_url,
                 bytes_after_handshake,
+                transport_access,
             }
             echo {
                 text_sizes,

@@ -14,6 +14,7 @@ use ws_proto::{CloseCode, Config, Message};
 
 use crate::harness::{within, Harness, Ws};
 use crate::raw::{FrameSpec, RawPeer};
+use crate::support::pair;
 
 /// What the server's callback saw of the request.
 #[derive(Debug, Default)]
@@ -531,4 +532,43 @@ pub async fn bytes_after_handshake<H: Harness>() {
         Message::text("early too")
     );
     closed.expect("close");
+}
+
+/// The transport is at hand while the connection lives: each end's
+/// `peer_addr` names the other, `get_ref` reaches the stream; once the
+/// closing handshake has ended the connection, the transport is released.
+pub async fn transport_access<H: Harness>() {
+    let (mut server, mut client) = pair::<H>().await;
+    let to_server = client.peer_addr().expect("the client's peer");
+    let to_client = server.peer_addr().expect("the server's peer");
+    assert!(to_server.ip().is_loopback() && to_client.ip().is_loopback());
+    assert_ne!(to_server.port(), to_client.port(), "[{}]", H::NAME);
+    assert!(server.get_ref().is_some() && client.get_mut().is_some());
+    assert!(
+        format!("{server:?}").contains("Open"),
+        "[{}] {server:?}",
+        H::NAME
+    );
+    let closing = async {
+        client.close(CloseCode::NORMAL, "").await.expect("close");
+        client
+    };
+    let serving = async {
+        while let Some(item) = server.recv().await {
+            item.expect("no error");
+        }
+        server
+    };
+    let (client, server) = within::<H, _>("closing handshake", join(closing, serving)).await;
+    assert!(
+        server.get_ref().is_none(),
+        "[{}] the server kept its transport",
+        H::NAME
+    );
+    assert!(server.peer_addr().is_err());
+    assert!(
+        client.into_inner().is_none(),
+        "[{}] the client kept its transport",
+        H::NAME
+    );
 }
