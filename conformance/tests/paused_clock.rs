@@ -1,4 +1,4 @@
-//! The connection's timers run on tokio's clock: with the clock paused,
+//! On tokio, the connection's timers run on tokio's clock: with the clock paused,
 //! `tokio::time::advance` alone drives keepalive and close timeouts, and
 //! no test waits for real seconds.
 
