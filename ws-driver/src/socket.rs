@@ -62,31 +62,32 @@ impl<S, R: Runtime> WebSocket<S, R> {
         WebSocket { driver }
     }
 
-    /// The stream, until the connection has ended and released it.
+    /// The stream.
     ///
     /// Do not read from or write to it: the connection's framing would be
     /// lost. Inspect it (addresses, TLS session) or set options.
-    pub fn get_ref(&self) -> Option<&S::Inner>
+    pub fn get_ref(&self) -> &S::Inner
     where
         S: Transport,
     {
         self.driver.get_ref()
     }
 
-    /// The stream, until the connection has ended and released it. As
-    /// for [`get_ref`](Self::get_ref): do not read from or write to it.
-    pub fn get_mut(&mut self) -> Option<&mut S::Inner>
+    /// The stream. As for [`get_ref`](Self::get_ref): do not read from or
+    /// write to it.
+    pub fn get_mut(&mut self) -> &mut S::Inner
     where
         S: Transport,
     {
         self.driver.get_mut()
     }
 
-    /// The stream, back from the socket: after the closing handshake, to
-    /// use it for something else, or to end it a way of one's own. `None`
-    /// once the connection has released it (after `recv` returned `None`
-    /// or an error, the transport is shut down and dropped).
-    pub fn into_inner(self) -> Option<S::Inner>
+    /// The stream, back from the socket: after the closing handshake
+    /// (once `recv` has returned `None`; its write side is shut down
+    /// then), to use it for something else or to end it a way of one's
+    /// own. Taken earlier, it holds whatever the connection left unread
+    /// or unwritten. Dropping the socket drops the stream.
+    pub fn into_inner(self) -> S::Inner
     where
         S: Transport,
     {
@@ -105,10 +106,7 @@ impl<S, R: Runtime> WebSocket<S, R> {
         S: Transport,
         S::Inner: PeerAddr<R>,
     {
-        match self.get_ref() {
-            Some(io) => io.peer_addr(),
-            None => Err(std::io::ErrorKind::NotConnected.into()),
-        }
+        self.get_ref().peer_addr()
     }
 }
 

@@ -22,56 +22,26 @@ pub(crate) use receive::Next;
 /// A connection and its transport.
 pub(crate) struct Driver<S, R: Runtime> {
     pub(crate) conn: Connection,
-    transport: Io<S>,
+    io: S,
+    stage: Stage,
     timer: Timer<R>,
     /// The last read took all there was (it filled less than the room it
     /// had): the next one would likely find nothing.
     drained: bool,
 }
 
-/// The transport, as far as the connection still uses it.
-enum Io<S> {
+/// How far the connection still uses its transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
     /// Read and written.
-    Open(S),
+    Open,
     /// Only read: our write side is shut down (after our last byte) or a
     /// write failed; the peer still has something to say or to end.
-    ReadOnly(S),
-    /// Dropped, so that a stream whose `poll_close` only flushes
-    /// (async-std's `TcpStream`) still ends the TCP connection; `reported`
-    /// once the caller was told how the connection ended.
-    Released { reported: bool },
-}
-
-impl<S> Io<S> {
-    fn get(&self) -> Option<&S> {
-        match self {
-            Io::Open(io) | Io::ReadOnly(io) => Some(io),
-            Io::Released { .. } => None,
-        }
-    }
-
-    fn get_mut(&mut self) -> Option<&mut S> {
-        match self {
-            Io::Open(io) | Io::ReadOnly(io) => Some(io),
-            Io::Released { .. } => None,
-        }
-    }
-
-    /// Stops writing; the transport is still read.
-    fn stop_writing(&mut self) {
-        *self = match std::mem::replace(self, Io::Released { reported: false }) {
-            Io::Open(io) => Io::ReadOnly(io),
-            other => other,
-        };
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Io::Open(_) => "open",
-            Io::ReadOnly(_) => "read-only",
-            Io::Released { .. } => "released",
-        }
-    }
+    ReadOnly,
+    /// The connection is over, the write side shut down; `reported` once
+    /// the caller was told how it ended. The transport stays until the
+    /// socket is dropped or taken back with `into_inner`.
+    Ended { reported: bool },
 }
 
 /// The connection's one timer: made at its first deadline, then moved.
@@ -159,7 +129,8 @@ impl<S, R: Runtime> Driver<S, R> {
     pub(crate) fn new(io: S, conn: Connection) -> Self {
         Driver {
             conn,
-            transport: Io::Open(io),
+            io,
+            stage: Stage::Open,
             timer: Timer {
                 sleep: None,
                 armed: None,
@@ -170,22 +141,19 @@ impl<S, R: Runtime> Driver<S, R> {
 }
 
 impl<S: Transport, R: Runtime> Driver<S, R> {
-    /// The caller's stream, until the transport is released.
-    pub(crate) fn get_ref(&self) -> Option<&S::Inner> {
-        self.transport.get().map(Transport::get_ref)
+    /// The caller's stream.
+    pub(crate) fn get_ref(&self) -> &S::Inner {
+        self.io.get_ref()
     }
 
-    /// The caller's stream, until the transport is released.
-    pub(crate) fn get_mut(&mut self) -> Option<&mut S::Inner> {
-        self.transport.get_mut().map(Transport::get_mut)
+    /// The caller's stream.
+    pub(crate) fn get_mut(&mut self) -> &mut S::Inner {
+        self.io.get_mut()
     }
 
-    /// The caller's stream, unless the transport was released.
-    pub(crate) fn into_inner(self) -> Option<S::Inner> {
-        match self.transport {
-            Io::Open(io) | Io::ReadOnly(io) => Some(io.into_inner()),
-            Io::Released { .. } => None,
-        }
+    /// The caller's stream, unwrapped.
+    pub(crate) fn into_inner(self) -> S::Inner {
+        self.io.into_inner()
     }
 }
 
@@ -194,7 +162,7 @@ impl<S, R: Runtime> fmt::Debug for Driver<S, R> {
         f.debug_struct("Driver")
             .field("state", self.conn.state())
             .field("role", &self.conn.role())
-            .field("transport", &self.transport.name())
+            .field("transport", &self.stage)
             .field("buffered_in", &self.conn.read_buffer_len())
             .field("buffered_out", &self.conn.write_buffer_len())
             .finish()

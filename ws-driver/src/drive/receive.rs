@@ -7,7 +7,7 @@ use std::task::{ready, Context, Poll};
 use futures_io::AsyncRead;
 use ws_proto::Connection;
 
-use super::{Driver, Io, Wakers};
+use super::{Driver, Stage, Wakers};
 use crate::{Error, Runtime, Transport};
 
 /// What a read hands out next: [`Connection::next_message`] or
@@ -72,14 +72,14 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
         next: Next<T>,
     ) -> Poll<Option<Result<T, Error>>> {
         loop {
-            if let Io::Released { reported } = &mut self.transport {
+            if let Stage::Ended { reported } = &mut self.stage {
                 if std::mem::replace(reported, true) {
                     return Poll::Ready(None);
                 }
                 return Poll::Ready(self.conn.error().map(|e| Err(e.clone().into())));
             }
             // A failed connection returns its error at every call; it is
-            // reported above, once the transport is released: until then
+            // reported above, once the connection has ended: until then
             // the connection drains the peer's input (see
             // `ws_proto::State::Failed`), which a caller that stops at the
             // error would cut short.
@@ -97,7 +97,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
             }
             if self.conn.state().is_ended() {
                 if flushed {
-                    self.release(wakers, false);
+                    self.end(wakers, false);
                 } else {
                     // The close timer still runs: when it passes, the
                     // connection drops what the peer would not read.
@@ -118,7 +118,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
                 // connection rather than close it.
                 Poll::Ready(Err(_)) if self.conn.is_closed() => self.conn.receive_eof(),
                 Poll::Ready(Err(e)) => {
-                    self.release(wakers, true);
+                    self.end(wakers, true);
                     return Poll::Ready(Some(Err(e.into())));
                 }
                 Poll::Pending => ready!(self.poll_timers(cx)),
@@ -130,13 +130,10 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
     /// a transport that can wait for readiness does that first: a read
     /// now would most likely find nothing and cost a system call for it.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
-        let Some(io) = self.transport.get_mut() else {
-            return Poll::Ready(Ok(0));
-        };
-        if self.drained && io.waits_for_readiness() {
-            ready!(io.poll_read_ready(cx))?;
+        if self.drained && self.io.waits_for_readiness() {
+            ready!(self.io.poll_read_ready(cx))?;
         }
-        let (n, filled) = ready!(poll_read_into(io, &mut self.conn, cx))?;
+        let (n, filled) = ready!(poll_read_into(&mut self.io, &mut self.conn, cx))?;
         self.drained = !filled;
         Poll::Ready(Ok(n))
     }
@@ -160,19 +157,20 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
 
     /// Shuts the transport's write side down, once.
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if let Io::Open(io) = &mut self.transport {
+        if self.stage == Stage::Open {
             // Failing changes nothing: nothing more is written either way.
-            let _ = ready!(io.poll_shutdown(cx));
-            self.transport.stop_writing();
+            let _ = ready!(self.io.poll_shutdown(cx));
+            self.stage = Stage::ReadOnly;
         }
         Poll::Ready(())
     }
 
-    /// Drops the transport. A half waiting, in a flush, for the transport
-    /// to take writes (this half may have written its bytes since) would
-    /// never hear from the dropped transport: it is woken to find it gone.
-    fn release(&mut self, wakers: &dyn Wakers, reported: bool) {
-        self.transport = Io::Released { reported };
+    /// The connection is over: nothing more is read or written. A half
+    /// waiting, in a flush, for the transport to take writes (this half
+    /// may have written its bytes since) would never hear from the
+    /// transport again: it is woken to find the connection ended.
+    fn end(&mut self, wakers: &dyn Wakers, reported: bool) {
+        self.stage = Stage::Ended { reported };
         wakers.wake_writers();
     }
 }

@@ -8,7 +8,7 @@ use futures_io::AsyncWrite;
 use ws_proto::{Connection, State};
 
 use super::receive::poll_read_into;
-use super::{Driver, Io, Wakers};
+use super::{Driver, Stage, Wakers};
 use crate::{Error, Runtime, Transport};
 
 /// How many queued chunks one vectored write takes.
@@ -49,16 +49,16 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
     /// written and flushed. After a failed write the transport is only
     /// read, and what is queued then can never be sent: it is dropped.
     pub(super) fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Io::Open(io) = &mut self.transport else {
+        if self.stage != Stage::Open {
             if self.conn.wants_write() {
                 drop(self.conn.take_transmit());
                 return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
             }
             return Poll::Ready(Ok(()));
-        };
-        let result = ready!(poll_write_queued(io, &mut self.conn, cx));
+        }
+        let result = ready!(poll_write_queued(&mut self.io, &mut self.conn, cx));
         if result.is_err() {
-            self.transport.stop_writing();
+            self.stage = Stage::ReadOnly;
         }
         Poll::Ready(result)
     }
@@ -114,9 +114,9 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
         cx: &mut Context<'_>,
         wakers: &mut dyn Wakers,
     ) -> Error {
-        if let Io::ReadOnly(io) = &mut self.transport {
+        if self.stage == Stage::ReadOnly {
             for _ in 0..READS_AFTER_WRITE_ERROR {
-                match poll_read_into(io, &mut self.conn, cx) {
+                match poll_read_into(&mut self.io, &mut self.conn, cx) {
                     Poll::Ready(Ok((n, _))) if n > 0 => {}
                     _ => break,
                 }
