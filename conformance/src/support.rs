@@ -33,21 +33,28 @@ pub fn quiet() -> Config {
 /// loopback TCP, with the configurations given.
 pub async fn pair_with<H: Harness>(server: Config, client: Config) -> (Ws<H>, Ws<H>) {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
-    let server_side = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        H::accept_with(tcp, server, |_| Ok(Accept::new()))
-            .await
-            .expect("server handshake")
-    };
-    let client_side = async {
-        let tcp = H::connect(addr).await.expect("connect");
-        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
-        H::client(tcp, request, client)
-            .await
-            .expect("client handshake")
-            .0
-    };
+    let server_side = accept_one::<H>(&listener, server);
+    let client_side = connect_to::<H>(addr, client);
     within::<H, _>("handshake of a pair", join(server_side, client_side)).await
+}
+
+/// Accepts one connection on `listener` and completes the server's
+/// handshake with `config`, accepting the request.
+pub(crate) async fn accept_one<H: Harness>(listener: &H::Listener, config: Config) -> Ws<H> {
+    let tcp = H::accept(listener).await.expect("accept");
+    H::accept_with(tcp, config, |_| Ok(Accept::new()))
+        .await
+        .expect("server handshake")
+}
+
+/// Connects to `addr` and completes the client's handshake with `config`.
+pub(crate) async fn connect_to<H: Harness>(addr: SocketAddr, config: Config) -> Ws<H> {
+    let tcp = H::connect(addr).await.expect("connect");
+    let request = ClientRequest::new(addr.to_string(), "/").expect("request");
+    H::client(tcp, request, config)
+        .await
+        .expect("client handshake")
+        .0
 }
 
 /// What an [`echo`] loop saw.

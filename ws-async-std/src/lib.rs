@@ -30,22 +30,11 @@
 //! # }
 //! ```
 
-use std::any::Any;
 use std::task::{Context, Poll};
 
 use async_std::net::TcpStream;
-use ws_driver::SocketStream;
 
 pub use ws_driver::reexports::*;
-
-ws_driver::define_async_io_runtime!(
-    /// async-std's clock and timer (those of `async-io`), for the driver.
-    AsyncStd,
-    tcp = TcpStream
-);
-
-/// The runtime the driver runs on in this crate.
-pub type Runtime = AsyncStd;
 
 /// async-std's TCP stream, for what its `poll_close` does not do: shut the
 /// write side down. It does not expose its socket's readiness.
@@ -66,22 +55,10 @@ impl ws_driver::SocketHandle for TcpSocket {
     }
 }
 
-/// A stream as the driver sees it: async-std's TCP stream with a handle
-/// that can shut its write side down; any other stream as it is.
-pub type Io<S> = SocketStream<S, TcpSocket>;
-
-/// Wraps `stream` for the driver.
-fn wrap<S: 'static>(stream: S) -> Io<S> {
-    let socket = (&stream as &dyn Any)
-        .downcast_ref::<TcpStream>()
-        .map(|tcp| TcpSocket(tcp.clone()));
-    SocketStream::new(stream, socket)
-}
-
-ws_driver::define_adapter!(
-    read = futures_io::AsyncRead,
-    write = futures_io::AsyncWrite,
-    io = Io<S>,
-    wrap = wrap,
+ws_driver::define_async_io_adapter!(
+    /// async-std's clock and timer (those of `async-io`), for the driver.
+    AsyncStd,
     tcp = TcpStream,
+    socket = TcpSocket,
+    from_tcp = |tcp| TcpSocket(tcp.clone()),
 );

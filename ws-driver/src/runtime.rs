@@ -36,17 +36,28 @@ pub trait PeerAddr<R: Runtime> {
     fn peer_addr(&self) -> std::io::Result<SocketAddr>;
 }
 
-/// Defines the runtime of an adapter built on `async-io` (smol,
-/// async-std): its clock is the system's, its timer `async_io::Timer`,
-/// and `tcp` its TCP stream with a [`PeerAddr`].
+/// Defines an adapter built on `async-io` (smol, async-std): its runtime
+/// `$name` (the system's clock, `async_io::Timer`), exported as `Runtime`;
+/// `tcp`, its TCP stream, with a [`PeerAddr`]; `Io<S>`, the
+/// [`SocketStream`](crate::SocketStream) the driver sees for a stream `S`,
+/// with `socket(&tcp)` as its socket's handle when `S` is `tcp`; and the
+/// API of [`define_adapter!`](crate::define_adapter).
 #[cfg(feature = "async-io")]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! define_async_io_runtime {
-    ($(#[$doc:meta])* $name:ident, tcp = $tcp:ty) => {
+macro_rules! define_async_io_adapter {
+    (
+        $(#[$doc:meta])* $name:ident,
+        tcp = $tcp:ty,
+        socket = $socket:ty,
+        from_tcp = $from_tcp:expr $(,)?
+    ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name;
+
+        /// The runtime the driver runs on in this crate.
+        pub type Runtime = $name;
 
         impl $crate::Runtime for $name {
             type Timer = $crate::__async_io::Timer;
@@ -69,5 +80,27 @@ macro_rules! define_async_io_runtime {
                 <$tcp>::peer_addr(self)
             }
         }
+
+        /// A stream as the driver sees it: this runtime's TCP stream with
+        /// a handle on its socket, any other stream as it is.
+        pub type Io<S> = $crate::SocketStream<S, $socket>;
+
+        /// Wraps `stream` for the driver, with its socket's handle when it
+        /// is this runtime's TCP stream.
+        fn wrap<S: 'static>(stream: S) -> Io<S> {
+            let from_tcp: fn(&$tcp) -> $socket = $from_tcp;
+            let socket = (&stream as &dyn std::any::Any)
+                .downcast_ref::<$tcp>()
+                .map(from_tcp);
+            $crate::SocketStream::new(stream, socket)
+        }
+
+        $crate::define_adapter!(
+            read = futures_io::AsyncRead,
+            write = futures_io::AsyncWrite,
+            io = Io<S>,
+            wrap = wrap,
+            tcp = $tcp,
+        );
     };
 }

@@ -246,20 +246,30 @@ fn the_close_timeout_drops_what_a_peer_that_stopped_reading_left_unsent() {
     assert_eq!(pair.server.error, Some(Error::Timeout(TimeoutKind::Close)));
 }
 
+/// A pair whose client has closed and whose server, with the automatic
+/// reply off and `timeout` as its close timeout, has not answered.
+fn peers_close_unanswered(timeout: Duration) -> Pair {
+    let server_cfg = Config::default()
+        .with_auto_close_reply(false)
+        .with_close_timeout(Some(timeout))
+        .expect("a close timeout");
+    let mut pair = Pair::new(Config::default(), server_cfg);
+    pair.client
+        .conn
+        .close(CloseCode::NORMAL, "bye")
+        .expect("the client closes");
+    pair.drive();
+    assert_eq!(pair.server.closes().len(), 1);
+    pair
+}
+
 #[test]
 fn the_close_timeout_queues_nothing_behind_bytes_it_dropped() {
     // The peer's Close is unanswered and the server's last message never
     // left: what the timeout drops may end inside a frame, so no Close may
     // follow it (it would be read as that frame's payload, or as garbage).
     let timeout = 4 * SECOND;
-    let server_cfg = Config::default()
-        .with_auto_close_reply(false)
-        .with_close_timeout(Some(timeout))
-        .unwrap();
-    let mut pair = Pair::new(Config::default(), server_cfg);
-    pair.client.conn.close(CloseCode::NORMAL, "bye").unwrap();
-    pair.drive();
-    assert_eq!(pair.server.closes().len(), 1);
+    let mut pair = peers_close_unanswered(timeout);
     pair.server.blocked = true;
     pair.server.conn.send_binary(vec![1u8; 10_000]).unwrap();
     pair.drive();
@@ -279,14 +289,7 @@ fn close_timeout_when_the_application_never_answers_the_peers_close() {
     // the automatic reply off and an application that never does, the
     // timeout answers for it, so the peer still sees a clean close.
     let timeout = 4 * SECOND;
-    let server_cfg = Config::default()
-        .with_auto_close_reply(false)
-        .with_close_timeout(Some(timeout))
-        .unwrap();
-    let mut pair = Pair::new(Config::default(), server_cfg);
-    pair.client.conn.close(CloseCode::NORMAL, "bye").unwrap();
-    pair.drive();
-    assert_eq!(pair.server.closes().len(), 1);
+    let mut pair = peers_close_unanswered(timeout);
     assert!(pair.server.written_frames().is_empty());
 
     assert!(pair.advance_to_next_deadline(timeout));

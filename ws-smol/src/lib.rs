@@ -26,41 +26,20 @@
 //! # }
 //! ```
 
-use std::any::Any;
 use std::sync::Arc;
 
 use smol::net::TcpStream;
 use ws_driver::__async_io::Async;
-use ws_driver::SocketStream;
 
 pub use ws_driver::reexports::*;
 
-ws_driver::define_async_io_runtime!(
-    /// smol's clock and timer (those of `async-io`), for the driver.
+ws_driver::define_async_io_adapter!(
+    /// smol's clock and timer (those of `async-io`), for the driver. Its
+    /// TCP stream's socket is at hand (`async-net` shares it), to wait for
+    /// readiness without a read that finds nothing and to shut its write
+    /// side down.
     Smol,
-    tcp = TcpStream
-);
-
-/// The runtime the driver runs on in this crate.
-pub type Runtime = Smol;
-
-/// A stream as the driver sees it: smol's TCP stream with its socket at
-/// hand, to wait for readiness without a read that finds nothing and to
-/// shut its write side down; any other stream as it is.
-pub type Io<S> = SocketStream<S, Arc<Async<std::net::TcpStream>>>;
-
-/// Wraps `stream` for the driver.
-fn wrap<S: 'static>(stream: S) -> Io<S> {
-    let socket = (&stream as &dyn Any)
-        .downcast_ref::<TcpStream>()
-        .map(|tcp| Arc::<Async<std::net::TcpStream>>::from(tcp.clone()));
-    SocketStream::new(stream, socket)
-}
-
-ws_driver::define_adapter!(
-    read = futures_io::AsyncRead,
-    write = futures_io::AsyncWrite,
-    io = Io<S>,
-    wrap = wrap,
     tcp = TcpStream,
+    socket = Arc<Async<std::net::TcpStream>>,
+    from_tcp = |tcp| Arc::from(tcp.clone()),
 );

@@ -19,12 +19,11 @@ use std::time::Duration;
 use futures_util::future::join;
 use ws_driver::Error;
 use ws_proto::frame::OpCode;
-use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::{CloseCode, Config, Message, ProtocolError};
 
 use crate::harness::{within, Harness};
 use crate::raw::{FrameSpec, RawPeer};
-use crate::support::{binary_payload, expect_err};
+use crate::support::{accept_one, binary_payload, connect_to, expect_err};
 
 /// The size of each frame the raw peer writes after its violation.
 const FRAME: usize = 64 << 10;
@@ -82,10 +81,7 @@ async fn server_fails_a_sending_client<H: Harness>(
 ) -> ProtocolError {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        let mut ws = H::accept_with(tcp, config, |_| Ok(Accept::new()))
-            .await
-            .expect("server handshake");
+        let mut ws = accept_one::<H>(&listener, config).await;
         let error = expect_err(H::NAME, ws.recv().await);
         assert!(
             ws.recv().await.is_none(),
@@ -163,11 +159,7 @@ pub async fn client_code_reaches_a_sending_server<H: Harness>() {
         // Dropping the peer closes TCP, as a server does.
     };
     let client = async {
-        let tcp = H::connect(addr).await.expect("connect");
-        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
-        let (mut ws, _) = H::client(tcp, request, Config::default())
-            .await
-            .expect("client handshake");
+        let mut ws = connect_to::<H>(addr, Config::default()).await;
         let error = expect_err(H::NAME, ws.recv().await);
         assert!(
             ws.recv().await.is_none(),
@@ -203,11 +195,7 @@ pub async fn peer_close_explains_a_failed_send<H: Harness>() {
         // reset.
     };
     let client = async {
-        let tcp = H::connect(addr).await.expect("connect");
-        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
-        let (mut ws, _) = H::client(tcp, request, Config::default())
-            .await
-            .expect("client handshake");
+        let mut ws = connect_to::<H>(addr, Config::default()).await;
         // Far more than the socket buffers hold: the send is still writing
         // when the reset comes.
         let big = Message::Binary(binary_payload(32 << 20));

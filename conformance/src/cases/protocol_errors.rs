@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use futures_util::future::join;
 use ws_proto::frame::{apply_mask, OpCode, Rsv};
-use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::{Config, ProtocolError};
 
 use crate::harness::{timeout, within, Harness};
 use crate::raw::{FrameSpec, RawPeer, CLIENT_KEY};
-use crate::support::expect_err;
+use crate::support::{accept_one, connect_to, expect_err};
 
 /// A server with `config` reads `bytes` from a raw client after the
 /// handshake. Its `recv` must fail with a protocol error whose close code
@@ -25,10 +24,7 @@ async fn server_fails<H: Harness>(
 ) -> ProtocolError {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
-        let tcp = H::accept(&listener).await.expect("accept");
-        let mut ws = H::accept_with(tcp, config, |_| Ok(Accept::new()))
-            .await
-            .expect("server handshake");
+        let mut ws = accept_one::<H>(&listener, config).await;
         let error = expect_err(H::NAME, ws.recv().await);
         let end = ws.recv().await;
         assert!(
@@ -207,11 +203,7 @@ pub async fn masked_server_frame<H: Harness>() {
         // Dropping the peer closes TCP, as a server does.
     };
     let client = async {
-        let tcp = H::connect(addr).await.expect("connect");
-        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
-        let (mut ws, _) = H::client(tcp, request, Config::default())
-            .await
-            .expect("client handshake");
+        let mut ws = connect_to::<H>(addr, Config::default()).await;
         let error = expect_err(H::NAME, ws.recv().await);
         assert!(
             ws.recv().await.is_none(),
