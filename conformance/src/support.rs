@@ -38,6 +38,19 @@ pub async fn pair_with<H: Harness>(server: Config, client: Config) -> (Ws<H>, Ws
     within::<H, _>("handshake of a pair", join(server_side, client_side)).await
 }
 
+/// Receives until the connection's error, which is returned, and checks
+/// that the socket then ends: the error comes once.
+pub(crate) async fn recv_error<H: Harness>(ws: &mut Ws<H>, who: &str) -> Error {
+    let error = expect_err(H::NAME, ws.recv().await);
+    let end = ws.recv().await;
+    assert!(
+        end.is_none(),
+        "[{}] {who}: recv after the error: {end:?}",
+        H::NAME
+    );
+    error
+}
+
 /// Accepts one connection on `listener` and completes the server's
 /// handshake with `config`, accepting the request.
 pub(crate) async fn accept_one<H: Harness>(listener: &H::Listener, config: Config) -> Ws<H> {

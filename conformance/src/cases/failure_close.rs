@@ -23,7 +23,7 @@ use ws_proto::{CloseCode, Config, Message, ProtocolError};
 
 use crate::harness::{within, Harness};
 use crate::raw::{FrameSpec, RawPeer};
-use crate::support::{accept_one, binary_payload, connect_to, expect_err};
+use crate::support::{accept_one, binary_payload, connect_to, recv_error};
 
 /// The size of each frame the raw peer writes after its violation.
 const FRAME: usize = 64 << 10;
@@ -82,13 +82,7 @@ async fn server_fails_a_sending_client<H: Harness>(
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let mut ws = accept_one::<H>(&listener, config).await;
-        let error = expect_err(H::NAME, ws.recv().await);
-        assert!(
-            ws.recv().await.is_none(),
-            "[{}] {name}: recv after the error",
-            H::NAME
-        );
-        error
+        recv_error::<H>(&mut ws, name).await
     };
     let peer = async {
         let mut peer = RawPeer::<H>::client(addr).await;
@@ -160,13 +154,7 @@ pub async fn client_code_reaches_a_sending_server<H: Harness>() {
     };
     let client = async {
         let mut ws = connect_to::<H>(addr, Config::default()).await;
-        let error = expect_err(H::NAME, ws.recv().await);
-        assert!(
-            ws.recv().await.is_none(),
-            "[{}] recv after the error",
-            H::NAME
-        );
-        error
+        recv_error::<H>(&mut ws, "client").await
     };
     let ((), error) = within::<H, _>("client fails", join(peer, client)).await;
     assert!(

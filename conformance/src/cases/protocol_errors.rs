@@ -10,7 +10,7 @@ use ws_proto::{Config, ProtocolError};
 
 use crate::harness::{timeout, within, Harness};
 use crate::raw::{FrameSpec, RawPeer, CLIENT_KEY};
-use crate::support::{accept_one, connect_to, expect_err};
+use crate::support::{accept_one, connect_to, recv_error};
 
 /// A server with `config` reads `bytes` from a raw client after the
 /// handshake. Its `recv` must fail with a protocol error whose close code
@@ -25,14 +25,7 @@ async fn server_fails<H: Harness>(
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let mut ws = accept_one::<H>(&listener, config).await;
-        let error = expect_err(H::NAME, ws.recv().await);
-        let end = ws.recv().await;
-        assert!(
-            end.is_none(),
-            "[{}] {name}: recv after the error: {end:?}",
-            H::NAME
-        );
-        error
+        recv_error::<H>(&mut ws, name).await
     };
     let peer = async {
         let mut peer = RawPeer::<H>::client(addr).await;
@@ -204,13 +197,7 @@ pub async fn masked_server_frame<H: Harness>() {
     };
     let client = async {
         let mut ws = connect_to::<H>(addr, Config::default()).await;
-        let error = expect_err(H::NAME, ws.recv().await);
-        assert!(
-            ws.recv().await.is_none(),
-            "[{}] recv after the error",
-            H::NAME
-        );
-        error
+        recv_error::<H>(&mut ws, "client").await
     };
     let ((), error) = within::<H, _>("masked server frame", join(peer, client)).await;
     assert!(
