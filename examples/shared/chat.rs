@@ -172,7 +172,7 @@ impl Opening {
 /// header, one block.
 fn describe(peer: SocketAddr, request: &Request) -> String {
     let mut out = format!(
-        "[open] {peer} {} {} {}",
+        "[open] {peer} {} {} {:?}",
         request.method(),
         request.target(),
         request.version()

@@ -5,296 +5,14 @@ use std::ops::Range;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{
-    accept_key, check_header_input, extension_value, extra_header, http_error, is_token,
-    list_elements, put_header, span, ExtensionOffer, HandshakeError, Head, HeadReader,
+    accept_key, http_error, is_token, list_elements, span, ClientRequest, ExtensionOffer,
+    HandshakeError, Head, HeadReader,
 };
 use crate::entropy::Entropy;
 use crate::{Config, Connection};
-
-/// Header fields a [`ClientRequest`] may not add: the handshake writes them
-/// itself, or a GET upgrade has no body to describe.
-const REQUEST_RESERVED: &[&str] = &[
-    "Host",
-    "Upgrade",
-    "Connection",
-    "Sec-WebSocket-Key",
-    "Sec-WebSocket-Version",
-    "Sec-WebSocket-Protocol",
-    "Sec-WebSocket-Extensions",
-    "Origin",
-    "Content-Length",
-    "Transfer-Encoding",
-];
-
-/// What a client asks for: where to connect, the resource, and what it
-/// offers.
-///
-/// ```
-/// use ws_proto::handshake::ClientRequest;
-///
-/// let request = ClientRequest::from_url("wss://example.com/feed?since=5")?
-///     .subprotocol("v2.feed")?
-///     .extension("permessage-deflate; client_max_window_bits")?
-///     .header("Authorization", "Bearer abc")?
-///     .origin("https://example.com")?;
-/// assert_eq!((request.host(), request.port(), request.is_secure()), ("example.com", 443, true));
-/// assert_eq!(request.target(), "/feed?since=5");
-/// # Ok::<(), ws_proto::handshake::HandshakeError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientRequest {
-    host: String,
-    port: u16,
-    secure: bool,
-    host_header: String,
-    target: String,
-    subprotocols: Vec<String>,
-    extensions: Vec<String>,
-    headers: Vec<(String, String)>,
-    origin: Option<String>,
-}
-
-impl ClientRequest {
-    /// A request for `path_and_query` (such as `/chat?room=1`) on `host`,
-    /// an authority `name[:port]` (an IPv6 address in brackets) to which a
-    /// plain `ws://` connection is made; the port defaults to 80. The
-    /// `Host` header names the port only when it is not the default.
-    pub fn new(
-        host: impl Into<String>,
-        path_and_query: impl Into<String>,
-    ) -> Result<Self, HandshakeError> {
-        Self::build(&host.into(), path_and_query.into(), false)
-    }
-
-    /// A request for a `ws://` or `wss://` URL (section 3):
-    ///
-    /// ```text
-    /// ws-URI = "ws:" "//" host [ ":" port ] path [ "?" query ]
-    /// wss-URI = "wss:" "//" host [ ":" port ] path [ "?" query ]
-    /// ```
-    ///
-    /// The port defaults to 80 for `ws` and 443 for `wss`; an empty path is
-    /// `/`. Section 3: "Fragment identifiers are meaningless in the context
-    /// of WebSocket URIs and MUST NOT be used on these URIs", so a `#` is
-    /// refused, as are user information, other schemes and characters that
-    /// must be percent-encoded. The core does not do TLS: for `wss`,
-    /// [`is_secure`](Self::is_secure) tells the adapter to.
-    pub fn from_url(url: &str) -> Result<Self, HandshakeError> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or(HandshakeError::InvalidUrl("expected ws:// or wss://"))?;
-        let secure = if scheme.eq_ignore_ascii_case("ws") {
-            false
-        } else if scheme.eq_ignore_ascii_case("wss") {
-            true
-        } else {
-            return Err(HandshakeError::InvalidUrl("the scheme is not ws or wss"));
-        };
-        if rest.contains('#') {
-            return Err(HandshakeError::InvalidUrl(
-                "a WebSocket URL has no fragment (section 3)",
-            ));
-        }
-        let (authority, target) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-        let target = if target.starts_with('/') {
-            target.to_owned()
-        } else {
-            format!("/{target}")
-        };
-        Self::build(authority, target, secure)
-    }
-
-    fn build(authority: &str, target: String, secure: bool) -> Result<Self, HandshakeError> {
-        let default_port = if secure { 443 } else { 80 };
-        let (host, port) = parse_authority(authority, default_port)?;
-        if !target.starts_with('/') {
-            return Err(HandshakeError::InvalidUrl("the path must start with '/'"));
-        }
-        // Visible ASCII but '#': anything else must be percent-encoded.
-        if !target.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
-            return Err(HandshakeError::InvalidUrl(
-                "the path has a character that must be percent-encoded",
-            ));
-        }
-        let literal = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
-        let host_header = if port == default_port {
-            literal
-        } else {
-            format!("{literal}:{port}")
-        };
-        Ok(ClientRequest {
-            host,
-            port,
-            secure,
-            host_header,
-            target,
-            subprotocols: Vec::new(),
-            extensions: Vec::new(),
-            headers: Vec::new(),
-            origin: None,
-        })
-    }
-
-    /// Offers a subprotocol; offers are listed in the order made, most
-    /// preferred first. It must be a token (section 4.1).
-    pub fn subprotocol(mut self, name: impl Into<String>) -> Result<Self, HandshakeError> {
-        let name = name.into();
-        if !is_token(&name) {
-            return Err(HandshakeError::InvalidHeaderInput {
-                name: "Sec-WebSocket-Protocol".to_owned(),
-                reason: "a subprotocol must be a token",
-            });
-        }
-        self.subprotocols.push(name);
-        Ok(self)
-    }
-
-    /// Offers one or more extensions, as a `Sec-WebSocket-Extensions`
-    /// value such as `permessage-deflate; client_max_window_bits`, checked
-    /// against the grammar of section 9.1. Offers are joined in the order
-    /// made.
-    pub fn extension(mut self, offer: impl Into<String>) -> Result<Self, HandshakeError> {
-        self.extensions.push(extension_value(offer.into())?);
-        Ok(self)
-    }
-
-    /// Adds a header field, such as `Authorization` or `Cookie`. Refuses a
-    /// name that is not a token, a value with CR, LF or another control
-    /// character, and the fields the handshake writes itself.
-    pub fn header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Result<Self, HandshakeError> {
-        self.headers
-            .push(extra_header(name.into(), value.into(), REQUEST_RESERVED)?);
-        Ok(self)
-    }
-
-    /// Sets the `Origin` header field (section 4.1: browsers send it;
-    /// other clients may).
-    pub fn origin(mut self, origin: impl Into<String>) -> Result<Self, HandshakeError> {
-        let origin = origin.into();
-        check_header_input("Origin", &origin)?;
-        self.origin = Some(origin);
-        Ok(self)
-    }
-
-    /// The host to connect to: a name or an address, without the brackets
-    /// of an IPv6 literal.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// The port to connect to.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Whether the URL was `wss://`: the adapter runs TLS under the
-    /// handshake (section 3: "the "wss" scheme \[...\] uses TLS").
-    pub fn is_secure(&self) -> bool {
-        self.secure
-    }
-
-    /// The request-target: path and query.
-    pub fn target(&self) -> &str {
-        &self.target
-    }
-
-    /// The request head with `key`, section 4.1's list in order.
-    fn encode(&self, key: &str) -> Bytes {
-        let mut out = BytesMut::with_capacity(256);
-        out.put_slice(format!("GET {} HTTP/1.1\r\n", self.target).as_bytes());
-        put_header(&mut out, "Host", &self.host_header);
-        put_header(&mut out, "Upgrade", "websocket");
-        put_header(&mut out, "Connection", "Upgrade");
-        put_header(&mut out, "Sec-WebSocket-Key", key);
-        put_header(&mut out, "Sec-WebSocket-Version", "13");
-        if let Some(origin) = &self.origin {
-            put_header(&mut out, "Origin", origin);
-        }
-        if !self.subprotocols.is_empty() {
-            put_header(
-                &mut out,
-                "Sec-WebSocket-Protocol",
-                &self.subprotocols.join(", "),
-            );
-        }
-        if !self.extensions.is_empty() {
-            put_header(
-                &mut out,
-                "Sec-WebSocket-Extensions",
-                &self.extensions.join(", "),
-            );
-        }
-        for (name, value) in &self.headers {
-            put_header(&mut out, name, value);
-        }
-        out.put_slice(b"\r\n");
-        out.freeze()
-    }
-}
-
-/// Splits an authority `host[:port]` into the host (IPv6 without brackets)
-/// and the port.
-fn parse_authority(authority: &str, default_port: u16) -> Result<(String, u16), HandshakeError> {
-    if authority.is_empty() {
-        return Err(HandshakeError::InvalidUrl("no host"));
-    }
-    if authority.contains('@') {
-        return Err(HandshakeError::InvalidUrl(
-            "user information is not supported",
-        ));
-    }
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or(HandshakeError::InvalidUrl("unclosed '[' in the host"))?;
-        let valid = host.contains(':')
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        if !valid {
-            return Err(HandshakeError::InvalidUrl("invalid IPv6 address"));
-        }
-        let port = match after {
-            "" => None,
-            _ => Some(
-                after
-                    .strip_prefix(':')
-                    .ok_or(HandshakeError::InvalidUrl("junk after the IPv6 address"))?,
-            ),
-        };
-        (host, port)
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    // RFC 3986 reg-name or IPv4: unreserved, sub-delims and percent signs.
-    let reg_name = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
-    if host.is_empty() || !(host.contains(':') || host.bytes().all(reg_name)) {
-        return Err(HandshakeError::InvalidUrl("invalid host"));
-    }
-    let port = match port {
-        // RFC 3986 allows an empty port: the default.
-        None | Some("") => default_port,
-        Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => port
-            .parse()
-            .map_err(|_| HandshakeError::InvalidUrl("port out of range"))?,
-        Some(_) => return Err(HandshakeError::InvalidUrl("invalid port")),
-    };
-    Ok((host.to_owned(), port))
-}
 
 /// The client side of the opening handshake.
 ///
@@ -305,9 +23,11 @@ fn parse_authority(authority: &str, default_port: u16) -> Result<(String, u16), 
 pub struct ClientHandshake {
     config: Config,
     entropy: Box<dyn Entropy>,
-    /// The `Sec-WebSocket-Accept` value the key calls for.
-    expected_accept: String,
-    subprotocols: Vec<String>,
+    /// The `Sec-WebSocket-Accept` value the key calls for; `None` in the
+    /// HTTP/2 form, which has no key (RFC 8441 section 5).
+    expected_accept: Option<String>,
+    /// The request as sent, with the configured offers.
+    request: ClientRequest,
     extension_names: Vec<String>,
     reader: HeadReader,
     state: State,
@@ -334,7 +54,7 @@ impl fmt::Debug for ClientHandshake {
         };
         f.debug_struct("ClientHandshake")
             .field("state", &state)
-            .field("subprotocols", &self.subprotocols)
+            .field("subprotocols", &self.request.subprotocols)
             .field("extensions", &self.extension_names)
             .finish()
     }
@@ -351,6 +71,63 @@ impl ClientHandshake {
         config: Config,
         mut entropy: Box<dyn Entropy>,
     ) -> (ClientHandshake, Bytes) {
+        let mut nonce = [0u8; 16];
+        entropy.fill(&mut nonce);
+        let key = STANDARD.encode(nonce);
+        let expected_accept = accept_key(key.as_bytes());
+        let handshake = ClientHandshake::start(request, config, entropy, Some(expected_accept));
+        let bytes = handshake.request.encode(&key);
+        (handshake, bytes)
+    }
+
+    /// Starts the HTTP/2 form of the handshake for `request` (RFC 8441
+    /// section 5): the extended CONNECT request to send on a new stream of
+    /// an HTTP/2 connection whose server enabled
+    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL`. Its method is CONNECT, its URI
+    /// carries `:scheme` (`https` for `wss://`, `http` for `ws://`),
+    /// `:authority` and `:path`, and it has no `Sec-WebSocket-Key`.
+    ///
+    /// The `http` crate has no field for the `:protocol` pseudo-header:
+    /// h2 and hyper take it from the request's extensions, so insert
+    /// `h2::ext::Protocol::from_static(ws_proto::handshake::PROTOCOL)`
+    /// (`hyper::ext::Protocol` in hyper) before sending. Hand the response
+    /// head to [`receive_http`](Self::receive_http).
+    ///
+    /// ```
+    /// use ws_proto::entropy::Seeded;
+    /// use ws_proto::handshake::{ClientHandshake, ClientRequest};
+    /// use ws_proto::Config;
+    ///
+    /// let request = ClientRequest::from_url("wss://example.com/chat")?;
+    /// let (mut client, connect) =
+    ///     ClientHandshake::extended_connect(request, Config::default(), Box::new(Seeded::new(1)))?;
+    /// assert_eq!(connect.method(), http::Method::CONNECT);
+    /// assert_eq!(connect.uri(), "https://example.com/chat");
+    /// assert_eq!(connect.headers()["sec-websocket-version"], "13");
+    ///
+    /// let (response, ()) = http::Response::new(()).into_parts();
+    /// client.receive_http(&response)?;
+    /// let _connection = client.into_connection()?;
+    /// # Ok::<(), ws_proto::handshake::HandshakeError>(())
+    /// ```
+    pub fn extended_connect(
+        request: ClientRequest,
+        config: Config,
+        entropy: Box<dyn Entropy>,
+    ) -> Result<(ClientHandshake, http::Request<()>), HandshakeError> {
+        let handshake = ClientHandshake::start(request, config, entropy, None);
+        let connect = super::http2::connect_request(&handshake.request)?;
+        Ok((handshake, connect))
+    }
+
+    /// The handshake for `request` with the configured extensions added to
+    /// its offers, in either form.
+    fn start(
+        request: ClientRequest,
+        config: Config,
+        entropy: Box<dyn Entropy>,
+        expected_accept: Option<String>,
+    ) -> ClientHandshake {
         // The configured permessage-deflate is offered unless the caller
         // made an offer of its own, which is then the caller's to handle.
         #[cfg(feature = "deflate")]
@@ -377,10 +154,6 @@ impl ClientHandshake {
             };
             (request, offered)
         };
-        let mut nonce = [0u8; 16];
-        entropy.fill(&mut nonce);
-        let key = STANDARD.encode(nonce);
-        let bytes = request.encode(&key);
         let extension_names = request
             .extensions
             .iter()
@@ -388,11 +161,11 @@ impl ClientHandshake {
             .flatten()
             .map(|offer| offer.name)
             .collect();
-        let handshake = ClientHandshake {
+        ClientHandshake {
             config,
             entropy,
-            expected_accept: accept_key(key.as_bytes()),
-            subprotocols: request.subprotocols,
+            expected_accept,
+            request,
             extension_names,
             reader: HeadReader::default(),
             state: State::Reading,
@@ -400,8 +173,7 @@ impl ClientHandshake {
             deflate_offered,
             #[cfg(feature = "deflate")]
             deflate: None,
-        };
-        (handshake, bytes)
+        }
     }
 
     /// Feeds bytes read from the transport.
@@ -426,10 +198,43 @@ impl ClientHandshake {
         let limits = self.config.handshake_limits();
         let result = match self.reader.push(data, limits) {
             Ok(None) => return Ok(None),
-            Ok(Some(head)) => Response::parse(head, self.reader.header_count(), limits)
-                .and_then(|response| self.validate(response)),
+            Ok(Some(head)) => Response::parse(head, self.reader.header_count(), limits),
             Err(e) => Err(e),
         };
+        self.finish(result).map(Some)
+    }
+
+    /// Validates a response head an HTTP client already parsed: the 101 of
+    /// an HTTP/1.1 upgrade made with [`new`](Self::new) (say, by hyper's
+    /// client), or the answer to the extended CONNECT of
+    /// [`extended_connect`](Self::extended_connect), where any 2xx opens
+    /// the WebSocket (RFC 8441 section 5; RFC 9110 section 9.3.6). Then
+    /// take the connection with [`into_connection`](Self::into_connection).
+    ///
+    /// Fails as [`receive`](Self::receive) does; a response with another
+    /// status fails with [`HandshakeError::Rejected`] and an empty body.
+    pub fn receive_http(
+        &mut self,
+        response: &http::response::Parts,
+    ) -> Result<Response, HandshakeError> {
+        match &self.state {
+            State::Reading => {}
+            State::Received => {
+                return Err(HandshakeError::WrongState(
+                    "a response was received already",
+                ))
+            }
+            State::Failed(e) => return Err(e.clone()),
+        }
+        self.finish(Ok(Response::from_http(response)))
+    }
+
+    /// Validates a parsed response and moves to the state it leads to.
+    fn finish(
+        &mut self,
+        response: Result<Response, HandshakeError>,
+    ) -> Result<Response, HandshakeError> {
+        let result = response.and_then(|response| self.validate(response));
         #[cfg(feature = "deflate")]
         let result = result.and_then(|response| {
             self.deflate = self.agree_deflate(&response)?;
@@ -438,7 +243,7 @@ impl ClientHandshake {
         match result {
             Ok(response) => {
                 self.state = State::Received;
-                Ok(Some(response))
+                Ok(response)
             }
             Err(e) => {
                 self.state = State::Failed(e.clone());
@@ -482,46 +287,23 @@ impl ClientHandshake {
     fn validate(&self, mut response: Response) -> Result<Response, HandshakeError> {
         // Item 1: "If the status code received from the server is not 101,
         // the client handles the response per HTTP [RFC2616] procedures."
-        if response.status != 101 {
+        // In the HTTP/2 form, a 2xx opens the stream as a tunnel (RFC 8441
+        // section 5, RFC 9110 section 9.3.6).
+        let opened = match &self.expected_accept {
+            Some(_) => response.status == 101,
+            None => (200..300).contains(&response.status),
+        };
+        if !opened {
             return Err(HandshakeError::Rejected {
                 status: response.status,
                 body: Bytes::copy_from_slice(self.reader.rest()),
                 response: Box::new(response),
             });
         }
-        if response.minor_version != 1 {
-            return Err(HandshakeError::HttpVersionNotSupported);
+        if let Some(expected_accept) = &self.expected_accept {
+            validate_upgrade(&response, expected_accept)?;
         }
         let head = &response.head;
-        // Item 2: "If the response lacks an |Upgrade| header field or the
-        // |Upgrade| header field contains a value that is not an ASCII
-        // case-insensitive match for the value "websocket", the client MUST
-        // _Fail the WebSocket Connection_."
-        let websocket = |p: &[u8]| p.eq_ignore_ascii_case(b"websocket");
-        let upgrade_ok = {
-            let mut upgrade = head.all("Upgrade").flat_map(list_elements);
-            upgrade.next().is_some_and(websocket) && upgrade.all(websocket)
-        };
-        if !upgrade_ok {
-            return Err(HandshakeError::InvalidUpgrade { header: "Upgrade" });
-        }
-        // Item 3: "If the response lacks a |Connection| header field or the
-        // |Connection| header field doesn't contain a token that is an ASCII
-        // case-insensitive match for the value "Upgrade", the client MUST
-        // _Fail the WebSocket Connection_."
-        if !head.has_token("Connection", "Upgrade") {
-            return Err(HandshakeError::InvalidUpgrade {
-                header: "Connection",
-            });
-        }
-        // Item 4: the accept value, "ignoring any leading and trailing
-        // whitespace" (the head stores values trimmed). Section 11.3.3: it
-        // "MUST NOT appear more than once in an HTTP response".
-        match head.single("Sec-WebSocket-Accept")? {
-            None => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Accept")),
-            Some(value) if value == self.expected_accept.as_bytes() => {}
-            Some(_) => return Err(HandshakeError::AcceptKeyMismatch),
-        }
         // Item 5: "If the response includes a |Sec-WebSocket-Extensions|
         // header field and this header field indicates the use of an
         // extension that was not present in the client's handshake [...]
@@ -542,7 +324,7 @@ impl ClientHandshake {
         let subprotocol = match head.single("Sec-WebSocket-Protocol")? {
             None => None,
             Some(value) => match std::str::from_utf8(value) {
-                Ok(chosen) if self.subprotocols.iter().any(|p| p == chosen) => {
+                Ok(chosen) if self.request.subprotocols.iter().any(|p| p == chosen) => {
                     Some(chosen.to_owned())
                 }
                 Ok(chosen) if is_token(chosen) => {
@@ -584,6 +366,45 @@ impl ClientHandshake {
     }
 }
 
+/// The checks of an HTTP/1.1 101 (section 4.1, items 2 to 4), which the
+/// HTTP/2 form replaces with its 2xx.
+fn validate_upgrade(response: &Response, expected_accept: &str) -> Result<(), HandshakeError> {
+    if response.version != http::Version::HTTP_11 {
+        return Err(HandshakeError::HttpVersionNotSupported);
+    }
+    let head = &response.head;
+    // Item 2: "If the response lacks an |Upgrade| header field or the
+    // |Upgrade| header field contains a value that is not an ASCII
+    // case-insensitive match for the value "websocket", the client MUST
+    // _Fail the WebSocket Connection_."
+    let websocket = |p: &[u8]| p.eq_ignore_ascii_case(b"websocket");
+    let upgrade_ok = {
+        let mut upgrade = head.all("Upgrade").flat_map(list_elements);
+        upgrade.next().is_some_and(websocket) && upgrade.all(websocket)
+    };
+    if !upgrade_ok {
+        return Err(HandshakeError::InvalidUpgrade { header: "Upgrade" });
+    }
+    // Item 3: "If the response lacks a |Connection| header field or the
+    // |Connection| header field doesn't contain a token that is an ASCII
+    // case-insensitive match for the value "Upgrade", the client MUST
+    // _Fail the WebSocket Connection_."
+    if !head.has_token("Connection", "Upgrade") {
+        return Err(HandshakeError::InvalidUpgrade {
+            header: "Connection",
+        });
+    }
+    // Item 4: the accept value, "ignoring any leading and trailing
+    // whitespace" (the head stores values trimmed). Section 11.3.3: it
+    // "MUST NOT appear more than once in an HTTP response".
+    match head.single("Sec-WebSocket-Accept")? {
+        None => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Accept")),
+        Some(value) if value == expected_accept.as_bytes() => {}
+        Some(_) => return Err(HandshakeError::AcceptKeyMismatch),
+    }
+    Ok(())
+}
+
 /// The server's response to the opening handshake.
 ///
 /// Returned by [`ClientHandshake::receive`] when it is a valid 101, and
@@ -592,10 +413,10 @@ impl ClientHandshake {
 /// are then empty).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Response {
-    head: Head,
-    status: u16,
-    reason: Range<usize>,
-    minor_version: u8,
+    pub(super) head: Head,
+    pub(super) status: u16,
+    pub(super) reason: Range<usize>,
+    pub(super) version: http::Version,
     subprotocol: Option<String>,
     extensions: Vec<ExtensionOffer>,
 }
@@ -619,14 +440,29 @@ impl Response {
         };
         let reason = span(&bytes, parsed.reason.unwrap_or_default().as_bytes());
         let head = Head::new(bytes.clone(), parsed.headers);
-        Ok(Response {
+        let version = if minor_version == 1 {
+            http::Version::HTTP_11
+        } else {
+            http::Version::HTTP_10
+        };
+        Ok(Response::new(head, status, reason, version))
+    }
+
+    /// A response not validated yet.
+    pub(super) fn new(
+        head: Head,
+        status: u16,
+        reason: Range<usize>,
+        version: http::Version,
+    ) -> Response {
+        Response {
             head,
             status,
             reason,
-            minor_version,
+            version,
             subprotocol: None,
             extensions: Vec::new(),
-        })
+        }
     }
 
     /// The status code: 101 on success.

@@ -66,9 +66,14 @@ use sha1::{Digest, Sha1};
 use crate::config::HandshakeLimits;
 
 mod client;
+mod client_request;
+mod http2;
+mod parts;
 mod server;
 
-pub use client::{ClientHandshake, ClientRequest, Response};
+pub use client::{ClientHandshake, Response};
+pub use client_request::{ClientRequest, IntoClientRequest};
+pub use http2::PROTOCOL;
 pub use server::{Accept, Reject, Request, ServerHandshake};
 
 /// The GUID of section 1.3, appended to the key to compute the accept value.
@@ -275,28 +280,75 @@ impl HandshakeError {
     /// version was wrong), `Content-Length`, `Connection: close` and a short
     /// text body. Write it, then close the transport.
     pub fn response(&self) -> Option<Bytes> {
+        let (status, mut headers) = self.answer(http::Version::HTTP_11)?;
+        match headers.iter_mut().find(|(name, _)| *name == "Connection") {
+            Some((_, value)) => *value = "Upgrade, close",
+            None => headers.push(("Connection", "close")),
+        }
+        let body = format!("{}\n", self.explanation());
+        Some(write_response(status, &headers, body.as_bytes()))
+    }
+
+    /// The response for this error as the `http` crate's type, for an HTTP
+    /// server to send on a request of `version`, or `None` when
+    /// [`status`](Self::status) is `None`: the status, the headers of
+    /// [`response`](Self::response) but those an HTTP/2 response may not
+    /// carry (`Upgrade`, `Connection`: RFC 9113 section 8.2.2; a 405 then
+    /// allows `CONNECT`, RFC 8441 section 4) and the text body. The server
+    /// writes `Content-Length` and closes as its protocol says.
+    ///
+    /// ```
+    /// use ws_proto::handshake::HandshakeError;
+    ///
+    /// let response = HandshakeError::UnsupportedVersion
+    ///     .http_response(http::Version::HTTP_2)
+    ///     .expect("a server error");
+    /// assert_eq!(response.status(), http::StatusCode::UPGRADE_REQUIRED);
+    /// assert_eq!(response.headers()["sec-websocket-version"], "13");
+    /// assert!(response.headers().get("upgrade").is_none());
+    /// ```
+    pub fn http_response(&self, version: http::Version) -> Option<http::Response<Bytes>> {
+        let (status, headers) = self.answer(version)?;
+        let mut response = http::Response::new(Bytes::from(format!("{}\n", self.explanation())));
+        *response.status_mut() = http::StatusCode::from_u16(status).ok()?;
+        *response.version_mut() = version;
+        // The handshake's own constant fields, so always valid.
+        *response.headers_mut() = parts::header_map(headers).ok()?;
+        Some(response)
+    }
+
+    /// The status and header fields of the answer to this error on a
+    /// request of `version`, without `Content-Length` and the closing
+    /// `Connection` the wire adds.
+    fn answer(&self, version: http::Version) -> Option<(u16, Vec<(&'static str, &'static str)>)> {
         let status = self.status()?;
-        let mut headers: Vec<(&str, &str)> = vec![("Content-Type", "text/plain; charset=utf-8")];
+        let http1 = version <= http::Version::HTTP_11;
+        let mut headers = vec![("Content-Type", "text/plain; charset=utf-8")];
         match self {
-            HandshakeError::MethodNotAllowed(_) => headers.push(("Allow", "GET")),
+            HandshakeError::MethodNotAllowed(_) => {
+                headers.push(("Allow", if http1 { "GET" } else { "CONNECT" }))
+            }
             HandshakeError::NotUpgrade(_)
             | HandshakeError::InvalidUpgrade { .. }
             | HandshakeError::UnsupportedVersion => {
                 // RFC 7230 section 6.7: a 426 carries Upgrade, and whoever
-                // sends Upgrade lists it in Connection.
-                headers.push(("Upgrade", "websocket"));
+                // sends Upgrade lists it in Connection (HTTP/1.1 only).
+                if http1 {
+                    headers.push(("Upgrade", "websocket"));
+                }
+                // Section 4.2.2: "a |Sec-WebSocket-Version| header field
+                // indicating the version(s) the server is capable of
+                // understanding" (kept by RFC 8441 section 5).
                 if matches!(self, HandshakeError::UnsupportedVersion) {
                     headers.push(("Sec-WebSocket-Version", "13"));
                 }
-                headers.push(("Connection", "Upgrade, close"));
+                if http1 {
+                    headers.push(("Connection", "Upgrade"));
+                }
             }
             _ => {}
         }
-        if !headers.iter().any(|(name, _)| *name == "Connection") {
-            headers.push(("Connection", "close"));
-        }
-        let body = format!("{}\n", self.explanation());
-        Some(write_response(status, &headers, body.as_bytes()))
+        Some((status, headers))
     }
 
     /// The body of [`response`](Self::response): fixed text, never the

@@ -6,10 +6,12 @@ use std::ops::Range;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::parts::header_map;
 use super::{
     accept_key, extension_value, extra_header, http_error, is_valid_key, put_header, span,
     write_response, ExtensionOffer, HandshakeError, Head, HeadReader,
 };
+use crate::extension::Extension;
 use crate::origin::OriginPolicy;
 use crate::{Config, Connection};
 
@@ -48,8 +50,9 @@ pub struct ServerHandshake {
 enum State {
     /// The head is not complete yet.
     Reading,
-    /// A valid request with this `Sec-WebSocket-Key` was returned.
-    Received { key: String },
+    /// A valid request with this `Sec-WebSocket-Key` was returned (none
+    /// for an HTTP/2 extended CONNECT, RFC 8441 section 5).
+    Received { key: Option<String> },
     /// The handshake failed; the error is returned again on every call.
     Failed(HandshakeError),
 }
@@ -132,7 +135,7 @@ impl ServerHandshake {
         };
         match result {
             Ok(request) => {
-                let key = request.key().unwrap_or_default().to_owned();
+                let key = request.key().map(str::to_owned);
                 self.state = State::Received { key };
                 Ok(Some(request))
             }
@@ -151,6 +154,68 @@ impl ServerHandshake {
         self.reader.rest()
     }
 
+    /// A handshake for a request an HTTP server already parsed: an
+    /// HTTP/1.1 upgrade (RFC 6455 section 4.2.1) when `parts.version` is
+    /// HTTP/1.x, an extended CONNECT (RFC 8441 sections 4 and 5) when it
+    /// is HTTP/2 (or HTTP/3, which RFC 9220 bootstraps the same way).
+    ///
+    /// `protocol` is the request's `:protocol` pseudo-header, which the
+    /// `http` crate has no field for: h2 and hyper carry it in
+    /// `parts.extensions` as `h2::ext::Protocol` (re-exported as
+    /// `hyper::ext::Protocol`), so pass
+    /// `parts.extensions.get::<hyper::ext::Protocol>().map(|p| p.as_str())`.
+    /// It is ignored on HTTP/1.x.
+    ///
+    /// The request is validated and negotiated exactly as one read by
+    /// [`receive`](Self::receive); answer it with
+    /// [`accept_http`](Self::accept_http) or with an error's
+    /// [`http_response`](HandshakeError::http_response). A request that is
+    /// plain HTTP fails with [`HandshakeError::NotUpgrade`], as on the wire.
+    ///
+    /// ```
+    /// use ws_proto::handshake::{Accept, ServerHandshake};
+    /// use ws_proto::Config;
+    ///
+    /// // What an HTTP/2 server hands over for a browser's WebSocket stream.
+    /// let (parts, ()) = http::Request::connect("https://example.com/chat")
+    ///     .version(http::Version::HTTP_2)
+    ///     .header("sec-websocket-version", "13")
+    ///     .header("sec-websocket-protocol", "chat")
+    ///     .body(())?
+    ///     .into_parts();
+    /// let (server, request) =
+    ///     ServerHandshake::from_http(Config::default(), &parts, Some("websocket"))?;
+    /// assert_eq!(request.path(), "/chat");
+    /// let (response, _connection) =
+    ///     server.accept_http(&request, Accept::new().subprotocol("chat"))?;
+    /// assert_eq!(response.status(), http::StatusCode::OK);
+    /// assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_http(
+        config: Config,
+        parts: &http::request::Parts,
+        protocol: Option<&str>,
+    ) -> Result<(ServerHandshake, Request), HandshakeError> {
+        let limits = config.handshake_limits();
+        if parts.headers.len() > limits.max_headers() {
+            return Err(HandshakeError::TooManyHeaders {
+                limit: limits.max_headers(),
+            });
+        }
+        let request = Request::from_http(parts, protocol);
+        let request = check_origin(validate(request)?, config.origin_policy())?;
+        let key = request.key().map(str::to_owned);
+        let handshake = ServerHandshake {
+            config,
+            reader: HeadReader::default(),
+            state: State::Received { key },
+            #[cfg(test)]
+            parses: 0,
+        };
+        Ok((handshake, request))
+    }
+
     /// Accepts `request`, the one [`receive`](Self::receive) returned.
     ///
     /// Returns the `101 Switching Protocols` response to write (section
@@ -161,20 +226,98 @@ impl ServerHandshake {
     /// head. Write the response before any frame the connection produces.
     ///
     /// Fails, without a connection, if no request was received, if
-    /// `request` came from another handshake, or if `response` chose a
-    /// subprotocol or extension the client did not offer; such an error's
-    /// [`response`](HandshakeError::response) is a 500.
+    /// `request` came from another handshake, if it is an HTTP/2 request
+    /// (answer those with [`accept_http`](Self::accept_http)), or if
+    /// `response` chose a subprotocol or extension the client did not
+    /// offer; such an error's [`response`](HandshakeError::response) is a
+    /// 500.
     pub fn accept(
         self,
         request: &Request,
         response: Accept,
     ) -> Result<(Bytes, Connection), HandshakeError> {
+        let key = self.check_accept(request, &response)?;
+        let Some(key) = key else {
+            return Err(HandshakeError::WrongState(
+                "an HTTP/2 request is answered with accept_http",
+            ));
+        };
+        let (extensions, extension) = negotiate_extensions(&self.config, request, &response);
+
+        let mut out = BytesMut::with_capacity(256);
+        out.put_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
+        put_header(&mut out, "Upgrade", "websocket");
+        put_header(&mut out, "Connection", "Upgrade");
+        put_header(
+            &mut out,
+            "Sec-WebSocket-Accept",
+            &accept_key(key.as_bytes()),
+        );
+        if let Some(chosen) = &response.subprotocol {
+            put_header(&mut out, "Sec-WebSocket-Protocol", chosen);
+        }
+        if !extensions.is_empty() {
+            put_header(&mut out, "Sec-WebSocket-Extensions", &extensions);
+        }
+        for (name, value) in &response.headers {
+            put_header(&mut out, name, value);
+        }
+        out.put_slice(b"\r\n");
+        Ok((out.freeze(), self.into_connection(extension)))
+    }
+
+    /// Accepts `request` like [`accept`](Self::accept), answering with the
+    /// `http` crate's response for an HTTP server to send: `101 Switching
+    /// Protocols` with `Sec-WebSocket-Accept` for an HTTP/1.1 upgrade,
+    /// `200 OK` for an HTTP/2 extended CONNECT (RFC 8441 section 5: "a
+    /// 2xx status code" and no accept key), each with the chosen
+    /// subprotocol, extensions and extra headers.
+    pub fn accept_http(
+        self,
+        request: &Request,
+        response: Accept,
+    ) -> Result<(http::Response<()>, Connection), HandshakeError> {
+        let key = self.check_accept(request, &response)?;
+        let (extensions, extension) = negotiate_extensions(&self.config, request, &response);
+        let mut fields: Vec<(&str, Cow<'_, str>)> = Vec::new();
+        let status = match &key {
+            Some(key) => {
+                fields.push(("Upgrade", Cow::Borrowed("websocket")));
+                fields.push(("Connection", Cow::Borrowed("Upgrade")));
+                fields.push(("Sec-WebSocket-Accept", accept_key(key.as_bytes()).into()));
+                http::StatusCode::SWITCHING_PROTOCOLS
+            }
+            None => http::StatusCode::OK,
+        };
+        if let Some(chosen) = &response.subprotocol {
+            fields.push(("Sec-WebSocket-Protocol", Cow::Borrowed(chosen)));
+        }
+        if !extensions.is_empty() {
+            fields.push(("Sec-WebSocket-Extensions", Cow::Borrowed(&extensions)));
+        }
+        for (name, value) in &response.headers {
+            fields.push((name, Cow::Borrowed(value)));
+        }
+        let mut answer = http::Response::new(());
+        *answer.status_mut() = status;
+        *answer.version_mut() = request.version();
+        *answer.headers_mut() = header_map(fields)?;
+        Ok((answer, self.into_connection(extension)))
+    }
+
+    /// Checks that `request` is the one this handshake validated and that
+    /// `response` chose only what it offered; returns its key.
+    fn check_accept(
+        &self,
+        request: &Request,
+        response: &Accept,
+    ) -> Result<Option<String>, HandshakeError> {
         let State::Received { key } = &self.state else {
             return Err(HandshakeError::WrongState(
                 "accept needs a request that receive returned",
             ));
         };
-        if request.key() != Some(key.as_str()) {
+        if request.key() != key.as_deref() {
             return Err(HandshakeError::WrongState(
                 "the request was not received by this handshake",
             ));
@@ -193,46 +336,21 @@ impl ServerHandshake {
                 }
             }
         }
+        Ok(key.clone())
+    }
 
-        #[cfg(feature = "deflate")]
-        let deflate = negotiate_deflate(&self.config, request, &response);
-        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
-        let mut extensions = response.extensions.clone();
-        #[cfg(feature = "deflate")]
-        if let Some((_, value)) = &deflate {
-            extensions.push(value.clone());
-        }
-
-        let mut out = BytesMut::with_capacity(256);
-        out.put_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-        put_header(&mut out, "Upgrade", "websocket");
-        put_header(&mut out, "Connection", "Upgrade");
-        put_header(
-            &mut out,
-            "Sec-WebSocket-Accept",
-            &accept_key(key.as_bytes()),
-        );
-        if let Some(chosen) = &response.subprotocol {
-            put_header(&mut out, "Sec-WebSocket-Protocol", chosen);
-        }
-        if !extensions.is_empty() {
-            put_header(&mut out, "Sec-WebSocket-Extensions", &extensions.join(", "));
-        }
-        for (name, value) in &response.headers {
-            put_header(&mut out, name, value);
-        }
-        out.put_slice(b"\r\n");
-
+    /// The server connection, with the negotiated extension and the bytes
+    /// that followed the request head.
+    fn into_connection(self, extension: Option<Box<dyn Extension>>) -> Connection {
         let mut connection = Connection::server(self.config);
-        #[cfg(feature = "deflate")]
-        if let Some((extension, _)) = deflate {
-            connection.set_extension(Box::new(extension));
+        if let Some(extension) = extension {
+            connection.set_extension(extension);
         }
         let rest = self.reader.rest();
         if !rest.is_empty() {
             connection.receive(rest);
         }
-        Ok((out.freeze(), connection))
+        connection
     }
 
     /// Refuses the handshake with the response `reject` describes. Write
@@ -243,9 +361,18 @@ impl ServerHandshake {
     }
 }
 
-/// Validates a parsed request as a WebSocket opening handshake (section
-/// 4.2.1) and fills in its WebSocket fields.
-fn validate(mut request: Request) -> Result<Request, HandshakeError> {
+/// Validates a parsed request as a WebSocket opening handshake in the form
+/// its HTTP version calls for, and fills in its WebSocket fields.
+fn validate(request: Request) -> Result<Request, HandshakeError> {
+    let request = match request.version {
+        http::Version::HTTP_2 | http::Version::HTTP_3 => super::http2::validate(request)?,
+        _ => validate_upgrade(request)?,
+    };
+    offers(request)
+}
+
+/// Validates an HTTP/1.1 upgrade request (section 4.2.1).
+fn validate_upgrade(mut request: Request) -> Result<Request, HandshakeError> {
     let head = &request.head;
     // Plain HTTP is not an error of the client's: it goes to the
     // application, which may want to serve it.
@@ -260,7 +387,7 @@ fn validate(mut request: Request) -> Result<Request, HandshakeError> {
             request.method().to_owned(),
         ));
     }
-    if request.minor_version != 1 {
+    if request.version != http::Version::HTTP_11 {
         return Err(HandshakeError::HttpVersionNotSupported);
     }
     if !request.target().starts_with('/') && !is_absolute_uri(request.target()) {
@@ -310,10 +437,15 @@ fn validate(mut request: Request) -> Result<Request, HandshakeError> {
             })
         }
     };
-    // Items 8 and 9: the optional subprotocol and extension lists.
-    request.subprotocols = head.subprotocols()?;
-    request.extensions = head.extensions()?;
     request.key = Some(key);
+    Ok(request)
+}
+
+/// Reads the optional subprotocol and extension lists (section 4.2.1,
+/// items 8 and 9), the same in both forms (RFC 8441 section 5).
+fn offers(mut request: Request) -> Result<Request, HandshakeError> {
+    request.subprotocols = request.head.subprotocols()?;
+    request.extensions = request.head.extensions()?;
     Ok(request)
 }
 
@@ -327,22 +459,22 @@ fn validate(mut request: Request) -> Result<Request, HandshakeError> {
 /// fields, or one that is not UTF-8, is not something a browser sends and
 /// is refused like a foreign origin.
 fn check_origin(request: Request, policy: &OriginPolicy) -> Result<Request, HandshakeError> {
-    match refused_origin(&request.head, policy) {
+    match refused_origin(&request, policy) {
         None => Ok(request),
         Some(origin) => Err(HandshakeError::ForbiddenOrigin(origin)),
     }
 }
 
-/// The `Origin` of `head` as sent, if `policy` refuses it.
-fn refused_origin(head: &Head, policy: &OriginPolicy) -> Option<String> {
-    let mut fields = head.all("Origin");
+/// The `Origin` of `request` as sent, if `policy` refuses it.
+fn refused_origin(request: &Request, policy: &OriginPolicy) -> Option<String> {
+    let mut fields = request.head.all("Origin");
     let origin = fields.next()?;
     if policy.is_any() {
         return None;
     }
     let single = fields.next().is_none();
     let allowed = single
-        && match (std::str::from_utf8(origin), head.get("Host")) {
+        && match (std::str::from_utf8(origin), request.host()) {
             (Ok(origin), Some(host)) => policy.allows(origin, host),
             _ => false,
         };
@@ -369,10 +501,12 @@ fn is_absolute_uri(target: &str) -> bool {
 /// that [`HandshakeError::NotUpgrade`] carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
-    head: Head,
-    method: Range<usize>,
-    target: Range<usize>,
-    minor_version: u8,
+    pub(super) head: Head,
+    pub(super) method: Range<usize>,
+    pub(super) target: Range<usize>,
+    pub(super) version: http::Version,
+    /// The `:protocol` of an HTTP/2 extended CONNECT (RFC 8441 section 4).
+    pub(super) protocol: Option<String>,
     key: Option<Range<usize>>,
     subprotocols: Vec<String>,
     extensions: Vec<ExtensionOffer>,
@@ -400,15 +534,33 @@ impl Request {
         let method = span(&bytes, method.as_bytes());
         let target = span(&bytes, target.as_bytes());
         let head = Head::new(bytes.clone(), parsed.headers);
-        Ok(Request {
+        let version = if minor_version == 1 {
+            http::Version::HTTP_11
+        } else {
+            http::Version::HTTP_10
+        };
+        Ok(Request::new(head, method, target, version, None))
+    }
+
+    /// A request not validated yet, from its head and the ranges of its
+    /// request line.
+    pub(super) fn new(
+        head: Head,
+        method: Range<usize>,
+        target: Range<usize>,
+        version: http::Version,
+        protocol: Option<String>,
+    ) -> Request {
+        Request {
             head,
             method,
             target,
-            minor_version,
+            version,
+            protocol,
             key: None,
             subprotocols: Vec::new(),
             extensions: Vec::new(),
-        })
+        }
     }
 
     /// The method, `GET` for every request handed out by `receive`.
@@ -422,14 +574,18 @@ impl Request {
         self.head.text(&self.target)
     }
 
-    /// The HTTP version, `HTTP/1.1` or `HTTP/1.0` (the latter only on a
-    /// plain request carried by [`HandshakeError::NotUpgrade`]).
-    pub fn version(&self) -> &'static str {
-        if self.minor_version == 1 {
-            "HTTP/1.1"
-        } else {
-            "HTTP/1.0"
-        }
+    /// The HTTP version: HTTP/1.1 for an upgrade, HTTP/2 (or HTTP/3) for
+    /// an extended CONNECT, and HTTP/1.0 only on a plain request carried
+    /// by [`HandshakeError::NotUpgrade`].
+    pub fn version(&self) -> http::Version {
+        self.version
+    }
+
+    /// The `:protocol` pseudo-header of an extended CONNECT (RFC 8441
+    /// section 4), `websocket` on every such request a handshake hands
+    /// out; `None` over HTTP/1.x.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
     }
 
     /// The target without the scheme and authority of an absolute URI.
@@ -514,9 +670,15 @@ impl Request {
             })
     }
 
-    /// The `Host` header field: the authority the client asked for.
+    /// The authority the client asked for: the `Host` header field, or
+    /// for a request without one (HTTP/2, whose `:authority` replaces it:
+    /// RFC 9113 section 8.3.1) the authority of an absolute target.
     pub fn host(&self) -> Option<&str> {
-        self.head.get("Host")
+        self.head.get("Host").or_else(|| {
+            let (_, rest) = self.target().split_once("://")?;
+            Some(&rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())])
+                .filter(|a| !a.is_empty())
+        })
     }
 
     /// The `Origin` header field, which browsers send (section 4.2.1, item
@@ -550,6 +712,7 @@ impl fmt::Debug for Request {
             .field("method", &self.method())
             .field("target", &self.target())
             .field("version", &self.version())
+            .field("protocol", &self.protocol())
             .field("headers", &self.head)
             .finish()
     }
@@ -599,9 +762,9 @@ fn form_decode(s: &str) -> Cow<'_, str> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Accept {
-    subprotocol: Option<String>,
-    extensions: Vec<String>,
-    headers: Vec<(String, String)>,
+    pub(super) subprotocol: Option<String>,
+    pub(super) extensions: Vec<String>,
+    pub(super) headers: Vec<(String, String)>,
 }
 
 impl Accept {
@@ -660,9 +823,9 @@ impl Accept {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Reject {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Bytes,
+    pub(super) status: http::StatusCode,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Bytes,
 }
 
 impl Reject {
@@ -670,11 +833,10 @@ impl Reject {
     /// 200-599 (a 1xx would tell the client to keep waiting) is sent as 500.
     pub fn new(status: u16) -> Self {
         Reject {
-            status: if (200..=599).contains(&status) {
-                status
-            } else {
-                500
-            },
+            status: http::StatusCode::from_u16(status)
+                .ok()
+                .filter(|status| (200..=599).contains(&status.as_u16()))
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             headers: Vec::new(),
             body: Bytes::new(),
         }
@@ -682,7 +844,7 @@ impl Reject {
 
     /// The status that will be sent.
     pub fn status(&self) -> u16 {
-        self.status
+        self.status.as_u16()
     }
 
     /// Adds a header field. Refuses a name that is not a token, a value
@@ -717,28 +879,33 @@ impl Reject {
         {
             headers.push(("Connection", "close"));
         }
-        write_response(self.status, &headers, &self.body)
+        write_response(self.status.as_u16(), &headers, &self.body)
     }
 }
 
-/// permessage-deflate for the 101, when the configuration enables it and
-/// the application did not answer the offers itself: the extension and
-/// the `Sec-WebSocket-Extensions` value that accepts it.
-#[cfg(feature = "deflate")]
-fn negotiate_deflate(
+/// The `Sec-WebSocket-Extensions` value of the answer (empty for none)
+/// and the extension the connection runs: the application's own
+/// acceptances if it made any, which are then its to run, or else
+/// permessage-deflate when the configuration enables it and the client
+/// offered it acceptably.
+#[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+fn negotiate_extensions(
     config: &Config,
     request: &Request,
     response: &Accept,
-) -> Option<(crate::deflate::PerMessageDeflate, String)> {
-    let settings = config.deflate()?;
+) -> (String, Option<Box<dyn Extension>>) {
     if !response.extensions.is_empty() {
-        return None;
+        return (response.extensions.join(", "), None);
     }
-    let (agreed, value) = crate::deflate::accept_offer(settings, request.extensions())?;
-    Some((
-        crate::deflate::PerMessageDeflate::new(agreed, settings),
-        value,
-    ))
+    #[cfg(feature = "deflate")]
+    if let Some(settings) = config.deflate() {
+        if let Some((agreed, value)) = crate::deflate::accept_offer(settings, request.extensions())
+        {
+            let extension = crate::deflate::PerMessageDeflate::new(agreed, settings);
+            return (value, Some(Box::new(extension)));
+        }
+    }
+    (String::new(), None)
 }
 
 #[cfg(test)]
@@ -1224,7 +1391,10 @@ mod tests {
         let HandshakeError::NotUpgrade(request) = err else {
             panic!("expected NotUpgrade");
         };
-        assert_eq!((request.method(), request.version()), ("POST", "HTTP/1.0"));
+        assert_eq!(
+            (request.method(), request.version()),
+            ("POST", http::Version::HTTP_10)
+        );
     }
 
     #[test]
