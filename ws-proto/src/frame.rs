@@ -141,6 +141,11 @@ impl Rsv {
     pub const fn union(self, other: Rsv) -> Rsv {
         Rsv(self.0 | other.0)
     }
+
+    /// The bits in both sets.
+    pub const fn intersection(self, other: Rsv) -> Rsv {
+        Rsv(self.0 & other.0)
+    }
 }
 
 /// A decoded or to-be-encoded frame header.

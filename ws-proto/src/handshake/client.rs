@@ -12,6 +12,8 @@ use super::{
     HandshakeError, Head, HeadReader,
 };
 use crate::entropy::Entropy;
+use crate::extension::{self, Extension};
+use crate::frame::Rsv;
 use crate::{Config, Connection};
 
 /// The client side of the opening handshake.
@@ -31,12 +33,10 @@ pub struct ClientHandshake {
     extension_names: Vec<String>,
     reader: HeadReader,
     state: State,
-    /// Whether the configured permessage-deflate was offered.
-    #[cfg(feature = "deflate")]
-    deflate_offered: bool,
-    /// permessage-deflate as the server accepted it.
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::PerMessageDeflate>,
+    /// The names of the configured extensions that were offered.
+    negotiated: Vec<String>,
+    /// The extension the connection runs, as the server accepted it.
+    extension: Option<Box<dyn Extension>>,
 }
 
 enum State {
@@ -128,32 +128,24 @@ impl ClientHandshake {
         entropy: Box<dyn Entropy>,
         expected_accept: Option<String>,
     ) -> ClientHandshake {
-        // The configured permessage-deflate is offered unless the caller
-        // made an offer of its own, which is then the caller's to handle.
-        #[cfg(feature = "deflate")]
-        let (request, deflate_offered) = {
-            let mut request = request;
-            let by_hand = request
-                .extensions
-                .iter()
-                .filter_map(|offer| ExtensionOffer::parse_list(offer).ok())
-                .flatten()
-                .any(|offer| {
-                    offer
-                        .name
-                        .eq_ignore_ascii_case(crate::deflate::EXTENSION_NAME)
-                });
-            let offered = match config.deflate() {
-                Some(settings) if !by_hand => {
-                    request
-                        .extensions
-                        .push(crate::deflate::client_offer(settings));
-                    true
-                }
-                _ => false,
-            };
-            (request, offered)
-        };
+        // Each configured extension is offered unless the caller made an
+        // offer of its own for it, which is then the caller's to handle.
+        let mut request = request;
+        let by_hand: Vec<String> = request
+            .extensions
+            .iter()
+            .filter_map(|offer| ExtensionOffer::parse_list(offer).ok())
+            .flatten()
+            .map(|offer| offer.name)
+            .collect();
+        let mut negotiated = Vec::new();
+        for negotiator in config.extensions() {
+            let name = negotiator.name();
+            if !by_hand.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                request.extensions.push(negotiator.offer());
+                negotiated.push(name.to_owned());
+            }
+        }
         let extension_names = request
             .extensions
             .iter()
@@ -169,10 +161,8 @@ impl ClientHandshake {
             extension_names,
             reader: HeadReader::default(),
             state: State::Reading,
-            #[cfg(feature = "deflate")]
-            deflate_offered,
-            #[cfg(feature = "deflate")]
-            deflate: None,
+            negotiated,
+            extension: None,
         }
     }
 
@@ -234,10 +224,9 @@ impl ClientHandshake {
         &mut self,
         response: Result<Response, HandshakeError>,
     ) -> Result<Response, HandshakeError> {
-        let result = response.and_then(|response| self.validate(response));
-        #[cfg(feature = "deflate")]
-        let result = result.and_then(|response| {
-            self.deflate = self.agree_deflate(&response)?;
+        let result = response.and_then(|response| {
+            let response = self.validate(response)?;
+            self.extension = self.finalize_extensions(&response)?;
             Ok(response)
         });
         match result {
@@ -252,35 +241,45 @@ impl ClientHandshake {
         }
     }
 
-    /// permessage-deflate as the server accepted it, checked against our
-    /// offer (RFC 7692 section 7.1: a response that breaks the offer fails
-    /// the connection).
-    #[cfg(feature = "deflate")]
-    fn agree_deflate(
+    /// The configured extensions the server accepted, each checked by its
+    /// [`Negotiator`](crate::extension::Negotiator) against our offer
+    /// (RFC 7692 section 7.1, for example: a response that breaks the offer
+    /// fails the connection), in the order of the response (section 9.1).
+    /// Extensions offered by hand are the caller's to run.
+    fn finalize_extensions(
         &self,
         response: &Response,
-    ) -> Result<Option<crate::deflate::PerMessageDeflate>, HandshakeError> {
-        let Some(settings) = self.config.deflate().filter(|_| self.deflate_offered) else {
-            return Ok(None);
-        };
+    ) -> Result<Option<Box<dyn Extension>>, HandshakeError> {
         let invalid = |reason| HandshakeError::InvalidHeader {
             name: "Sec-WebSocket-Extensions",
             reason,
         };
-        let mut accepted = response
-            .extensions
-            .iter()
-            .filter(|e| e.name.eq_ignore_ascii_case(crate::deflate::EXTENSION_NAME));
-        let Some(answer) = accepted.next() else {
-            return Ok(None);
-        };
-        if accepted.next().is_some() {
-            return Err(invalid("permessage-deflate accepted twice"));
+        let mut running: Vec<Box<dyn Extension>> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut owned = Rsv::NONE;
+        for answer in &response.extensions {
+            let Some(negotiator) = self.config.extensions().find(|n| {
+                n.name().eq_ignore_ascii_case(&answer.name)
+                    && self
+                        .negotiated
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(n.name()))
+            }) else {
+                continue;
+            };
+            if seen.iter().any(|n| n.eq_ignore_ascii_case(&answer.name)) {
+                return Err(invalid("an extension is accepted twice"));
+            }
+            seen.push(&answer.name);
+            let extension = negotiator.finalize(answer).map_err(invalid)?;
+            // Section 5.2: a reserved bit has one meaning on a connection.
+            if !owned.intersection(extension.reserved_bits()).is_empty() {
+                return Err(invalid("two accepted extensions use the same reserved bit"));
+            }
+            owned = owned.union(extension.reserved_bits());
+            running.push(extension);
         }
-        let agreed = crate::deflate::read_response(settings, answer).map_err(invalid)?;
-        Ok(Some(crate::deflate::PerMessageDeflate::new(
-            agreed, settings,
-        )))
+        Ok(extension::stack(running))
     }
 
     /// Checks a response per section 4.1 and fills in what was agreed.
@@ -354,9 +353,8 @@ impl ClientHandshake {
             ));
         }
         let mut connection = Connection::client(self.config, self.entropy);
-        #[cfg(feature = "deflate")]
-        if let Some(extension) = self.deflate {
-            connection.set_extension(Box::new(extension));
+        if let Some(extension) = self.extension {
+            connection.set_extension(extension);
         }
         let rest = self.reader.rest();
         if !rest.is_empty() {

@@ -11,7 +11,8 @@ use super::{
     accept_key, extension_value, extra_header, http_error, is_valid_key, put_header, span,
     write_response, ExtensionOffer, HandshakeError, Head, HeadReader,
 };
-use crate::extension::Extension;
+use crate::extension::{self, Extension};
+use crate::frame::Rsv;
 use crate::origin::OriginPolicy;
 use crate::{Config, Connection};
 
@@ -885,10 +886,11 @@ impl Reject {
 
 /// The `Sec-WebSocket-Extensions` value of the answer (empty for none)
 /// and the extension the connection runs: the application's own
-/// acceptances if it made any, which are then its to run, or else
-/// permessage-deflate when the configuration enables it and the client
-/// offered it acceptably.
-#[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+/// acceptances if it made any, which are then its to run, or else what
+/// the configured [`Negotiator`](crate::extension::Negotiator)s accept of
+/// the client's offers, in the configuration's order, skipping one whose
+/// reserved bits an accepted one owns already (section 5.2: a bit has one
+/// meaning on a connection).
 fn negotiate_extensions(
     config: &Config,
     request: &Request,
@@ -897,15 +899,20 @@ fn negotiate_extensions(
     if !response.extensions.is_empty() {
         return (response.extensions.join(", "), None);
     }
-    #[cfg(feature = "deflate")]
-    if let Some(settings) = config.deflate() {
-        if let Some((agreed, value)) = crate::deflate::accept_offer(settings, request.extensions())
-        {
-            let extension = crate::deflate::PerMessageDeflate::new(agreed, settings);
-            return (value, Some(Box::new(extension)));
+    let mut values = Vec::new();
+    let mut running: Vec<Box<dyn Extension>> = Vec::new();
+    let mut owned = Rsv::NONE;
+    for negotiator in config.extensions() {
+        let Some((value, extension)) = negotiator.accept(request.extensions()) else {
+            continue;
+        };
+        if owned.intersection(extension.reserved_bits()).is_empty() {
+            owned = owned.union(extension.reserved_bits());
+            values.push(value);
+            running.push(extension);
         }
     }
-    (String::new(), None)
+    (values.join(", "), extension::stack(running))
 }
 
 #[cfg(test)]
