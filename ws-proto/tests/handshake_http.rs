@@ -556,3 +556,64 @@ fn refusals_convert_both_ways() {
         .unwrap();
     assert!(Accept::try_from(not_an_acceptance).is_err());
 }
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A header name the handshake does not read: a token.
+    fn name() -> impl Strategy<Value = String> {
+        "x-[a-z0-9!#$%&'*+.^_`|~-]{1,12}"
+    }
+
+    /// A header value as the `http` crate takes it: visible ASCII, spaces
+    /// and tabs inside, bytes 0x80-0xFF, no surrounding whitespace (which
+    /// both paths trim).
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![0x21u8..=0x7e, 0x80u8..=0xff, Just(b' '), Just(b'\t')],
+            0..24,
+        )
+        .prop_map(|v| v.trim_ascii().to_vec())
+    }
+
+    proptest! {
+        /// An `http::Request` through the server's view and back is the
+        /// same request, whatever extra fields it holds, in both forms.
+        #[test]
+        fn requests_survive_the_view(
+            fields in proptest::collection::vec((name(), value()), 0..12),
+            http2 in any::<bool>(),
+        ) {
+            let mut request = if http2 {
+                http::Request::connect("https://example.com/chat?room=1")
+                    .version(Version::HTTP_2)
+            } else {
+                http::Request::get("/chat?room=1")
+                    .header("host", "example.com")
+                    .header("upgrade", "websocket")
+                    .header("connection", "Upgrade")
+                    .header("sec-websocket-key", KEY)
+            }
+            .header("sec-websocket-version", "13");
+            for (name, value) in &fields {
+                request = request.header(name.as_str(), HeaderValue::from_bytes(value).unwrap());
+            }
+            let (parts, ()) = request.body(()).unwrap().into_parts();
+            let protocol = http2.then_some(PROTOCOL);
+            let (_, view) = ServerHandshake::from_http(Config::default(), &parts, protocol).unwrap();
+            for (name, value) in &fields {
+                prop_assert!(view.headers().any(|(n, v)| n == name && v == &value[..]));
+            }
+            let back = view.to_http().unwrap();
+            prop_assert_eq!(back.method(), &parts.method);
+            prop_assert_eq!(back.uri(), &parts.uri);
+            prop_assert_eq!(back.version(), parts.version);
+            prop_assert_eq!(back.headers(), &parts.headers);
+            // And again, from the view's own conversion.
+            let (again, ()) = back.into_parts();
+            let (_, view_again) = ServerHandshake::from_http(Config::default(), &again, protocol).unwrap();
+            prop_assert_eq!(view_again.headers().collect::<Vec<_>>(), view.headers().collect::<Vec<_>>());
+        }
+    }
+}
