@@ -31,6 +31,7 @@ where
 
 /// What [`accept_or_http`] found on a stream.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Upgrade<W, S> {
     /// A WebSocket upgrade, accepted.
     WebSocket(W),
@@ -38,6 +39,17 @@ pub enum Upgrade<W, S> {
     /// caller serves it on the stream, say a web page on the same port.
     /// A request body is not read.
     Http(Box<Request>, S),
+}
+
+impl<W, S> Upgrade<W, S> {
+    /// The same outcome with the stream of a plain HTTP request passed
+    /// through `f`: how an adapter hands back its own stream type.
+    pub fn map_http_stream<T>(self, f: impl FnOnce(S) -> T) -> Upgrade<W, T> {
+        match self {
+            Upgrade::WebSocket(ws) => Upgrade::WebSocket(ws),
+            Upgrade::Http(request, stream) => Upgrade::Http(request, f(stream)),
+        }
+    }
 }
 
 /// Accepts a WebSocket on `stream`: reads the upgrade request and shows it
@@ -356,12 +368,7 @@ macro_rules! define_adapter {
         {
             let found = $crate::accept_or_http::<Runtime, _, F>($wrap(stream), config, callback);
             async move {
-                Ok(match found.await? {
-                    $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
-                    $crate::Upgrade::Http(request, io) => {
-                        $crate::Upgrade::Http(request, $unwrap(io))
-                    }
-                })
+                Ok(found.await?.map_http_stream($unwrap))
             }
         }
 

@@ -98,6 +98,7 @@ pub struct CloseFrame {
 
 /// Why a Close frame body or a requested close was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseBodyError {
     /// A body of one byte: a code needs two (section 5.5.1).
     Truncated,

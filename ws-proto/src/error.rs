@@ -217,6 +217,7 @@ impl std::error::Error for UsageError {}
 
 /// Which deadline passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// No Pong (or anything else) came back within the pong timeout after a
     /// keepalive Ping. Closed with 1011.

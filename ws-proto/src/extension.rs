@@ -31,6 +31,7 @@ use crate::handshake::ExtensionOffer;
 
 /// Whether a data message is text or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageKind {
     /// A text message: UTF-8.
     Text,

@@ -23,6 +23,7 @@ pub const MAX_HEADER_LEN: usize = 14;
 
 /// A frame's opcode (section 5.2), limited to those RFC 6455 defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OpCode {
     /// 0x0: continues a fragmented message.
     Continuation,
@@ -74,6 +75,7 @@ impl OpCode {
 /// A frame header that broke a rule of section 5.2 or 5.5, found while
 /// decoding it. Each is a protocol error (close code 1002).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameError {
     /// A reserved opcode.
     UnknownOpCode(u8),

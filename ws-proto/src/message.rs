@@ -20,6 +20,7 @@ use crate::utf8::Utf8Bytes;
 /// assert!(Message::binary(vec![1, 2]).is_data());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// A text message: valid UTF-8, held without a second copy.
     Text(Utf8Bytes),
