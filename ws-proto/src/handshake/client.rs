@@ -7,7 +7,7 @@ use base64::Engine;
 use bytes::Bytes;
 
 use super::{
-    accept_key, is_token, list_elements, ClientRequest, ExtensionOffer, HandshakeError, HeadReader,
+    accept_key, is_token, list_elements, ClientRequest, ExtensionOffer, HandshakeError, Reading,
     Response,
 };
 use crate::entropy::Entropy;
@@ -30,29 +30,17 @@ pub struct ClientHandshake {
     /// The request as sent, with the configured offers.
     request: ClientRequest,
     extension_names: Vec<String>,
-    reader: HeadReader,
-    state: State,
+    reading: Reading<()>,
     /// The names of the configured extensions that were offered.
     negotiated: Vec<String>,
     /// The extension the connection runs, as the server accepted it.
     extension: Option<Box<dyn Extension>>,
 }
 
-enum State {
-    Reading,
-    Received,
-    Failed(HandshakeError),
-}
-
 impl fmt::Debug for ClientHandshake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.state {
-            State::Reading => "reading",
-            State::Received => "received",
-            State::Failed(_) => "failed",
-        };
         f.debug_struct("ClientHandshake")
-            .field("state", &state)
+            .field("state", &self.reading.name())
             .field("subprotocols", &self.request.subprotocols)
             .field("extensions", &self.extension_names)
             .finish()
@@ -158,8 +146,7 @@ impl ClientHandshake {
             expected_accept,
             request,
             extension_names,
-            reader: HeadReader::default(),
-            state: State::Reading,
+            reading: Reading::new(),
             negotiated,
             extension: None,
         }
@@ -176,21 +163,12 @@ impl ClientHandshake {
     /// carries the response. An error is final and is returned again by
     /// later calls.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<Response>, HandshakeError> {
-        match &self.state {
-            State::Reading => {}
-            State::Received => {
-                self.reader.buf.extend_from_slice(data);
-                return Ok(None);
-            }
-            State::Failed(e) => return Err(e.clone()),
-        }
         let limits = self.config.handshake_limits();
-        let result = match self.reader.push(data, limits) {
-            Ok(None) => return Ok(None),
-            Ok(Some(head)) => Response::parse(head, self.reader.header_count(), limits),
-            Err(e) => Err(e),
+        let Some(head) = self.reading.push(data, limits)? else {
+            return Ok(None);
         };
-        self.finish(result).map(Some)
+        let response = Response::parse(head, self.reading.reader.header_count(), limits);
+        self.finish(response).map(Some)
     }
 
     /// Validates a response head an HTTP client already parsed: the 101 of
@@ -206,15 +184,7 @@ impl ClientHandshake {
         &mut self,
         response: &http::response::Parts,
     ) -> Result<Response, HandshakeError> {
-        match &self.state {
-            State::Reading => {}
-            State::Received => {
-                return Err(HandshakeError::WrongState(
-                    "a response was received already",
-                ))
-            }
-            State::Failed(e) => return Err(e.clone()),
-        }
+        self.reading.expect_reading()?;
         self.finish(Ok(Response::from_http(response)))
     }
 
@@ -226,18 +196,9 @@ impl ClientHandshake {
         let result = response.and_then(|response| {
             let response = self.validate(response)?;
             self.extension = self.finalize_extensions(&response)?;
-            Ok(response)
+            Ok((response, ()))
         });
-        match result {
-            Ok(response) => {
-                self.state = State::Received;
-                Ok(response)
-            }
-            Err(e) => {
-                self.state = State::Failed(e.clone());
-                Err(e)
-            }
-        }
+        self.reading.settle(result)
     }
 
     /// The configured extensions the server accepted, each checked by its
@@ -294,7 +255,7 @@ impl ClientHandshake {
         if !opened {
             return Err(HandshakeError::Rejected {
                 status: response.status,
-                body: Bytes::copy_from_slice(self.reader.rest()),
+                body: Bytes::copy_from_slice(self.reading.reader.rest()),
                 response: Box::new(response),
             });
         }
@@ -346,7 +307,7 @@ impl ClientHandshake {
     /// the response head, and takes over the entropy source for its masking
     /// keys.
     pub fn into_connection(self) -> Result<Connection, HandshakeError> {
-        if !matches!(self.state, State::Received) {
+        if self.reading.kept().is_none() {
             return Err(HandshakeError::WrongState(
                 "into_connection needs a response that receive returned",
             ));
@@ -355,7 +316,7 @@ impl ClientHandshake {
         if let Some(extension) = self.extension {
             connection.set_extension(extension);
         }
-        let rest = self.reader.rest();
+        let rest = self.reading.reader.rest();
         if !rest.is_empty() {
             connection.receive(rest);
         }

@@ -119,6 +119,107 @@ impl HeadReader {
     }
 }
 
+/// The reading phase of a handshake, the same in both roles: the head
+/// reader and where the handshake stands. `T` is what a role keeps of the
+/// head it accepted (the server, the request's key).
+pub(super) struct Reading<T> {
+    pub(super) reader: HeadReader,
+    phase: Phase<T>,
+}
+
+enum Phase<T> {
+    /// The head is not complete yet.
+    Reading,
+    /// A valid head was handed out.
+    Received(T),
+    /// The handshake failed; the error is returned again on every call.
+    Failed(HandshakeError),
+}
+
+impl<T> Reading<T> {
+    /// A phase that has read nothing yet.
+    pub(super) fn new() -> Self {
+        Reading {
+            reader: HeadReader::default(),
+            phase: Phase::Reading,
+        }
+    }
+
+    /// A phase that received a head parsed elsewhere (by an HTTP server
+    /// or client), with nothing buffered.
+    pub(super) fn received(kept: T) -> Self {
+        Reading {
+            reader: HeadReader::default(),
+            phase: Phase::Received(kept),
+        }
+    }
+
+    /// Feeds `data`: the complete head once it is there, `None` before and
+    /// after it (bytes fed after a head was handed out are kept for the
+    /// connection). An error is final and returned again by later calls.
+    pub(super) fn push(
+        &mut self,
+        data: &[u8],
+        limits: &HandshakeLimits,
+    ) -> Result<Option<Bytes>, HandshakeError> {
+        match &self.phase {
+            Phase::Reading => {}
+            Phase::Received(_) => {
+                self.reader.buf.extend_from_slice(data);
+                return Ok(None);
+            }
+            Phase::Failed(e) => return Err(e.clone()),
+        }
+        self.reader.push(data, limits).inspect_err(|e| {
+            self.phase = Phase::Failed(e.clone());
+        })
+    }
+
+    /// Succeeds if no head was handed out and none failed: the state in
+    /// which a head parsed elsewhere may be given.
+    pub(super) fn expect_reading(&self) -> Result<(), HandshakeError> {
+        match &self.phase {
+            Phase::Reading => Ok(()),
+            Phase::Received(_) => Err(HandshakeError::WrongState("a head was received already")),
+            Phase::Failed(e) => Err(e.clone()),
+        }
+    }
+
+    /// Records how validating a head ended and returns the head's value.
+    pub(super) fn settle<R>(
+        &mut self,
+        result: Result<(R, T), HandshakeError>,
+    ) -> Result<R, HandshakeError> {
+        match result {
+            Ok((value, kept)) => {
+                self.phase = Phase::Received(kept);
+                Ok(value)
+            }
+            Err(e) => {
+                self.phase = Phase::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// What was kept of the head handed out, if one was.
+    pub(super) fn kept(&self) -> Option<&T> {
+        match &self.phase {
+            Phase::Received(kept) => Some(kept),
+            _ => None,
+        }
+    }
+
+    /// The phase's name, for `Debug`.
+    pub(super) fn name(&self) -> &'static str {
+        match self.phase {
+            Phase::Reading => "reading",
+            Phase::Received(_) => "received",
+            Phase::Failed(_) => "failed",
+        }
+    }
+}
+
 /// Maps an `httparse` error to the handshake's.
 pub(super) fn http_error(e: httparse::Error, limits: &HandshakeLimits) -> HandshakeError {
     HandshakeError::MalformedHttp(match e {

@@ -82,7 +82,7 @@ pub use response::Response;
 pub use server::ServerHandshake;
 
 use fields::{check_header_input, extension_value, extra_header};
-use head::{http_error, span, Field, Head, HeadReader};
+use head::{http_error, span, Field, Head, Reading};
 use offer::{is_token, list_elements, parse_extensions};
 use write::{put_header, write_response};
 

@@ -7,7 +7,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::parts::header_map;
 use super::{
-    accept_key, is_valid_key, put_header, span, Accept, ExtensionOffer, HandshakeError, HeadReader,
+    accept_key, is_valid_key, put_header, span, Accept, ExtensionOffer, HandshakeError, Reading,
     Reject, Request,
 };
 use crate::extension::{self, Extension};
@@ -40,33 +40,19 @@ use crate::{Config, Connection};
 /// ```
 pub struct ServerHandshake {
     config: Config,
-    reader: HeadReader,
-    state: State,
+    /// Keeps the `Sec-WebSocket-Key` of the request handed out (none for
+    /// an HTTP/2 extended CONNECT, RFC 8441 section 5).
+    reading: Reading<Option<String>>,
     /// Runs of `httparse`, so tests can prove the head is parsed once.
     #[cfg(test)]
     parses: usize,
 }
 
-enum State {
-    /// The head is not complete yet.
-    Reading,
-    /// A valid request with this `Sec-WebSocket-Key` was returned (none
-    /// for an HTTP/2 extended CONNECT, RFC 8441 section 5).
-    Received { key: Option<String> },
-    /// The handshake failed; the error is returned again on every call.
-    Failed(HandshakeError),
-}
-
 impl fmt::Debug for ServerHandshake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.state {
-            State::Reading => "reading",
-            State::Received { .. } => "received",
-            State::Failed(_) => "failed",
-        };
         f.debug_struct("ServerHandshake")
-            .field("state", &state)
-            .field("buffered", &self.reader.buf.len())
+            .field("state", &self.reading.name())
+            .field("buffered", &self.reading.reader.buf.len())
             .finish()
     }
 }
@@ -78,8 +64,7 @@ impl ServerHandshake {
     pub fn new(config: Config) -> Self {
         ServerHandshake {
             config,
-            reader: HeadReader::default(),
-            state: State::Reading,
+            reading: Reading::new(),
             #[cfg(test)]
             parses: 0,
         }
@@ -99,39 +84,22 @@ impl ServerHandshake {
     /// [`HandshakeError::NotUpgrade`], serve the plain HTTP request) and
     /// close the transport.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<Request>, HandshakeError> {
-        match &self.state {
-            State::Reading => {}
-            State::Received { .. } => {
-                self.reader.buf.extend_from_slice(data);
-                return Ok(None);
-            }
-            State::Failed(e) => return Err(e.clone()),
-        }
         let limits = self.config.handshake_limits();
-        let result = match self.reader.push(data, limits) {
-            Ok(None) => return Ok(None),
-            Ok(Some(head)) => {
-                #[cfg(test)]
-                {
-                    self.parses += 1;
-                }
-                Request::parse(head, self.reader.header_count(), limits)
-                    .and_then(validate)
-                    .and_then(|request| check_origin(request, self.config.origin_policy()))
-            }
-            Err(e) => Err(e),
+        let Some(head) = self.reading.push(data, limits)? else {
+            return Ok(None);
         };
-        match result {
-            Ok(request) => {
-                let key = request.key().map(str::to_owned);
-                self.state = State::Received { key };
-                Ok(Some(request))
-            }
-            Err(e) => {
-                self.state = State::Failed(e.clone());
-                Err(e)
-            }
+        #[cfg(test)]
+        {
+            self.parses += 1;
         }
+        let result = Request::parse(head, self.reading.reader.header_count(), limits)
+            .and_then(validate)
+            .and_then(|request| check_origin(request, self.config.origin_policy()))
+            .map(|request| {
+                let key = request.key().map(str::to_owned);
+                (request, key)
+            });
+        self.reading.settle(result).map(Some)
     }
 
     /// The bytes received past the end of the request head: the first
@@ -139,7 +107,7 @@ impl ServerHandshake {
     /// a plain HTTP request refused with [`HandshakeError::NotUpgrade`].
     /// Empty while the head is incomplete.
     pub fn buffered(&self) -> &[u8] {
-        self.reader.rest()
+        self.reading.reader.rest()
     }
 
     /// A handshake for a request an HTTP server already parsed: an
@@ -196,8 +164,7 @@ impl ServerHandshake {
         let key = request.key().map(str::to_owned);
         let handshake = ServerHandshake {
             config,
-            reader: HeadReader::default(),
-            state: State::Received { key },
+            reading: Reading::received(key),
             #[cfg(test)]
             parses: 0,
         };
@@ -300,7 +267,7 @@ impl ServerHandshake {
         request: &Request,
         response: &Accept,
     ) -> Result<Option<String>, HandshakeError> {
-        let State::Received { key } = &self.state else {
+        let Some(key) = self.reading.kept() else {
             return Err(HandshakeError::WrongState(
                 "accept needs a request that receive returned",
             ));
@@ -334,7 +301,7 @@ impl ServerHandshake {
         if let Some(extension) = extension {
             connection.set_extension(extension);
         }
-        let rest = self.reader.rest();
+        let rest = self.reading.reader.rest();
         if !rest.is_empty() {
             connection.receive(rest);
         }
@@ -544,7 +511,7 @@ mod tests {
         }
         assert_eq!(requests, 1);
         // Linear: every byte looked at exactly once, the head parsed once.
-        assert_eq!(server.reader.bytes_scanned, head.len());
+        assert_eq!(server.reading.reader.bytes_scanned, head.len());
         assert_eq!(server.parses, 1);
     }
 }
