@@ -4,7 +4,7 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::config::MAX_CONTROL_PAYLOAD;
+use crate::frame::MAX_CONTROL_PAYLOAD;
 
 /// A close status code (RFC 6455 section 7.4).
 ///

@@ -13,10 +13,8 @@ use std::time::Duration;
 #[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
 use crate::extension::Negotiator;
+use crate::frame::MAX_CONTROL_PAYLOAD;
 use crate::origin::OriginPolicy;
-
-/// The largest control frame payload RFC 6455 allows (section 5.5).
-pub const MAX_CONTROL_PAYLOAD: usize = 125;
 
 /// Configuration of a WebSocket connection and of its opening handshake.
 ///

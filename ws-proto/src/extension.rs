@@ -28,16 +28,7 @@ use bytes::Bytes;
 use crate::close::CloseCode;
 use crate::frame::Rsv;
 use crate::handshake::ExtensionOffer;
-
-/// Whether a data message is text or binary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MessageKind {
-    /// A text message: UTF-8.
-    Text,
-    /// A binary message.
-    Binary,
-}
+use crate::MessageKind;
 
 /// An extension refused data; the connection fails with `code`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +89,8 @@ pub trait Extension: Send {
 /// ```
 /// use ws_proto::extension::{Extension, Negotiator};
 /// use ws_proto::handshake::ExtensionOffer;
-/// # use ws_proto::extension::{ExtensionError, MessageKind};
+/// # use ws_proto::extension::ExtensionError;
+/// # use ws_proto::MessageKind;
 /// # use ws_proto::frame::Rsv;
 /// # use bytes::Bytes;
 /// # struct Marker;

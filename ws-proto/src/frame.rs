@@ -18,6 +18,10 @@ use std::fmt;
 
 use bytes::BufMut;
 
+/// The largest control frame payload (section 5.5: "All control frames
+/// MUST have a payload length of 125 bytes or less").
+pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
 /// The largest frame header: 2 bytes, an 8-byte length, a 4-byte mask.
 pub const MAX_HEADER_LEN: usize = 14;
 

@@ -66,6 +66,5 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::{Config, ConfigError, HandshakeLimits};
 pub use connection::{Connection, Event, Role};
 pub use error::{Error, ProtocolError, TimeoutKind, UsageError};
-pub use extension::MessageKind;
-pub use message::Message;
+pub use message::{Message, MessageKind};
 pub use utf8::Utf8Bytes;

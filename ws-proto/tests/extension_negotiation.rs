@@ -7,12 +7,12 @@
 
 use bytes::Bytes;
 use ws_proto::entropy::Seeded;
-use ws_proto::extension::{Extension, ExtensionError, MessageKind, Negotiator};
+use ws_proto::extension::{Extension, ExtensionError, Negotiator};
 use ws_proto::frame::Rsv;
 use ws_proto::handshake::{
     Accept, ClientHandshake, ClientRequest, ExtensionOffer, HandshakeError, ServerHandshake,
 };
-use ws_proto::{Config, Connection, Event, ProtocolError};
+use ws_proto::{Config, Connection, Event, MessageKind, ProtocolError};
 
 /// `x-xor; key=N`: every payload byte XORed with `N`, marked with RSV2.
 struct Xor(u8);
