@@ -22,12 +22,12 @@ pub enum HandshakeError {
     /// The head is not valid HTTP/1.1 (400).
     MalformedHttp(&'static str),
     /// The head, up to and including its blank line, is longer than
-    /// [`HandshakeLimits::max_bytes`] (431).
+    /// [`HandshakeLimits::max_bytes`](crate::HandshakeLimits::max_bytes) (431).
     HeadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
-    /// One line of the head is longer than [`HandshakeLimits::max_line`]:
+    /// One line of the head is longer than [`HandshakeLimits::max_line`](crate::HandshakeLimits::max_line):
     /// 414 (URI Too Long) for the request line, 431 for a header line.
     LineTooLong {
         /// The limit in bytes.
@@ -35,7 +35,7 @@ pub enum HandshakeError {
         /// Whether it was the first line (request line or status line).
         first_line: bool,
     },
-    /// More header fields than [`HandshakeLimits::max_headers`] (431).
+    /// More header fields than [`HandshakeLimits::max_headers`](crate::HandshakeLimits::max_headers) (431).
     TooManyHeaders {
         /// The limit.
         limit: usize,
@@ -50,7 +50,7 @@ pub enum HandshakeError {
     /// A request with no `Upgrade` header field at all: plain HTTP, not a
     /// WebSocket handshake (426). It carries the parsed request so the
     /// application can answer it as HTTP instead; the bytes that followed
-    /// its head are in [`ServerHandshake::buffered`].
+    /// its head are in [`ServerHandshake::buffered`](super::ServerHandshake::buffered).
     NotUpgrade(Box<Request>),
     /// `Upgrade` does not name `websocket`, or `Connection` lacks the
     /// `Upgrade` token (426, with `Upgrade: websocket`). Section 4.2.1,
@@ -124,7 +124,7 @@ pub enum HandshakeError {
     /// The caller's fault: a URL or request target the client cannot use.
     InvalidUrl(&'static str),
     /// The caller's fault: a method called in the wrong state, such as
-    /// [`ServerHandshake::accept`] before a request was received.
+    /// [`ServerHandshake::accept`](super::ServerHandshake::accept) before a request was received.
     WrongState(&'static str),
 }
 

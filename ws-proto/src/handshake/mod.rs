@@ -1,4 +1,5 @@
-//! The opening handshake: an HTTP/1.1 upgrade (RFC 6455 section 4).
+//! The opening handshake: an HTTP/1.1 upgrade (RFC 6455 section 4), or an
+//! HTTP/2 extended CONNECT (RFC 8441).
 //!
 //! Both sides are sans-IO like the rest of the crate: bytes read from the
 //! transport go in, bytes to write come out, and once the handshake is done
@@ -14,9 +15,19 @@
 //!   response built by [`Reject`].
 //! - Client: a [`ClientRequest`] describes the request, a
 //!   [`ClientHandshake`] writes it and validates the server's answer, and
-//!   [`ClientHandshake::into_connection`] hands over the connection.
+//!   [`ClientHandshake::into_connection`] hands over the connection. The
+//!   request can also be a URL, an `http::Uri` or an `http::Request<()>`
+//!   ([`IntoClientRequest`]).
+//! - With an HTTP stack that parses HTTP itself (hyper, axum, h2), the
+//!   `http` crate's types are the edges:
+//!   [`ServerHandshake::from_http`] takes `http::request::Parts` (HTTP/1.1
+//!   or HTTP/2) and [`ServerHandshake::accept_http`] gives the
+//!   `http::Response` to send; [`ClientHandshake::extended_connect`] builds
+//!   the HTTP/2 request and [`ClientHandshake::receive_http`] checks the
+//!   parsed answer.
 //!
-//! Every failure is a [`HandshakeError`]. On the server side it carries the
+//! Every failure is a [`HandshakeError`], whose [`fault`](HandshakeError::fault)
+//! says whose it is. On the server side it carries the
 //! HTTP status to answer with and a ready response
 //! ([`HandshakeError::response`]): write it and close the transport. A
 //! request that is plain HTTP (no `Upgrade` header at all) fails with
@@ -25,7 +36,7 @@
 //!
 //! The head is read incrementally and never scanned twice, however it is
 //! split into reads (tungstenite's CVE-2023-43669 re-parsed it on every
-//! read), within the limits of [`HandshakeLimits`].
+//! read), within the limits of [`HandshakeLimits`](crate::HandshakeLimits).
 //!
 //! ```
 //! use ws_proto::entropy::Seeded;

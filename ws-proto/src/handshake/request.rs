@@ -232,7 +232,7 @@ impl Request {
     }
 
     /// The `Sec-WebSocket-Key` value; present on every request that
-    /// [`ServerHandshake::receive`] returns.
+    /// [`ServerHandshake::receive`](super::ServerHandshake::receive) returns.
     pub fn key(&self) -> Option<&str> {
         self.key.as_ref().map(|key| self.head.text(key))
     }
@@ -306,7 +306,7 @@ impl Accept {
     }
 
     /// Chooses the subprotocol to speak, one of
-    /// [`Request::subprotocols`]; [`ServerHandshake::accept`] refuses any
+    /// [`Request::subprotocols`]; [`ServerHandshake::accept`](super::ServerHandshake::accept) refuses any
     /// other.
     pub fn subprotocol(mut self, name: impl Into<String>) -> Self {
         self.subprotocol = Some(name.into());
@@ -317,7 +317,7 @@ impl Accept {
     /// offered extensions with their response parameters, such as
     /// `permessage-deflate; server_no_context_takeover`. Checked against
     /// the grammar of section 9.1 here, and against the offers in
-    /// [`ServerHandshake::accept`]. Several calls are joined into one field
+    /// [`ServerHandshake::accept`](super::ServerHandshake::accept). Several calls are joined into one field
     /// in the order made.
     pub fn extension(mut self, value: impl Into<String>) -> Result<Self, HandshakeError> {
         self.extensions.push(extension_value(value.into())?);

@@ -9,7 +9,7 @@ use super::{http_error, span, ExtensionOffer, HandshakeError, Head};
 
 /// The server's response to the opening handshake.
 ///
-/// Returned by [`ClientHandshake::receive`] when it is a valid 101, and
+/// Returned by [`ClientHandshake::receive`](super::ClientHandshake::receive) when it is a valid 101, and
 /// carried by [`HandshakeError::Rejected`] otherwise (whose
 /// [`subprotocol`](Self::subprotocol) and [`extensions`](Self::extensions)
 /// are then empty).
