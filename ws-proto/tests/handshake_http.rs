@@ -138,18 +138,13 @@ fn broken_extended_connects_are_refused_with_the_right_status() {
     assert_eq!(missing, HandshakeError::MissingHeader(":protocol"));
     assert_eq!(missing.status(), Some(400));
 
+    // RFC 9220 section 3: a protocol the server does not tunnel is 501.
     let wrong = refusal(&request, Some("connect-udp"));
-    assert!(
-        matches!(
-            wrong,
-            HandshakeError::InvalidHeader {
-                name: ":protocol",
-                ..
-            }
-        ),
-        "{wrong:?}"
+    assert_eq!(
+        wrong,
+        HandshakeError::UnsupportedProtocol("connect-udp".to_owned())
     );
-    assert_eq!(wrong.status(), Some(400));
+    assert_eq!(wrong.status(), Some(501));
 
     let keyed = edited(|p| {
         p.headers.insert(

@@ -66,6 +66,10 @@ pub enum HandshakeError {
     /// |Sec-WebSocket-Version| header field indicating the version(s) the
     /// server is capable of understanding."
     UnsupportedVersion,
+    /// Server side: an HTTP/2 extended CONNECT for another protocol than
+    /// `websocket` (501, as RFC 9220 section 3 answers a `:protocol` the
+    /// server does not support). Carries the `:protocol` as sent.
+    UnsupportedProtocol(String),
     /// Server side: the request's `Origin` is not one the server's
     /// [`OriginPolicy`](crate::origin::OriginPolicy) accepts (403): a page
     /// of another site tried to open a socket with the user's cookies
@@ -170,6 +174,7 @@ impl HandshakeError {
             | HandshakeError::NotUpgrade(_)
             | HandshakeError::InvalidUpgrade { .. }
             | HandshakeError::UnsupportedVersion
+            | HandshakeError::UnsupportedProtocol(_)
             | HandshakeError::ForbiddenOrigin(_)
             | HandshakeError::MissingHeader(_)
             | HandshakeError::InvalidHeader { .. } => Fault::Peer,
@@ -205,6 +210,7 @@ impl HandshakeError {
             HandshakeError::ForbiddenOrigin(_) => 403,
             HandshakeError::MethodNotAllowed(_) => 405,
             HandshakeError::HttpVersionNotSupported => 505,
+            HandshakeError::UnsupportedProtocol(_) => 501,
             HandshakeError::NotUpgrade(_)
             | HandshakeError::InvalidUpgrade { .. }
             | HandshakeError::UnsupportedVersion => 426,
@@ -315,6 +321,9 @@ impl HandshakeError {
                 "Request Header Fields Too Large: too many header fields"
             }
             HandshakeError::ForbiddenOrigin(_) => "Forbidden: cross-origin WebSocket request",
+            HandshakeError::UnsupportedProtocol(_) => {
+                "Not Implemented: this endpoint tunnels the WebSocket protocol only"
+            }
             HandshakeError::MethodNotAllowed(_) => {
                 "Method Not Allowed: a WebSocket handshake is a GET"
             }
@@ -366,6 +375,12 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::UnsupportedVersion => {
                 f.write_str("Sec-WebSocket-Version is missing or not 13")
+            }
+            HandshakeError::UnsupportedProtocol(protocol) => {
+                write!(
+                    f,
+                    "extended CONNECT for protocol {protocol:?}, not websocket"
+                )
             }
             HandshakeError::ForbiddenOrigin(origin) => {
                 write!(f, "cross-origin request from {origin:?} refused")

@@ -13,9 +13,9 @@ use std::borrow::Cow;
 use super::parts::header_map;
 use super::{ClientRequest, HandshakeError, Request};
 
-/// The `:protocol` of a WebSocket extended CONNECT (RFC 8441 section 4:
-/// "the :protocol pseudo-header field MUST be included" and names the
-/// protocol from the Upgrade Token registry; section 8: `websocket`).
+/// The `:protocol` of a WebSocket extended CONNECT: RFC 8441 section 4
+/// adds the pseudo-header to name the protocol of the tunnel, from the
+/// Upgrade Token registry, and section 5 uses `websocket`.
 pub const PROTOCOL: &str = "websocket";
 
 /// Validates an HTTP/2 (or HTTP/3) request as an extended CONNECT that
@@ -29,23 +29,22 @@ pub(super) fn validate(request: Request) -> Result<Request, HandshakeError> {
         (_, None) if request.method() != "CONNECT" => {
             return Err(HandshakeError::NotUpgrade(Box::new(request)))
         }
-        // Section 4: ":protocol [...] MUST be included" on an extended
-        // CONNECT; without it this is a CONNECT to a proxy.
+        // Section 4: an extended CONNECT is a CONNECT that carries
+        // `:protocol`; without it this is a CONNECT to a proxy.
         (_, None) => return Err(HandshakeError::MissingHeader(":protocol")),
-        // Section 4: "the :method pseudo-header field MUST be CONNECT".
+        // Section 4 defines `:protocol` for the CONNECT method only.
         (method, Some(_)) => return Err(HandshakeError::MethodNotAllowed(method.to_owned())),
     };
-    // Section 5: "the :protocol pseudo-header field [...] "websocket"",
+    // Section 5: the WebSocket tunnel's `:protocol` is `websocket`,
     // compared like the Upgrade token it replaces (RFC 6455 section 4.2.1,
-    // item 3).
+    // item 3). Another protocol is one this server does not implement:
+    // RFC 9220 section 3 answers it with 501.
     if !protocol.eq_ignore_ascii_case(PROTOCOL) {
-        return Err(HandshakeError::InvalidHeader {
-            name: ":protocol",
-            reason: "not websocket",
-        });
+        return Err(HandshakeError::UnsupportedProtocol(protocol.to_owned()));
     }
-    // Section 4: "the :scheme and :path pseudo-header fields MUST be
-    // included", and :authority names the target (RFC 9113 section 8.3.1).
+    // Section 4: with `:protocol`, the `:scheme` and `:path` of the target
+    // must be there too, and `:authority` names it (RFC 9113 section
+    // 8.3.1).
     let Some((scheme, rest)) = request.target().split_once("://") else {
         return Err(HandshakeError::MissingHeader(":scheme"));
     };

@@ -191,8 +191,7 @@ impl ServerHandshake {
         request: &Request,
         response: Accept,
     ) -> Result<(Bytes, Connection), HandshakeError> {
-        let key = self.check_accept(request, &response)?;
-        let Some(key) = key else {
+        let Some(accept_value) = self.check_accept(request, &response)? else {
             return Err(HandshakeError::WrongState(
                 "an HTTP/2 request is answered with accept_http",
             ));
@@ -203,11 +202,7 @@ impl ServerHandshake {
         out.put_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
         put_header(&mut out, "Upgrade", "websocket");
         put_header(&mut out, "Connection", "Upgrade");
-        put_header(
-            &mut out,
-            "Sec-WebSocket-Accept",
-            &accept_key(key.as_bytes()),
-        );
+        put_header(&mut out, "Sec-WebSocket-Accept", &accept_value);
         if let Some(chosen) = &response.subprotocol {
             put_header(&mut out, "Sec-WebSocket-Protocol", chosen);
         }
@@ -224,22 +219,22 @@ impl ServerHandshake {
     /// Accepts `request` like [`accept`](Self::accept), answering with the
     /// `http` crate's response for an HTTP server to send: `101 Switching
     /// Protocols` with `Sec-WebSocket-Accept` for an HTTP/1.1 upgrade,
-    /// `200 OK` for an HTTP/2 extended CONNECT (RFC 8441 section 5: "a
-    /// 2xx status code" and no accept key), each with the chosen
+    /// `200 OK` for an HTTP/2 extended CONNECT (RFC 8441 section 5, with
+    /// no accept key), each with the chosen
     /// subprotocol, extensions and extra headers.
     pub fn accept_http(
         self,
         request: &Request,
         response: Accept,
     ) -> Result<(http::Response<()>, Connection), HandshakeError> {
-        let key = self.check_accept(request, &response)?;
+        let accept_value = self.check_accept(request, &response)?;
         let (extensions, extension) = negotiate_extensions(&self.config, request, &response);
         let mut fields: Vec<(&str, Cow<'_, str>)> = Vec::new();
-        let status = match &key {
-            Some(key) => {
+        let status = match accept_value {
+            Some(accept_value) => {
                 fields.push(("Upgrade", Cow::Borrowed("websocket")));
                 fields.push(("Connection", Cow::Borrowed("Upgrade")));
-                fields.push(("Sec-WebSocket-Accept", accept_key(key.as_bytes()).into()));
+                fields.push(("Sec-WebSocket-Accept", Cow::Owned(accept_value)));
                 http::StatusCode::SWITCHING_PROTOCOLS
             }
             None => http::StatusCode::OK,
@@ -261,7 +256,8 @@ impl ServerHandshake {
     }
 
     /// Checks that `request` is the one this handshake validated and that
-    /// `response` chose only what it offered; returns its key.
+    /// `response` chose only what it offered; returns the
+    /// `Sec-WebSocket-Accept` value its key calls for (none over HTTP/2).
     fn check_accept(
         &self,
         request: &Request,
@@ -291,7 +287,7 @@ impl ServerHandshake {
                 }
             }
         }
-        Ok(key.clone())
+        Ok(key.as_deref().map(|key| accept_key(key.as_bytes())))
     }
 
     /// The server connection, with the negotiated extension and the bytes
