@@ -458,7 +458,7 @@ fn negotiate_extensions(
     if !response.extensions.is_empty() {
         return (response.extensions.join(", "), None);
     }
-    let mut values = Vec::new();
+    let mut values = String::new();
     let mut running: Vec<Box<dyn Extension>> = Vec::new();
     let mut owned = Rsv::NONE;
     for negotiator in config.extensions() {
@@ -467,11 +467,14 @@ fn negotiate_extensions(
         };
         if owned.intersection(extension.reserved_bits()).is_empty() {
             owned = owned.union(extension.reserved_bits());
-            values.push(value);
+            if !values.is_empty() {
+                values.push_str(", ");
+            }
+            values.push_str(&value);
             running.push(extension);
         }
     }
-    (values.join(", "), extension::stack(running))
+    (values, extension::stack(running))
 }
 
 #[cfg(test)]
