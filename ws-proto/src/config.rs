@@ -6,12 +6,12 @@
 //! limits out of their ranges are refused with a [`ConfigError`] when they
 //! are set, not discovered later on the wire.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
+use crate::error::ConfigError;
 use crate::extension::Negotiator;
 use crate::frame::MAX_CONTROL_PAYLOAD;
 use crate::origin::OriginPolicy;
@@ -87,32 +87,6 @@ impl Default for Config {
         }
     }
 }
-
-/// A setting that was refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    setting: &'static str,
-    reason: &'static str,
-}
-
-impl ConfigError {
-    pub(crate) fn new(setting: &'static str, reason: &'static str) -> Self {
-        ConfigError { setting, reason }
-    }
-
-    /// The name of the refused setting.
-    pub fn setting(&self) -> &'static str {
-        self.setting
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {}", self.setting, self.reason)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 fn positive(setting: &'static str, value: Option<Duration>) -> Result<(), ConfigError> {
     match value {

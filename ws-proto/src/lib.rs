@@ -140,8 +140,8 @@ pub mod security;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
-pub use config::{Config, ConfigError, HandshakeLimits};
+pub use config::{Config, HandshakeLimits};
 pub use connection::{Connection, Event, Role};
-pub use error::{Error, ProtocolError, TimeoutKind, UsageError};
+pub use error::{ConfigError, Error, ProtocolError, TimeoutKind, UsageError};
 pub use message::{Message, MessageKind};
 pub use utf8::Utf8Bytes;

@@ -41,7 +41,7 @@ mod negotiate;
 use codec::PerMessageDeflate;
 use negotiate::{accept_offer, client_offer, read_response};
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::extension::{Extension, Negotiator};
 use crate::handshake::ExtensionOffer;
 
