@@ -62,8 +62,10 @@ impl Head {
         (head, ranges)
     }
 
-    /// The fields as an `http::HeaderMap`, in order. Names are tokens and
-    /// values free of CR, LF and NUL on both paths, so none is refused.
+    /// The fields as an `http::HeaderMap`, in order. Both paths only
+    /// store tokens as names and values without control characters but
+    /// HTAB, which the `http` crate takes; should one not be, it is
+    /// reported as malformed HTTP rather than trusted.
     fn header_map(&self) -> Result<HeaderMap, HandshakeError> {
         let mut map = HeaderMap::with_capacity(self.fields.len());
         for (name, value) in self.iter() {
