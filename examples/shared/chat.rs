@@ -162,6 +162,8 @@ impl Opening {
                     chat.log(&format!("[http] {peer}: could not answer: {e}"));
                 }
             }
+            // A form of upgrade this chat was not written for.
+            Ok(_) => chat.log(&format!("{peer}: an upgrade the chat does not serve")),
             Err(e) => chat.log(&format!("{peer}: {e}")),
         }
     }
@@ -172,7 +174,7 @@ impl Opening {
 /// header, one block.
 fn describe(peer: SocketAddr, request: &Request) -> String {
     let mut out = format!(
-        "[open] {peer} {} {} {}",
+        "[open] {peer} {} {} {:?}",
         request.method(),
         request.target(),
         request.version()

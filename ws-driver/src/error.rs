@@ -19,9 +19,11 @@ pub enum Error {
     /// The opening handshake failed. On the server side the matching HTTP
     /// error response has been sent.
     Handshake(HandshakeError),
-    /// The application's handshake callback rejected the request with
-    /// this HTTP status; the response has been sent.
-    Rejected(u16),
+    /// Server side: our own handshake callback refused the request with
+    /// this HTTP status, and that response has been sent. (A client whose
+    /// server refused it gets [`Error::Handshake`] with
+    /// [`HandshakeError::Rejected`] instead.)
+    CallbackRejected(u16),
     /// The opening handshake did not finish within the handshake timeout.
     HandshakeTimeout,
     /// A `wss://` URL was given; TLS is not supported yet.
@@ -47,7 +49,12 @@ impl fmt::Display for Error {
         match self {
             Error::WebSocket(e) => e.fmt(f),
             Error::Handshake(e) => write!(f, "handshake failed: {e}"),
-            Error::Rejected(status) => write!(f, "handshake rejected with HTTP status {status}"),
+            Error::CallbackRejected(status) => {
+                write!(
+                    f,
+                    "the accept callback refused the handshake with HTTP status {status}"
+                )
+            }
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
             Error::TlsUnsupported => f.write_str("wss:// (TLS) is not supported yet"),
             Error::PeerClosed(frame) => write!(
@@ -99,7 +106,7 @@ impl From<Error> for io::Error {
                 io::ErrorKind::TimedOut
             }
             Error::WebSocket(ws_proto::Error::Usage(_)) => io::ErrorKind::InvalidInput,
-            Error::Rejected(_) => io::ErrorKind::ConnectionRefused,
+            Error::CallbackRejected(_) => io::ErrorKind::ConnectionRefused,
             Error::TlsUnsupported => io::ErrorKind::Unsupported,
             Error::PeerClosed(_) => io::ErrorKind::ConnectionReset,
             _ => io::ErrorKind::InvalidData,

@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures_io::AsyncRead;
 use futures_util::{AsyncReadExt, AsyncWriteExt};
 use ws_proto::handshake::{
-    Accept, ClientHandshake, ClientRequest, HandshakeError, Reject, Request, Response,
-    ServerHandshake,
+    Accept, ClientHandshake, ClientRequest, HandshakeError, IntoClientRequest, Reject, Request,
+    Response, ServerHandshake,
 };
 use ws_proto::Config;
 
@@ -31,6 +31,7 @@ where
 
 /// What [`accept_or_http`] found on a stream.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Upgrade<W, S> {
     /// A WebSocket upgrade, accepted.
     WebSocket(W),
@@ -38,6 +39,17 @@ pub enum Upgrade<W, S> {
     /// caller serves it on the stream, say a web page on the same port.
     /// A request body is not read.
     Http(Box<Request>, S),
+}
+
+impl<W, S> Upgrade<W, S> {
+    /// The same outcome with the stream of a plain HTTP request passed
+    /// through `f`: how an adapter hands back its own stream type.
+    pub fn map_http_stream<T>(self, f: impl FnOnce(S) -> T) -> Upgrade<W, T> {
+        match self {
+            Upgrade::WebSocket(ws) => Upgrade::WebSocket(ws),
+            Upgrade::Http(request, stream) => Upgrade::Http(request, f(stream)),
+        }
+    }
 }
 
 /// Accepts a WebSocket on `stream`: reads the upgrade request and shows it
@@ -142,7 +154,7 @@ where
                 let status = reject.status();
                 stream.write_all(&handshake.reject(reject)).await?;
                 stream.close().await?;
-                Err(Error::Rejected(status))
+                Err(Error::CallbackRejected(status))
             }
         }
     })
@@ -154,20 +166,24 @@ where
 }
 
 /// Opens a WebSocket as a client on `stream`, a transport already
-/// connected to the server that `request` names.
+/// connected to the server that `request` names: a URL, an
+/// `http::Request<()>` (with its extra header fields) or a
+/// [`ClientRequest`].
 ///
-/// The handshake's state lives on the heap while it runs, not in the
+/// The request is converted at once: the returned future does not borrow
+/// it. The handshake's state lives on the heap while it runs, not in the
 /// returned future (see [`accept_or_http`]).
 pub fn client<R, S>(
     stream: S,
-    request: ClientRequest,
+    request: impl IntoClientRequest,
     config: Config,
 ) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
 where
     R: Runtime,
     S: Transport,
 {
-    Box::pin(client_handshake(stream, request, config))
+    let request = request.into_client_request();
+    Box::pin(async move { client_handshake(stream, request?, config).await })
 }
 
 async fn client_handshake<R, S>(
@@ -197,13 +213,15 @@ where
     Ok((WebSocket::from_parts(stream, conn), response))
 }
 
-/// Connects to a `ws://` URL: `open` makes the transport to the URL's
+/// Connects to a `ws://` URL (or an `http::Request<()>` or
+/// [`ClientRequest`] for one): `open` makes the transport to the URL's
 /// host and port (a runtime's TCP connect), then the handshake runs as in
 /// [`client`]. A `wss://` URL is refused with [`Error::TlsUnsupported`].
 ///
-/// The URL is parsed at once: the returned future does not borrow it.
+/// The request is converted at once: the returned future does not borrow
+/// it.
 pub fn connect<R, S, F, Fut>(
-    url: &str,
+    request: impl IntoClientRequest,
     config: Config,
     open: F,
 ) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
@@ -213,7 +231,7 @@ where
     F: FnOnce(String, u16) -> Fut,
     Fut: Future<Output = std::io::Result<S>>,
 {
-    let request = ClientRequest::from_url(url);
+    let request = request.into_client_request();
     Box::pin(async move {
         let request = request?;
         if request.is_secure() {
@@ -343,20 +361,17 @@ macro_rules! define_adapter {
         {
             let found = $crate::accept_or_http::<Runtime, _, F>($wrap(stream), config, callback);
             async move {
-                Ok(match found.await? {
-                    $crate::Upgrade::WebSocket(ws) => $crate::Upgrade::WebSocket(ws),
-                    $crate::Upgrade::Http(request, io) => {
-                        $crate::Upgrade::Http(request, $crate::Transport::into_inner(io))
-                    }
-                })
+                Ok(found.await?.map_http_stream($crate::Transport::into_inner))
             }
         }
 
         /// Opens a WebSocket as a client over `stream`, a transport already
-        /// connected to the server `request` names.
+        /// connected to the server `request` names: a URL, an
+        /// `http::Request<()>` or a `ClientRequest`. The returned future
+        /// does not borrow `request`.
         pub fn client<S>(
             stream: S,
-            request: $crate::__proto::handshake::ClientRequest,
+            request: impl $crate::__proto::handshake::IntoClientRequest,
             config: $crate::__proto::Config,
         ) -> impl std::future::Future<
             Output = Result<(WebSocket<S>, $crate::__proto::handshake::Response), $crate::Error>,
@@ -367,26 +382,29 @@ macro_rules! define_adapter {
             $crate::client::<Runtime, _>($wrap(stream), request, config)
         }
 
-        /// Connects to a `ws://` URL with the default configuration:
-        /// resolves the host, opens TCP (with `TCP_NODELAY`) and runs the
-        /// handshake. The returned future does not borrow `url`.
+        /// Connects to a `ws://` URL (a `&str`, `String`, `http::Uri`, an
+        /// `http::Request<()>` with extra header fields such as
+        /// `Authorization`, or a `ClientRequest`) with the default
+        /// configuration: resolves the host, opens TCP (with `TCP_NODELAY`)
+        /// and runs the handshake. The returned future does not borrow
+        /// `request`.
         pub fn connect(
-            url: &str,
+            request: impl $crate::__proto::handshake::IntoClientRequest,
         ) -> impl std::future::Future<
             Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
         > {
-            connect_with(url, $crate::__proto::Config::default())
+            connect_with(request, $crate::__proto::Config::default())
         }
 
-        /// Connects to a `ws://` URL with `config`; `wss://` fails with
+        /// Connects like [`connect`] with `config`; `wss://` fails with
         /// [`Error::TlsUnsupported`].
         pub fn connect_with(
-            url: &str,
+            request: impl $crate::__proto::handshake::IntoClientRequest,
             config: $crate::__proto::Config,
         ) -> impl std::future::Future<
             Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
         > {
-            $crate::connect(url, config, |host, port| async move {
+            $crate::connect(request, config, |host, port| async move {
                 let stream = <$tcp>::connect((host.as_str(), port)).await?;
                 stream.set_nodelay(true)?;
                 Ok($wrap(stream))

@@ -4,7 +4,7 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::config::MAX_CONTROL_PAYLOAD;
+use crate::frame::MAX_CONTROL_PAYLOAD;
 
 /// A close status code (RFC 6455 section 7.4).
 ///
@@ -98,6 +98,7 @@ pub struct CloseFrame {
 
 /// Why a Close frame body or a requested close was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseBodyError {
     /// A body of one byte: a code needs two (section 5.5.1).
     Truncated,

@@ -6,15 +6,15 @@
 //! limits out of their ranges are refused with a [`ConfigError`] when they
 //! are set, not discovered later on the wire.
 
-use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "deflate")]
 use crate::deflate::DeflateConfig;
+use crate::error::ConfigError;
+use crate::extension::Negotiator;
+use crate::frame::MAX_CONTROL_PAYLOAD;
 use crate::origin::OriginPolicy;
-
-/// The largest control frame payload RFC 6455 allows (section 5.5).
-pub const MAX_CONTROL_PAYLOAD: usize = 125;
 
 /// Configuration of a WebSocket connection and of its opening handshake.
 ///
@@ -28,7 +28,7 @@ pub const MAX_CONTROL_PAYLOAD: usize = 125;
 /// assert_eq!(config.max_message_size(), 1 << 20);
 /// # Ok::<(), ws_proto::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     max_message_size: usize,
     max_frame_size: usize,
@@ -44,6 +44,8 @@ pub struct Config {
     origins: OriginPolicy,
     #[cfg(feature = "deflate")]
     deflate: Option<DeflateConfig>,
+    /// The negotiators added with [`Config::with_extension`].
+    extensions: Vec<Arc<dyn Negotiator>>,
 }
 
 impl Default for Config {
@@ -81,35 +83,10 @@ impl Default for Config {
             origins: OriginPolicy::same_origin(),
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
+            extensions: Vec::new(),
         }
     }
 }
-
-/// A setting that was refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    setting: &'static str,
-    reason: &'static str,
-}
-
-impl ConfigError {
-    pub(crate) fn new(setting: &'static str, reason: &'static str) -> Self {
-        ConfigError { setting, reason }
-    }
-
-    /// The name of the refused setting.
-    pub fn setting(&self) -> &'static str {
-        self.setting
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {}", self.setting, self.reason)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 fn positive(setting: &'static str, value: Option<Duration>) -> Result<(), ConfigError> {
     match value {
@@ -317,6 +294,30 @@ impl Config {
     /// sockets with cookies.
     pub fn with_any_origin(self) -> Self {
         self.with_origin_policy(OriginPolicy::any())
+    }
+
+    /// The extensions the handshakes negotiate, in order of preference:
+    /// permessage-deflate first when it is enabled, then those added with
+    /// [`with_extension`](Self::with_extension). A client offers each, a
+    /// server accepts each the client offered acceptably, as long as no
+    /// two own the same reserved bit.
+    pub fn extensions(&self) -> impl Iterator<Item = &dyn Negotiator> {
+        #[cfg(feature = "deflate")]
+        let deflate = self.deflate.as_ref().map(|d| d as &dyn Negotiator);
+        #[cfg(not(feature = "deflate"))]
+        let deflate = None;
+        deflate
+            .into_iter()
+            .chain(self.extensions.iter().map(|e| &**e as &dyn Negotiator))
+    }
+
+    /// Adds an extension for the handshakes to negotiate through its
+    /// [`Negotiator`], after those already there. The handshake needs no
+    /// other change for it: the negotiated extension owns its reserved
+    /// bits on the connection.
+    pub fn with_extension(mut self, negotiator: impl Negotiator + 'static) -> Self {
+        self.extensions.push(Arc::new(negotiator));
+        self
     }
 
     /// The permessage-deflate settings, or `None` when compression is

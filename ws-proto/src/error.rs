@@ -10,7 +10,8 @@
 //!
 //! Handshake failures have their own type,
 //! [`HandshakeError`](crate::handshake::HandshakeError), since there is no
-//! connection yet and the answer is an HTTP status.
+//! connection yet and the answer is an HTTP status. A setting refused when
+//! a configuration is built is a [`ConfigError`], the caller's alone.
 
 use std::fmt;
 
@@ -217,6 +218,7 @@ impl std::error::Error for UsageError {}
 
 /// Which deadline passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// No Pong (or anything else) came back within the pong timeout after a
     /// keepalive Ping. Closed with 1011.
@@ -236,3 +238,29 @@ impl fmt::Display for TimeoutKind {
         })
     }
 }
+
+/// A setting that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    setting: &'static str,
+    reason: &'static str,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, reason: &'static str) -> Self {
+        ConfigError { setting, reason }
+    }
+
+    /// The name of the refused setting.
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.setting, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}

@@ -18,11 +18,16 @@ use std::fmt;
 
 use bytes::BufMut;
 
+/// The largest control frame payload (section 5.5: "All control frames
+/// MUST have a payload length of 125 bytes or less").
+pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
 /// The largest frame header: 2 bytes, an 8-byte length, a 4-byte mask.
 pub const MAX_HEADER_LEN: usize = 14;
 
 /// A frame's opcode (section 5.2), limited to those RFC 6455 defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OpCode {
     /// 0x0: continues a fragmented message.
     Continuation,
@@ -74,6 +79,7 @@ impl OpCode {
 /// A frame header that broke a rule of section 5.2 or 5.5, found while
 /// decoding it. Each is a protocol error (close code 1002).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameError {
     /// A reserved opcode.
     UnknownOpCode(u8),
@@ -140,6 +146,11 @@ impl Rsv {
     /// The union of two sets of bits.
     pub const fn union(self, other: Rsv) -> Rsv {
         Rsv(self.0 | other.0)
+    }
+
+    /// The bits in both sets.
+    pub const fn intersection(self, other: Rsv) -> Rsv {
+        Rsv(self.0 & other.0)
     }
 }
 

@@ -3,8 +3,17 @@
 use bytes::Bytes;
 
 use crate::close::CloseFrame;
-use crate::extension::MessageKind;
 use crate::utf8::Utf8Bytes;
+
+/// Whether a data message is text or binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// A text message: UTF-8.
+    Text,
+    /// A binary message.
+    Binary,
+}
 
 /// A complete WebSocket message, or a control frame.
 ///
@@ -20,6 +29,7 @@ use crate::utf8::Utf8Bytes;
 /// assert!(Message::binary(vec![1, 2]).is_data());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// A text message: valid UTF-8, held without a second copy.
     Text(Utf8Bytes),

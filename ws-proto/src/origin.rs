@@ -29,7 +29,7 @@
 
 use std::fmt;
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 /// Which origins a server accepts besides its own; see the
 /// [module docs](self).

@@ -8,9 +8,9 @@ mod common;
 
 use bytes::Bytes;
 use common::{check_failure, close_body, limited, raw_frame, Pair, KEY};
-use ws_proto::extension::{Extension, ExtensionError, MessageKind};
+use ws_proto::extension::{Extension, ExtensionError};
 use ws_proto::frame::{OpCode, Rsv};
-use ws_proto::{CloseCode, Config, Connection, Event, ProtocolError, Role};
+use ws_proto::{CloseCode, Config, Connection, Event, MessageKind, ProtocolError, Role};
 
 /// Run-length encoding: `(count, byte)` pairs, count 1 to 255.
 #[derive(Debug, Clone, Copy)]

@@ -2,12 +2,17 @@
 //! characters, in a request and in a response: the handshake refuses or
 //! accepts, and every accessor of what it hands out answers, without a
 //! panic and without reading such bytes as `&str` unchecked (Deno
-//! CVE-2026-55517 crashed clients on exactly this).
+//! CVE-2026-55517 crashed clients on exactly this). The same values come
+//! in through the `http` crate's parsed parts too, over HTTP/1.1 and as an
+//! HTTP/2 extended CONNECT.
 
 #![allow(clippy::unwrap_used)]
 
+use http::HeaderValue;
 use ws_proto::entropy::Seeded;
-use ws_proto::handshake::{Accept, ClientHandshake, ClientRequest, Request, ServerHandshake};
+use ws_proto::handshake::{
+    Accept, ClientHandshake, ClientRequest, Request, Response, ServerHandshake, PROTOCOL,
+};
 use ws_proto::Config;
 
 /// The header fields the handshake reads, and one it does not.
@@ -122,17 +127,7 @@ fn hostile_response_header_values_never_panic() {
             let bytes = with_header(&response, name, value);
             match client.receive(&bytes) {
                 Ok(Some(response)) => {
-                    let mut seen = response.reason().len();
-                    seen += response
-                        .headers()
-                        .map(|(n, v)| n.len() + v.len())
-                        .sum::<usize>();
-                    seen += response.subprotocol().map_or(0, str::len);
-                    seen += response.extensions().len();
-                    for name in NAMES {
-                        seen += response.header(name).map_or(0, str::len);
-                    }
-                    assert!(seen > 0);
+                    assert!(inspect_response(&response) > 0);
                     client.into_connection().unwrap();
                 }
                 Ok(None) => panic!("{name}: {value:?}: a complete head was not read"),
@@ -144,4 +139,145 @@ fn hostile_response_header_values_never_panic() {
             }
         }
     }
+}
+
+/// `parts` with `name: value` appended, if the `http` crate takes the
+/// value at all (it refuses control characters but HTAB).
+fn with_field<T>(
+    parts: &T,
+    fields: impl Fn(&mut T) -> &mut http::HeaderMap,
+    name: &str,
+    value: &[u8],
+) -> Option<T>
+where
+    T: Clone,
+{
+    let value = HeaderValue::from_bytes(value).ok()?;
+    let mut parts = parts.clone();
+    let name = http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+    fields(&mut parts).append(name, value);
+    Some(parts)
+}
+
+/// The valid requests of both forms, as an HTTP server parses them.
+fn parsed_requests() -> Vec<(http::request::Parts, Option<&'static str>)> {
+    let request = ClientRequest::new("example.com", "/chat?room=1").unwrap();
+    let (_, wire) =
+        ClientHandshake::new(request.clone(), Config::default(), Box::new(Seeded::new(1)));
+    let mut headers = [httparse::EMPTY_HEADER; 16];
+    let mut parsed = httparse::Request::new(&mut headers);
+    parsed.parse(&wire).unwrap();
+    let mut upgrade = http::Request::get(parsed.path.unwrap());
+    for header in parsed.headers.iter() {
+        upgrade = upgrade.header(header.name, header.value);
+    }
+    let upgrade = upgrade.body(()).unwrap().into_parts().0;
+    let (_, connect) =
+        ClientHandshake::extended_connect(request, Config::default(), Box::new(Seeded::new(1)))
+            .unwrap();
+    vec![(upgrade, None), (connect.into_parts().0, Some(PROTOCOL))]
+}
+
+#[test]
+fn hostile_parsed_request_header_values_never_panic() {
+    let mut accepted = 0;
+    for (valid, protocol) in parsed_requests() {
+        for name in NAMES {
+            for value in VALUES {
+                let Some(parts) = with_field(&valid, |p| &mut p.headers, name, value) else {
+                    continue;
+                };
+                let config = Config::default().with_any_origin();
+                match ServerHandshake::from_http(config, &parts, protocol) {
+                    Ok((server, request)) => {
+                        inspect_request(&request);
+                        if *name == "X-Anything" && std::str::from_utf8(value).is_err() {
+                            // Raw bytes are there, but never as text.
+                            assert_eq!(request.header(name), None);
+                            assert!(request.headers().any(|(_, v)| v == *value));
+                        }
+                        let (response, _) = server.accept_http(&request, Accept::new()).unwrap();
+                        assert!(
+                            response.status().is_informational() || response.status().is_success()
+                        );
+                        accepted += 1;
+                    }
+                    Err(error) => {
+                        let _ = error.to_string();
+                        let answer = error.http_response(parts.version).unwrap();
+                        assert!(answer.status().is_client_error(), "{name}: {value:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(accepted > 0);
+}
+
+/// Reads everything a response exposes.
+fn inspect_response(response: &Response) -> usize {
+    let mut seen = response.reason().len();
+    seen += response
+        .headers()
+        .map(|(n, v)| n.len() + v.len())
+        .sum::<usize>();
+    seen += response.subprotocol().map_or(0, str::len);
+    seen += response.extensions().len();
+    for name in NAMES {
+        seen += response.header(name).map_or(0, str::len);
+    }
+    seen
+}
+
+#[test]
+fn hostile_parsed_response_header_values_never_panic() {
+    let request = ClientRequest::new("example.com", "/")
+        .unwrap()
+        .subprotocol("chat")
+        .unwrap();
+    let mut accepted = 0;
+    for http2 in [false, true] {
+        for name in NAMES {
+            for value in VALUES {
+                let entropy = Box::new(Seeded::new(1));
+                let (mut client, parts) = if http2 {
+                    let (client, connect) = ClientHandshake::extended_connect(
+                        request.clone(),
+                        Config::default(),
+                        entropy,
+                    )
+                    .unwrap();
+                    (client, connect.into_parts().0)
+                } else {
+                    let (client, wire) =
+                        ClientHandshake::new(request.clone(), Config::default(), entropy);
+                    let mut server = ServerHandshake::new(Config::default());
+                    let offer = server.receive(&wire).unwrap().unwrap();
+                    (client, offer.to_http().unwrap().into_parts().0)
+                };
+                let protocol = http2.then_some(PROTOCOL);
+                let (server, offer) =
+                    ServerHandshake::from_http(Config::default(), &parts, protocol).unwrap();
+                let (answer, _) = server.accept_http(&offer, Accept::new()).unwrap();
+                let Some(answer) =
+                    with_field(&answer.into_parts().0, |p| &mut p.headers, name, value)
+                else {
+                    continue;
+                };
+                match client.receive_http(&answer) {
+                    Ok(response) => {
+                        inspect_response(&response);
+                        client.into_connection().unwrap();
+                        accepted += 1;
+                    }
+                    Err(error) => {
+                        let _ = error.to_string();
+                        // Sticky.
+                        assert_eq!(client.receive_http(&answer).unwrap_err(), error);
+                    }
+                }
+            }
+        }
+    }
+    assert!(accepted > 0);
 }

@@ -14,8 +14,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use ws_proto::close::CloseFrame;
-use ws_proto::extension::MessageKind;
 use ws_proto::frame::{FrameError, FrameHeader, OpCode, Rsv, MAX_HEADER_LEN};
+use ws_proto::MessageKind;
 use ws_proto::{Config, Connection, Error, Event, ProtocolError, Role};
 
 const OPCODES: [OpCode; 6] = [

@@ -7,8 +7,8 @@ mod common;
 use bytes::Bytes;
 use common::{client, feed, parse_frames, server, Feed, SEED};
 use ws_proto::entropy::{Entropy, Seeded};
-use ws_proto::extension::MessageKind;
 use ws_proto::frame::{apply_mask, OpCode};
+use ws_proto::MessageKind;
 use ws_proto::{CloseCode, Config, Event, Role};
 
 const HELLO: &[u8] = b"Hello";

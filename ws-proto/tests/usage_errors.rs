@@ -6,8 +6,8 @@ mod common;
 use bytes::Bytes;
 use common::{client, parse_frames, sent_frames, server};
 use ws_proto::close::CloseBodyError;
-use ws_proto::extension::MessageKind;
 use ws_proto::frame::OpCode;
+use ws_proto::MessageKind;
 use ws_proto::{CloseCode, Config, Connection, Error, Event, Role, UsageError};
 
 fn usage(e: UsageError) -> Result<(), Error> {

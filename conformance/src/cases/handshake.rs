@@ -131,7 +131,7 @@ pub async fn request_inspection<H: Harness>() {
     );
 }
 
-/// A callback that rejects with 403: the server gets `Error::Rejected(403)`,
+/// A callback that rejects with 403: the server gets `Error::CallbackRejected(403)`,
 /// the client `Error::Handshake(HandshakeError::Rejected)` with status 403
 /// and the response's headers.
 pub async fn rejection<H: Harness>() {
@@ -153,9 +153,9 @@ pub async fn rejection<H: Harness>() {
     };
     let (server, client) = within::<H, _>("handshake", join(server, client)).await;
     match server {
-        Err(Error::Rejected(403)) => {}
+        Err(Error::CallbackRejected(403)) => {}
         other => panic!(
-            "[{}] server: expected Rejected(403), got {:?}",
+            "[{}] server: expected CallbackRejected(403), got {:?}",
             H::NAME,
             other.err()
         ),

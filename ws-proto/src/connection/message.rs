@@ -5,9 +5,9 @@ use bytes::BytesMut;
 use super::{Connection, Event};
 use crate::close::CloseFrame;
 use crate::error::Error;
-use crate::extension::MessageKind;
 use crate::message::Message;
 use crate::utf8::Utf8Bytes;
+use crate::MessageKind;
 
 impl Connection {
     /// The next complete message or control frame; `Ok(None)` when more

@@ -13,12 +13,14 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 use crate::close::{CloseCode, CloseFrame};
-use crate::config::{Config, MAX_CONTROL_PAYLOAD};
+use crate::config::Config;
 use crate::entropy::Entropy;
 use crate::error::{Error, ProtocolError, TimeoutKind, UsageError};
-use crate::extension::{Extension, MessageKind};
+use crate::extension::Extension;
+use crate::frame::MAX_CONTROL_PAYLOAD;
 use crate::frame::{apply_mask, FrameHeader, OpCode, Rsv};
 use crate::utf8::{Utf8Bytes, Utf8Validator};
+use crate::MessageKind;
 
 use drain::Drain;
 use read_buffer::ReadBuffer;

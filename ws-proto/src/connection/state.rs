@@ -21,8 +21,8 @@
 use super::drain::Drain;
 use super::{Connection, Role};
 use crate::close::{CloseCode, CloseFrame};
-use crate::config::MAX_CONTROL_PAYLOAD;
 use crate::error::{Error, TimeoutKind};
+use crate::frame::MAX_CONTROL_PAYLOAD;
 
 /// Where a connection is in its life, as [`Connection::state`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,9 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 use super::negotiate::Agreed;
 use super::DeflateConfig;
 use crate::close::CloseCode;
-use crate::extension::{Extension, ExtensionError, MessageKind};
+use crate::extension::{Extension, ExtensionError};
 use crate::frame::Rsv;
+use crate::MessageKind;
 
 /// The empty stored block a sync flush ends with, which section 7.2.1
 /// removes from the end of a message and section 7.2.2 appends again.

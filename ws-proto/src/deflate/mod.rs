@@ -38,10 +38,12 @@
 mod codec;
 mod negotiate;
 
-pub(crate) use codec::PerMessageDeflate;
-pub(crate) use negotiate::{accept_offer, client_offer, read_response};
+use codec::PerMessageDeflate;
+use negotiate::{accept_offer, client_offer, read_response};
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::extension::{Extension, Negotiator};
+use crate::handshake::ExtensionOffer;
 
 /// The extension's registered name (section 5).
 pub const EXTENSION_NAME: &str = "permessage-deflate";
@@ -159,5 +161,27 @@ impl DeflateConfig {
     pub fn with_threshold(mut self, bytes: usize) -> Self {
         self.threshold = bytes;
         self
+    }
+}
+
+/// permessage-deflate negotiates through the handshake's extension seam
+/// like any other extension (section 7.1).
+impl Negotiator for DeflateConfig {
+    fn name(&self) -> &str {
+        EXTENSION_NAME
+    }
+
+    fn offer(&self) -> String {
+        client_offer(self)
+    }
+
+    fn accept(&self, offers: &[ExtensionOffer]) -> Option<(String, Box<dyn Extension>)> {
+        let (agreed, value) = accept_offer(self, offers)?;
+        Some((value, Box::new(PerMessageDeflate::new(agreed, self))))
+    }
+
+    fn finalize(&self, answer: &ExtensionOffer) -> Result<Box<dyn Extension>, &'static str> {
+        let agreed = read_response(self, answer)?;
+        Ok(Box::new(PerMessageDeflate::new(agreed, self)))
     }
 }
