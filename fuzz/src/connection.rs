@@ -452,6 +452,7 @@ impl Harness {
                 self.message = None;
                 return;
             }
+            other => panic!("an event this script does not know: {other:?}"),
         };
         let (message_kind, bytes) = self.message.get_or_insert((kind, Vec::new()));
         assert_eq!(*message_kind, kind, "a fragment changed the message's kind");

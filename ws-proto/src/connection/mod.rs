@@ -31,6 +31,9 @@ use transmit::Transmit;
 /// Which end of the connection this is. It decides the masking rule
 /// (section 5.1: clients mask every frame, servers never do) and who
 /// closes the transport first (section 7.1.1: the server).
+///
+/// Exhaustive, unlike the crate's other enums: RFC 6455 has two roles and
+/// no extension can add one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The end that opened the connection.
@@ -41,6 +44,7 @@ pub enum Role {
 
 /// What the peer sent, as [`Connection::next_event`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A piece of a text message: one frame's payload. The bytes received
     /// so far for the message are valid UTF-8 up to a code point that may
@@ -730,6 +734,7 @@ impl Connection {
     /// vectored write; returns how many slices it filled. Write them, then
     /// call [`advance_transmit`](Self::advance_transmit) with the count
     /// written (a partial write is fine).
+    #[must_use]
     pub fn transmit_chunks<'a>(&'a mut self, dst: &mut [IoSlice<'a>]) -> usize {
         self.queue_pong_if_drained();
         self.transmit.chunks(dst)
@@ -737,6 +742,7 @@ impl Connection {
 
     /// The first queued chunk, for a transport that writes one slice at a
     /// time; empty when nothing is queued.
+    #[must_use]
     pub fn transmit_chunk(&mut self) -> &[u8] {
         self.queue_pong_if_drained();
         self.transmit.first_chunk()
@@ -753,17 +759,20 @@ impl Connection {
 
     /// Takes every queued byte as one buffer, copying; handy in tests and
     /// simple blocking drivers.
+    #[must_use]
     pub fn take_transmit(&mut self) -> Bytes {
         self.flush_pending_pong();
         self.transmit.take_all().freeze()
     }
 
     /// Whether bytes wait to be written.
+    #[must_use]
     pub fn wants_write(&self) -> bool {
         !self.transmit.is_empty() || self.pending_pong.is_some()
     }
 
     /// How many encoded bytes wait in the write buffer.
+    #[must_use]
     pub fn write_buffer_len(&self) -> usize {
         self.transmit.len()
     }
@@ -773,6 +782,7 @@ impl Connection {
     /// into a buffer of its own, shared by its connections, and hand the
     /// bytes over with [`receive`](Self::receive), so that an idle
     /// connection holds no receive buffer.
+    #[must_use]
     pub fn read_buffer_len(&self) -> usize {
         self.read.len()
     }
@@ -781,18 +791,21 @@ impl Connection {
     /// arm or fire. False while no timer is configured or running (no
     /// keepalive, no idle timeout, no closing handshake under way); a
     /// driver may then skip reading the clock.
+    #[must_use]
     pub fn needs_time(&self) -> bool {
         self.timers.is_active()
     }
 
     /// Whether a send would be refused with
     /// [`UsageError::WriteBufferFull`]: the backpressure signal.
+    #[must_use]
     pub fn is_write_buffer_full(&self) -> bool {
         self.transmit.len() >= self.config.write_buffer_limit()
     }
 
     /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
     /// has work to do, if any.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next_deadline()
     }
@@ -802,6 +815,7 @@ impl Connection {
     /// the peer closed the connection, to say why without consuming the
     /// messages before it. Only complete frames are looked at; nothing
     /// changes.
+    #[must_use]
     pub fn peek_close(&self) -> Option<CloseFrame> {
         if !self.state.accepts_input() {
             return None;
@@ -827,6 +841,7 @@ impl Connection {
 
     /// Where the connection is in its life: open, closing, closed, failed
     /// (with its error) or ended.
+    #[must_use]
     pub fn state(&self) -> &State {
         &self.state
     }
@@ -834,6 +849,7 @@ impl Connection {
     /// Whether the closing handshake is over or the connection failed: no
     /// event or send follows, though a failed or closed connection may
     /// still read (and discard) input before it has [`State::Ended`].
+    #[must_use]
     pub fn is_closed(&self) -> bool {
         matches!(
             self.state,
@@ -842,6 +858,7 @@ impl Connection {
     }
 
     /// The error that ended the connection, if one did.
+    #[must_use]
     pub fn error(&self) -> Option<&Error> {
         self.state.error()
     }
