@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # The echo benchmark: our three adapters' echo servers against the peers and
-# a raw TCP echo, one server thread each, interleaved over several rounds.
+# two raw TCP echoes, one server thread each, interleaved over several rounds.
 #
-#   bench/run.sh            full matrix, 5 rounds x 3 s (about 20 minutes)
-#   bench/run.sh --quick    2 rounds x 1.5 s (about 5 minutes)
+#   bench/run.sh            full matrix, 5 rounds x 3 s (about 22 minutes)
+#   bench/run.sh --quick    2 rounds x 1.5 s (about 7 minutes)
 #
 # Options: --rounds R, --duration S, --warmup S, --servers "a b ...",
 # --cells "c16 c1k ...", --memory-conns N, --no-memory, --no-build,
-# --out FILE (default bench/results/latest.md; the raw RESULT lines go
-# beside it as latest.txt).
+# --loadgen-cpus LIST (taskset, default 0), --loadgen-threads "CELL=N ..."
+# (loadgen --threads per cell, default 1 for every cell), --out FILE
+# (default bench/results/latest.md; the raw RESULT lines go beside it as
+# latest.txt).
 #
-# Builds everything in release (ours from the main workspace, the peers and
-# the load generator from the bench workspace), then for every round, cell
-# and server, in that nesting (A B C ... A B C ...): starts the server
-# pinned to CPU 1, runs bench/loadgen pinned to CPU 0, which measures
-# msg/s, RTT and the server's CPU time per message (/proc/PID/stat), and
-# stops the server. Then the memory test: each server holding N idle
-# connections after the handshake, our servers with and without
-# permessage-deflate offered. `loadgen report` turns the RESULT lines into
-# the tables of the output file.
+# Builds in release what the servers given need (ours from the main
+# workspace, the peers and the load generator from the bench workspace),
+# then for every round, cell and server, in that nesting (A B C ... A B C
+# ...): starts the server pinned to CPU 1, runs bench/loadgen pinned to the
+# load generator's CPUs, which measures msg/s, RTT, its own CPU time and
+# the server's per message (/proc/PID/stat), and stops the server. Then
+# the memory test: each server holding N idle connections after the
+# handshake, our servers with and without permessage-deflate offered.
+# `loadgen report` turns the RESULT lines into the tables of the output
+# file.
 set -euo pipefail
 
 command_line="bench/run.sh $*"
@@ -33,8 +36,14 @@ memory=1
 build=1
 quick=0
 out="$here/results/latest.md"
-servers="ws-tokio ws-smol ws-async-std fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol raw-tcp"
+servers="ws-tokio ws-smol ws-async-std fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol raw-tcp raw-tcp-smol"
 cells="c16 c1k c64k c64kt c1m c16x16"
+# The load generator's CPUs and threads. On two CPUs, with the server on
+# the other one, one thread does best in every cell (more threads on the
+# same CPU only add switches: see bench/README.md); on a machine with more
+# CPUs, e.g. --loadgen-cpus 0,2,3 --loadgen-threads "c16x16=3".
+loadgen_cpus=0
+loadgen_threads=""
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -47,8 +56,10 @@ while [ $# -gt 0 ]; do
         --memory-conns) memory_conns=$2; shift ;;
         --no-memory) memory=0 ;;
         --no-build) build=0 ;;
+        --loadgen-cpus) loadgen_cpus=$2; shift ;;
+        --loadgen-threads) loadgen_threads=$2; shift ;;
         --out) out=$2; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -65,6 +76,15 @@ cell_flags() {
         c16x16) echo "--conns 100 --size 16 --inflight 16" ;;
         *) echo "unknown cell $1" >&2; exit 2 ;;
     esac
+}
+
+# loadgen --threads for cell $1, from --loadgen-threads.
+cell_threads() {
+    local entry
+    for entry in $loadgen_threads; do
+        if [ "${entry%%=*}" = "$1" ]; then echo "${entry#*=}"; return; fi
+    done
+    echo 1
 }
 
 bin="$here/target/servers"
@@ -89,13 +109,15 @@ fi
 if [ "$build" = 1 ]; then
     echo "== building (release)"
     mkdir -p "$bin"
-    # Example binaries share one name across packages: build and copy each.
+    # Example binaries share one name across packages: build and copy each
+    # (only those run: each is a heavy build).
     for adapter in tokio smol async-std; do
+        case " $servers " in *" ws-$adapter "*) ;; *) continue ;; esac
         (cd "$root" && cargo build --release --quiet -p "ws-$adapter" --example echo-server)
         cp "$root/target/release/examples/echo-server" "$bin/ws-$adapter"
     done
     (cd "$here" && cargo build --release --quiet -p loadgen -p bench-peers)
-    for peer in raw-tcp fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol; do
+    for peer in raw-tcp raw-tcp-smol fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol; do
         cp "$here/target/release/peer-$peer" "$bin/$peer"
     done
     cp "$here/target/release/loadgen" "$bin/loadgen"
@@ -138,15 +160,15 @@ raw="$work/results.txt"
 : > "$raw"
 started=$(date -u +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== load: rounds=$rounds duration=${duration}s warmup=${warmup}s, load average $load_start"
+echo "== load: rounds=$rounds duration=${duration}s warmup=${warmup}s, loadgen on CPUs $loadgen_cpus, load average $load_start"
 for round in $(seq "$rounds"); do
     for cell in $cells; do
         for server in $servers; do
             start_server "$server"
-            flags=$(cell_flags "$cell")
-            if [ "$server" = raw-tcp ]; then flags="$flags --raw"; fi
+            flags="$(cell_flags "$cell") --threads $(cell_threads "$cell")"
+            case "$server" in raw-tcp*) flags="$flags --raw" ;; esac
             # A server that breaks an echo, stalls or dies fails the run.
-            line=$(timeout 120 taskset -c 0 "$bin/loadgen" --addr "$addr" $flags \
+            line=$(timeout 120 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" $flags \
                 --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
                 --label "$server" | grep '^RESULT ') || {
                 echo "loadgen failed against $server ($cell)" >&2
@@ -155,7 +177,7 @@ for round in $(seq "$rounds"); do
             stop_server
             echo "$line round=$round" >> "$raw"
             printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
-                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*' | tr '\n' ' ')"
+                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
         done
     done
 done
@@ -164,13 +186,14 @@ if [ "$memory" = 1 ]; then
     echo "== memory: $memory_conns idle connections per server"
     for server in $servers; do
         for deflate in "" --deflate; do
-            case "$server" in ws-*) ;; raw-tcp) [ -z "$deflate" ] || continue ;; *) [ -z "$deflate" ] || continue ;; esac
+            # Only our servers implement permessage-deflate.
+            case "$server" in ws-*) ;; *) [ -z "$deflate" ] || continue ;; esac
             start_server "$server"
             rawflag=""
-            if [ "$server" = raw-tcp ]; then rawflag=--raw; fi
+            case "$server" in raw-tcp*) rawflag=--raw ;; esac
             # Several source addresses: ports stay plentiful however many
             # runs left connections in TIME_WAIT.
-            line=$(timeout 300 taskset -c 0 "$bin/loadgen" --addr "$addr" --idle $deflate $rawflag \
+            line=$(timeout 300 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" --idle $deflate $rawflag \
                 --conns "$memory_conns" --sources 8 --settle 2 --server-pid "$server_pid" \
                 --label "$server" | grep '^RESULT ') || {
                 echo "memory test failed against $server $deflate" >&2
@@ -201,7 +224,7 @@ fi
     echo "- load average (1/5/15 min) at start: $load_start; at end: $load_end (other jobs share the machine)"
     echo "- $(rustc --version)"
     echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)"
-    echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU 0 (taskset); every echo checked"
+    echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU $loadgen_cpus (taskset; its threads per cell in the headroom table); every echo checked"
     echo "- server CPU us/msg: user + system time of the server process over the measured window (/proc/PID/stat, 10 ms ticks) per echoed message"
     echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
     echo

@@ -1,11 +1,12 @@
-//! A WebSocket echo load generator in the style of uWebSockets' `load_test`,
-//! on one thread and one epoll (mio), so that it costs less CPU per message
-//! than the servers it measures.
+//! A WebSocket echo load generator in the style of uWebSockets' `load_test`:
+//! each of `--threads` threads (one by default) drives its share of the
+//! connections on an epoll of its own (mio), so that it costs less CPU per
+//! message than the servers it measures.
 //!
 //! ```text
 //! loadgen [--addr 127.0.0.1:9001] [--conns 100] [--size 16] [--inflight 1]
 //!         [--text] [--warmup 1] [--duration 5] [--server-pid PID] [--raw]
-//!         [--label NAME]
+//!         [--label NAME] [--threads 1] [--count K]
 //! loadgen --idle [--conns 10000] [--deflate] [--settle 2] --server-pid PID
 //! loadgen report FILE...
 //! ```
@@ -17,7 +18,9 @@
 //! measures for `--duration` seconds: messages/s, MB/s (payload bytes
 //! echoed, one way), p50/p99 round trip, and with `--server-pid` the
 //! server's CPU time per message from `/proc/PID/stat`; its own CPU per
-//! message too, to show whether it is the bottleneck.
+//! message too (all its threads), to show whether it is the bottleneck.
+//! `--count K` sends exactly K messages per connection instead, all
+//! measured, `--duration` then being a time limit.
 //!
 //! `--raw` talks to a TCP echo (no handshake): the same frames go out and
 //! must come back byte for byte. `--idle` opens the connections, completes
@@ -33,7 +36,8 @@ mod report;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
@@ -59,13 +63,26 @@ struct Args {
     stall: f64,
     /// Messages per connection, then stop (for instruction counts).
     count: Option<u64>,
+    /// Generator threads, each with its share of the connections; by
+    /// default [`Args::threads`] decides.
+    threads: Option<usize>,
+}
+
+impl Args {
+    /// The generator threads of a load run, at most one per connection.
+    /// By default one: on the two CPUs the benchmark runs on, the server
+    /// has the other CPU, and more threads on the generator's CPU add only
+    /// switches between them (bench/README.md has the measurements).
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or(1).min(self.conns)
+    }
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: loadgen [--addr 127.0.0.1:9001] [--conns N] [--size BYTES] [--inflight D] [--text]\n\
          \x20              [--warmup S] [--duration S] [--server-pid PID] [--raw] [--label NAME]\n\
-         \x20              [--sources K] [--stall S] [--count K]\n\
+         \x20              [--sources K] [--stall S] [--count K] [--threads N]\n\
          \x20      loadgen --idle [--conns N] [--deflate] [--settle S] --server-pid PID ...\n\
          \x20      loadgen report FILE..."
     );
@@ -90,6 +107,7 @@ fn parse_args(argv: &[String]) -> Args {
         label: String::new(),
         stall: 10.0,
         count: None,
+        threads: None,
     };
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
@@ -110,6 +128,7 @@ fn parse_args(argv: &[String]) -> Args {
             "--label" => a.label = value(),
             "--stall" => a.stall = num(value()),
             "--count" => a.count = Some(num(value())),
+            "--threads" => a.threads = Some(num(value())),
             "--text" => a.text = true,
             "--raw" => a.raw = true,
             "--deflate" => a.deflate = true,
@@ -126,10 +145,14 @@ fn parse_args(argv: &[String]) -> Args {
         && a.warmup >= 0.0
         && a.stall > 0.0
         && a.count.is_none_or(|k| k >= a.inflight)
+        && a.threads.is_none_or(|t| t > 0 && !a.idle)
         && (!a.deflate || a.idle)
         && !(a.raw && a.deflate);
     if !valid {
-        eprintln!("invalid flags (--deflate only with --idle: the generator does not compress)");
+        eprintln!(
+            "invalid flags (--deflate only with --idle: the generator does not compress; \
+             --threads not with --idle)"
+        );
         usage();
     }
     a
@@ -173,7 +196,7 @@ fn connect(addr: SocketAddr, source: Option<IpAddr>) -> std::io::Result<mio::net
 fn open_all(
     args: &Args,
     poll: &mut Poll,
-    payload: &Rc<Payload>,
+    payload: &Arc<Payload>,
 ) -> Result<(Vec<Conn>, usize), String> {
     const BATCH: usize = 200;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()));
@@ -245,7 +268,7 @@ fn idle(args: &Args) -> Result<(), String> {
         .as_deref()
         .ok_or("--idle needs --server-pid")?;
     let mut poll = Poll::new().map_err(|e| e.to_string())?;
-    let payload = Rc::new(Payload::new(16, false, 1));
+    let payload = Arc::new(Payload::new(16, false, 1));
     let before = procstat::rss_kib(pid)?;
     let started = Instant::now();
     let (conns, deflate) = open_all(args, &mut poll, &payload)?;
@@ -312,17 +335,40 @@ struct Window {
     own: procstat::Cpu,
 }
 
+/// The run's schedule, the same for every generator thread.
+struct Plan {
+    warm_end: Instant,
+    run_end: Instant,
+    stall: Duration,
+    inflight: u64,
+    count: Option<u64>,
+    duration: f64,
+}
+
+/// What one generator thread measured.
+struct Share {
+    measured: u64,
+    hist: Histogram,
+    end: Instant,
+}
+
 fn load(args: &Args) -> Result<(), String> {
     let mut poll = Poll::new().map_err(|e| e.to_string())?;
-    let payload = Rc::new(Payload::new(args.size, args.text, 0x5EED));
+    let payload = Arc::new(Payload::new(args.size, args.text, 0x5EED));
     let (mut conns, _) = open_all(args, &mut poll, &payload)?;
-    let started = Instant::now();
+    // Each thread polls its own share on its own epoll.
     for c in &mut conns {
-        for _ in 0..args.inflight {
-            c.queue_send(started);
-        }
-        c.flush().map_err(|e| format!("write: {e}"))?;
+        poll.registry()
+            .deregister(&mut c.stream)
+            .map_err(|e| format!("deregister: {e}"))?;
     }
+    let threads = args.threads();
+    let mut shares: Vec<(usize, Vec<Conn>)> = Vec::with_capacity(threads);
+    for t in (0..threads).rev() {
+        let first = t * conns.len() / threads;
+        shares.push((first, conns.split_off(first)));
+    }
+    let started = Instant::now();
     // With --count, everything is measured and the duration is a time limit.
     let warmup = if args.count.is_some() {
         0.0
@@ -330,82 +376,60 @@ fn load(args: &Args) -> Result<(), String> {
         args.warmup
     };
     let warm_end = started + Duration::from_secs_f64(warmup);
-    let limit = args.count.map_or(u64::MAX, |k| k * conns.len() as u64);
-    let mut completed: u64 = 0;
-    let run_end = warm_end + Duration::from_secs_f64(args.duration);
-    let mut hist = Histogram::new();
-    let mut measured: u64 = 0;
-    let mut window: Option<Window> = None;
-    let mut last_echo = started;
-    let stall = Duration::from_secs_f64(args.stall);
-    let mut events = Events::with_capacity(1024);
-    let end = loop {
-        let now = Instant::now();
-        if window.is_none() && now >= warm_end {
-            hist.clear();
-            measured = 0;
-            window = Some(Window {
+    let plan = Plan {
+        warm_end,
+        run_end: warm_end + Duration::from_secs_f64(args.duration),
+        stall: Duration::from_secs_f64(args.stall),
+        inflight: args.inflight,
+        count: args.count,
+        duration: args.duration,
+    };
+    let failed = AtomicBool::new(false);
+    let (window, results) = std::thread::scope(|scope| {
+        let workers: Vec<_> = shares
+            .into_iter()
+            .map(|(first, share)| {
+                let (plan, failed) = (&plan, &failed);
+                scope.spawn(move || {
+                    let result = drive(share, first, plan, failed);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    result
+                })
+            })
+            .collect();
+        // This thread only keeps the clock: it sleeps through the warm-up
+        // and reads the CPU times where the measured window opens.
+        std::thread::sleep(warm_end.saturating_duration_since(Instant::now()));
+        let window = (|| {
+            Ok::<_, String>(Window {
                 server: args.server_pid.as_deref().map(procstat::cpu).transpose()?,
                 own: procstat::cpu("self")?,
                 start: Instant::now(),
-            });
+            })
+        })();
+        let results: Vec<_> = workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a generator thread panicked".into()))
+            })
+            .collect();
+        (window, results)
+    });
+    let mut hist = Histogram::new();
+    let mut measured = 0;
+    let mut end = started;
+    for result in results {
+        // None: stopped because another thread failed, whose error is here.
+        if let Some(share) = result? {
+            hist.merge(&share.hist);
+            measured += share.measured;
+            end = end.max(share.end);
         }
-        if completed >= limit {
-            break now;
-        }
-        if now >= run_end {
-            if args.count.is_some() {
-                return Err(format!(
-                    "{completed} of {limit} echoes after {:.0} s",
-                    args.duration
-                ));
-            }
-            break now;
-        }
-        if now.duration_since(last_echo) > stall {
-            return Err(format!(
-                "no echo for {:.0} s: the server stalled",
-                args.stall
-            ));
-        }
-        let next = if window.is_none() { warm_end } else { run_end };
-        let timeout = next
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(100));
-        poll.poll(&mut events, Some(timeout))
-            .map_err(|e| format!("poll: {e}"))?;
-        let recording = window.is_some();
-        for ev in events.iter() {
-            let i = ev.token().0;
-            let c = &mut conns[i];
-            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                let mut progress = Progress::default();
-                let mut record = |nanos: u64| {
-                    if recording {
-                        hist.record(nanos);
-                    }
-                };
-                c.on_readable(&mut progress, &mut record)
-                    .map_err(|e| format!("connection #{i}: {e}"))?;
-                if progress.echoes > 0 {
-                    let now = Instant::now();
-                    last_echo = now;
-                    if recording {
-                        measured += u64::from(progress.echoes);
-                    }
-                    completed += u64::from(progress.echoes);
-                    for _ in 0..progress.echoes {
-                        if c.next_send < args.count.unwrap_or(u64::MAX) {
-                            c.queue_send(now);
-                        }
-                    }
-                }
-            }
-            c.flush()
-                .map_err(|e| format!("connection #{i}: write: {e}"))?;
-        }
-    };
-    let w = window.ok_or("the run ended before the warm-up did")?;
+    }
+    let w = window?;
     let own = procstat::cpu("self")?.since(&w.own);
     let server = match (&args.server_pid, w.server) {
         (Some(pid), Some(before)) => Some(procstat::cpu(pid)?.since(&before)),
@@ -438,14 +462,15 @@ fn load(args: &Args) -> Result<(), String> {
     }
 
     println!(
-        "loadgen CPU {:.2} s ({:.0}%): {:.3} us/msg",
+        "loadgen CPU {:.2} s ({:.0}% of one CPU, {} threads): {:.3} us/msg",
         own.total(),
         100.0 * own.total() / secs,
+        args.threads(),
         per_msg(own.total())
     );
     let (su, ss) = server.map_or((f64::NAN, f64::NAN), |s| (s.user, s.sys));
     println!(
-        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0}",
+        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0} threads={}",
         label(args),
         args.conns,
         args.size,
@@ -460,7 +485,115 @@ fn load(args: &Args) -> Result<(), String> {
         ss,
         per_msg(su + ss),
         per_msg(own.total()),
-        100.0 * own.total() / secs
+        100.0 * own.total() / secs,
+        args.threads()
     );
     Ok(())
+}
+
+/// One generator thread: `conns` (the first is connection #`first` of
+/// the run) on an epoll of their own, until the plan's end or, with
+/// `--count`, until each connection has its count of echoes. `Ok(None)`
+/// when another thread failed first.
+fn drive(
+    mut conns: Vec<Conn>,
+    first: usize,
+    plan: &Plan,
+    failed: &AtomicBool,
+) -> Result<Option<Share>, String> {
+    let mut poll = Poll::new().map_err(|e| e.to_string())?;
+    for (i, c) in conns.iter_mut().enumerate() {
+        poll.registry()
+            .register(
+                &mut c.stream,
+                Token(i),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(|e| format!("register: {e}"))?;
+    }
+    let started = Instant::now();
+    for (i, c) in conns.iter_mut().enumerate() {
+        for _ in 0..plan.inflight {
+            c.queue_send(started);
+        }
+        c.flush()
+            .map_err(|e| format!("connection #{}: write: {e}", first + i))?;
+    }
+    let limit = plan.count.map_or(u64::MAX, |k| k * conns.len() as u64);
+    let mut completed: u64 = 0;
+    let mut hist = Histogram::new();
+    let mut measured: u64 = 0;
+    let mut last_echo = started;
+    let mut events = Events::with_capacity(1024);
+    // Bounded by `run_end` (or the stall limit before it).
+    let end = loop {
+        let now = Instant::now();
+        if failed.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        if completed >= limit {
+            break now;
+        }
+        if now >= plan.run_end {
+            if plan.count.is_some() {
+                return Err(format!(
+                    "{completed} of {limit} echoes (connections #{first}..#{}) after {:.0} s",
+                    first + conns.len() - 1,
+                    plan.duration
+                ));
+            }
+            break now;
+        }
+        if now.duration_since(last_echo) > plan.stall {
+            return Err(format!(
+                "no echo for {:.0} s: the server stalled",
+                plan.stall.as_secs_f64()
+            ));
+        }
+        let recording = now >= plan.warm_end;
+        let next = if recording {
+            plan.run_end
+        } else {
+            plan.warm_end
+        };
+        let timeout = next
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(100));
+        poll.poll(&mut events, Some(timeout))
+            .map_err(|e| format!("poll: {e}"))?;
+        for ev in events.iter() {
+            let i = ev.token().0;
+            let c = &mut conns[i];
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                let mut progress = Progress::default();
+                let mut record = |nanos: u64| {
+                    if recording {
+                        hist.record(nanos);
+                    }
+                };
+                c.on_readable(&mut progress, &mut record)
+                    .map_err(|e| format!("connection #{}: {e}", first + i))?;
+                if progress.echoes > 0 {
+                    let now = Instant::now();
+                    last_echo = now;
+                    if recording {
+                        measured += u64::from(progress.echoes);
+                    }
+                    completed += u64::from(progress.echoes);
+                    for _ in 0..progress.echoes {
+                        if c.next_send < plan.count.unwrap_or(u64::MAX) {
+                            c.queue_send(now);
+                        }
+                    }
+                }
+            }
+            c.flush()
+                .map_err(|e| format!("connection #{}: write: {e}", first + i))?;
+        }
+    };
+    Ok(Some(Share {
+        measured,
+        hist,
+        end,
+    }))
 }

@@ -1,15 +1,22 @@
 //! `loadgen report FILE...`: the `RESULT` lines of a run as Markdown
 //! tables: medians over the rounds, min/max, and each server's ratio to
-//! the best peer and to the raw TCP echo of the same run; then the performance
-//! targets, checked against those ratios, and the memory table.
+//! the best peer and to the raw TCP echo of the same run; the load
+//! generator's headroom (the raw echoes against the fastest WebSocket
+//! server, and the generator's own CPU) and the ratios tracked from run to
+//! run; then the performance targets, checked against those ratios, and
+//! the memory table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 
 /// Our servers, in table order.
 const OURS: [&str; 3] = ["ws-tokio", "ws-smol", "ws-async-std"];
 const RAW: &str = "raw-tcp";
+/// The raw TCP echo on smol: the floor under ws-smol and ws-async-std.
+const RAW_SMOL: &str = "raw-tcp-smol";
+/// The raw echoes, in table order.
+const RAWS: [&str; 2] = [RAW, RAW_SMOL];
 /// The peers, in table order.
 const PEERS: [&str; 4] = [
     "fastwebsockets",
@@ -73,12 +80,15 @@ struct Cell {
     p50: Stats,
     p99: Stats,
     gen: Stats,
+    /// The generator threads of the runs (older lines, without the field,
+    /// are of the one-thread generator).
+    threads: BTreeSet<u64>,
 }
 
 fn order(server: &str) -> usize {
     OURS.iter()
         .chain(PEERS.iter())
-        .chain([RAW].iter())
+        .chain(RAWS.iter())
         .position(|s| *s == server)
         .unwrap_or(99)
 }
@@ -144,6 +154,8 @@ pub fn run(files: &[String]) -> Result<(), String> {
                 c.p50.push(num(r, "p50_us"));
                 c.p99.push(num(r, "p99_us"));
                 c.gen.push(num(r, "gen_cpu_pct"));
+                c.threads
+                    .insert(r.get("threads").and_then(|t| t.parse().ok()).unwrap_or(1));
             }
             Some("idle") => {
                 let offered = if num(r, "deflate_offered") > 0.0 {
@@ -221,7 +233,10 @@ pub fn run(files: &[String]) -> Result<(), String> {
         }
         let _ = writeln!(out);
     }
-    out.insert_str(0, &summary(&cells, &medians));
+    let mut head = summary(&cells, &medians);
+    headroom(&mut head, &cells);
+    tracked(&mut head, &medians);
+    out.insert_str(0, &head);
     targets(&mut out, &cells, &medians, &memory);
     if !memory.is_empty() {
         let _ = writeln!(out, "### Memory: server RSS per idle connection\n");
@@ -263,7 +278,7 @@ fn summary(
     let servers: Vec<&str> = OURS
         .iter()
         .chain(PEERS.iter())
-        .chain([RAW].iter())
+        .chain(RAWS.iter())
         .copied()
         .filter(|s| cells.iter().any(|(_, c)| c.contains_key(*s)))
         .collect();
@@ -293,6 +308,110 @@ fn summary(
         let _ = writeln!(out);
     }
     out
+}
+
+/// Whether the load generator is the ceiling, cell by cell: the raw TCP
+/// echoes against the fastest WebSocket server (a raw echo clearly faster
+/// than all of them shows the generator had room), and the generator's own
+/// CPU (near 100% of its core in a cell where the raw echo is no faster
+/// says it is the limit there).
+fn headroom(out: &mut String, cells: &[(String, BTreeMap<String, Cell>)]) {
+    let _ = writeln!(out, "### The load generator's headroom (medians)\n");
+    let _ = writeln!(
+        out,
+        "| cell | generator threads | loadgen CPU, % of one CPU (lowest - highest server) | {} msg/s | {} msg/s | fastest WebSocket server | its msg/s | {} / fastest | {} / fastest |",
+        RAW, RAW_SMOL, RAW, RAW_SMOL
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|---:|---:|---:|");
+    for (name, servers) in cells {
+        let threads: BTreeSet<u64> = servers
+            .values()
+            .flat_map(|c| c.threads.iter().copied())
+            .collect();
+        let threads: Vec<String> = threads.iter().map(u64::to_string).collect();
+        let gen: Vec<f64> = servers
+            .values()
+            .map(|c| c.gen.median())
+            .filter(|v| v.is_finite())
+            .collect();
+        let gen_min = gen.iter().copied().fold(f64::NAN, f64::min);
+        let gen_max = gen.iter().copied().fold(f64::NAN, f64::max);
+        let rate = |s: &str| servers.get(s).map_or(f64::NAN, |c| c.rate.median());
+        let fastest = servers
+            .iter()
+            .filter(|(s, _)| !RAWS.contains(&s.as_str()))
+            .map(|(s, c)| (s, c.rate.median()))
+            .filter(|(_, r)| r.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let (fastest, fastest_rate) = fastest.map_or(("-", f64::NAN), |(s, r)| (s.as_str(), r));
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} - {} | {} | {} | {fastest} | {} | {} | {} |",
+            threads.join(", "),
+            fmt(gen_min, 0),
+            fmt(gen_max, 0),
+            fmt(rate(RAW), 0),
+            fmt(rate(RAW_SMOL), 0),
+            fmt(fastest_rate, 0),
+            ratio(rate(RAW), fastest_rate),
+            ratio(rate(RAW_SMOL), fastest_rate),
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// The ratios followed from run to run, each of two servers in one cell
+/// of this run (medians).
+fn tracked(out: &mut String, medians: &BTreeMap<(String, String), (f64, f64)>) {
+    const C16: &str = "100 x 16 B binary";
+    const C16X16: &str = "100 x 16 B binary, 16 in flight";
+    const C1K: &str = "100 x 1 KiB binary";
+    // (cell, ours, theirs, the figure compared: msg/s or CPU/msg).
+    let rows = [
+        (C16, "ws-tokio", "fastwebsockets", false),
+        (C16X16, "ws-tokio", "tokio-tungstenite", true),
+        (C16X16, "ws-tokio", RAW, false),
+        (C16, "ws-smol", RAW_SMOL, false),
+        (C16, "ws-async-std", RAW_SMOL, false),
+        (C1K, "ws-smol", RAW_SMOL, false),
+        (C1K, "ws-async-std", RAW_SMOL, false),
+    ];
+    let get = |cell: &str, server: &str| {
+        medians
+            .get(&(cell.to_owned(), server.to_owned()))
+            .copied()
+            .unwrap_or((f64::NAN, f64::NAN))
+    };
+    let _ = writeln!(out, "### Tracked ratios (medians of this run)\n");
+    let _ = writeln!(
+        out,
+        "| cell | figure | server | its median | against | its median | ratio |"
+    );
+    let _ = writeln!(out, "|---|---|---|---:|---|---:|---:|");
+    for (cell, ours, theirs, by_rate) in rows {
+        let (a, b, figure) = if by_rate {
+            (
+                get(cell, ours).0,
+                get(cell, theirs).0,
+                "msg/s (higher is better)",
+            )
+        } else {
+            (
+                get(cell, ours).1,
+                get(cell, theirs).1,
+                "server CPU us/msg (lower is better)",
+            )
+        };
+        let digits = if by_rate { 0 } else { 3 };
+        let _ = writeln!(
+            out,
+            "| {cell} | {figure} | {ours} | {} | {theirs} | {} | {} |",
+            fmt(a, digits),
+            fmt(b, digits),
+            ratio(a, b)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// Medians or best rounds of a cell's servers: (msg/s, CPU/msg).

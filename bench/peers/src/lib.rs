@@ -1,7 +1,9 @@
 //! What the peer echo servers share: the `--addr` flag, a current-thread
-//! tokio runtime, and a minimal server handshake for fastwebsockets (which
-//! otherwise leaves it to hyper).
+//! tokio runtime, a minimal server handshake for fastwebsockets (which
+//! otherwise leaves it to hyper), and the raw TCP echo loop of both raw
+//! echoes (tokio and smol), so that they differ in the runtime only.
 
+use std::future::Future;
 use std::io;
 
 use base64::Engine;
@@ -76,4 +78,45 @@ pub async fn server_handshake(stream: &mut TcpStream) -> io::Result<()> {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
     stream.write_all(response.as_bytes()).await
+}
+
+/// A TCP stream of either runtime, as the raw echo uses it.
+pub trait RawStream {
+    fn recv<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a;
+    fn send_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a;
+}
+
+impl RawStream for TcpStream {
+    fn recv<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        AsyncReadExt::read(self, buf)
+    }
+    fn send_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        AsyncWriteExt::write_all(self, buf)
+    }
+}
+
+impl RawStream for smol::net::TcpStream {
+    fn recv<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        smol::io::AsyncReadExt::read(self, buf)
+    }
+    fn send_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        smol::io::AsyncWriteExt::write_all(self, buf)
+    }
+}
+
+/// Read, then write back all of it, until the peer closes or an error:
+/// no framing, so the cost per message is the runtime's and the kernel's.
+/// 64 KiB per read: a burst of small messages, or many segments of a large
+/// one, in one system call.
+pub async fn raw_echo(mut stream: impl RawStream) {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match stream.recv(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if stream.send_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! Raw TCP echo on a current-thread tokio runtime: no framing at all, the
 //! physical limit of this runtime on this machine.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 fn main() -> std::io::Result<()> {
@@ -10,20 +9,9 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(&addr).await?;
         println!("peer-raw-tcp on {}", listener.local_addr()?);
         loop {
-            let (mut stream, _) = listener.accept().await?;
+            let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 << 10];
-                loop {
-                    let n = match stream.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => n,
-                    };
-                    if stream.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
+            tokio::spawn(bench_peers::raw_echo(stream));
         }
     })
 }
