@@ -33,7 +33,11 @@ use crate::{ops, Error, PeerAddr, Runtime, Transport};
 /// timeout passes; only then does `recv` return the error. So the peer
 /// reads our Close instead of a reset, whatever it was still sending.
 pub struct WebSocket<S, R: Runtime> {
-    driver: Driver<S, R>,
+    /// Owned, behind one pointer: a socket moves through a task's futures
+    /// (from the handshake into the serving loop) at the cost of a pointer,
+    /// and a task holds one copy of the connection, not one per future
+    /// that took the socket by value.
+    driver: Box<Driver<S, R>>,
 }
 
 impl<S, R: Runtime> Handle for WebSocket<S, R> {
@@ -54,12 +58,14 @@ impl<S, R: Runtime> WebSocket<S, R> {
     /// connection the handshake produced.
     pub fn from_parts(io: S, conn: Connection) -> Self {
         WebSocket {
-            driver: Driver::new(io, conn),
+            driver: Box::new(Driver::new(io, conn)),
         }
     }
 
     pub(crate) fn from_driver(driver: Driver<S, R>) -> Self {
-        WebSocket { driver }
+        WebSocket {
+            driver: Box::new(driver),
+        }
     }
 
     /// The stream.
@@ -204,7 +210,7 @@ impl<S: Transport, R: Runtime> WebSocket<S, R> {
     /// Close (an echo, say) lets the writer queue each reply before the
     /// reader reads on.
     pub fn split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
-        split::split(self.driver)
+        split::split(*self.driver)
     }
 }
 
