@@ -35,7 +35,7 @@ mod support;
 pub mod cases;
 
 pub use fault_proxy::FaultProxy;
-pub use harness::{timeout, within, Harness, Task, Ws, STEP_TIMEOUT};
+pub use harness::{timeout, within, Connected, Harness, Task, Ws, STEP_TIMEOUT};
 pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
 pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
 pub use support::{
