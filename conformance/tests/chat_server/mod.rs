@@ -39,7 +39,7 @@ impl Server {
                 log.lock().expect("log").push(line.to_owned());
             }
         });
-        tokio::spawn(example::serve(listener, chat.clone()));
+        tokio::spawn(example::serve(listener, chat.clone(), None));
         Server { addr, chat, log }
     }
 
