@@ -76,6 +76,32 @@ impl ws_driver::PeerAddr<Tokio> for TcpStream {
     }
 }
 
+impl ws_driver::PeerAddr<Tokio> for MaybeTlsStream<TcpStream> {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+}
+
+/// The TLS streams of tokio-rustls over TCP: the client's, the server's,
+/// and either.
+#[cfg(feature = "tls")]
+macro_rules! tls_peer_addr {
+    ($($stream:ty),*) => {$(
+        impl ws_driver::PeerAddr<Tokio> for $stream {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tls")]
+tls_peer_addr!(
+    tokio_rustls::client::TlsStream<TcpStream>,
+    tokio_rustls::server::TlsStream<TcpStream>,
+    tokio_rustls::TlsStream<TcpStream>
+);
+
 impl ws_driver::Network for Tokio {
     type Tcp = TcpStream;
     type Stream = TokioIo<MaybeTlsStream<TcpStream>>;
