@@ -339,7 +339,11 @@ if [ "$tls_section" = 1 ]; then report_file="$work/tls.md"; fi
     echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)$tls_versions"
     echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU $loadgen_cpus (taskset; its threads per cell in the headroom table); every echo checked"
     echo "- server CPU us/msg: user + system time of the server process over the measured window (/proc/PID/stat, 10 ms ticks) per echoed message"
-    echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
+    if [ -n "$cells" ]; then
+        echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
+    else
+        echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better"
+    fi
     echo
     # The TLS section's own heading levels stay under the run's.
     if [ "$tls_section" = 1 ]; then
