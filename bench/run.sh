@@ -2,8 +2,8 @@
 # The echo benchmark: our three adapters' echo servers against the peers and
 # two raw TCP echoes, one server thread each, interleaved over several rounds.
 #
-#   bench/run.sh            full matrix, 5 rounds x 3 s (about 22 minutes)
-#   bench/run.sh --quick    2 rounds x 1.5 s (about 7 minutes)
+#   bench/run.sh            full matrix, 5 rounds x 3 s (about 26 minutes with the TLS cells)
+#   bench/run.sh --quick    2 rounds x 1.5 s (about 9 minutes)
 #
 # Options: --rounds R, --duration S, --warmup S, --servers "a b ...",
 # --cells "c16 c1k ...", --memory-conns N, --no-memory, --no-build,
