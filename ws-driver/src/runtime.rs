@@ -81,6 +81,33 @@ macro_rules! define_async_io_adapter {
             }
         }
 
+        impl $crate::PeerAddr<$name> for MaybeTlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::client::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::server::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
         /// A stream as the driver sees it: this runtime's TCP stream with
         /// a handle on its socket, any other stream as it is.
         pub type Io<S> = $crate::SocketStream<S, $socket>;
