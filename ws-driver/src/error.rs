@@ -6,6 +6,8 @@ use std::io;
 use ws_proto::handshake::HandshakeError;
 use ws_proto::CloseFrame;
 
+use crate::proxy::ProxyError;
+
 /// Everything that can go wrong on a WebSocket, from the opening handshake
 /// to the last byte.
 #[derive(Debug)]
@@ -32,6 +34,9 @@ pub enum Error {
     /// Close frame it sent first says why (a message it could not take,
     /// say). The messages it sent before are still received.
     PeerClosed(CloseFrame),
+    /// The proxy the connection goes through failed or refused the
+    /// tunnel.
+    Proxy(ProxyError),
     /// The transport failed.
     Io(io::Error),
 }
@@ -63,6 +68,7 @@ impl fmt::Display for Error {
                 frame.code(),
                 frame.reason()
             ),
+            Error::Proxy(e) => write!(f, "proxy failed: {e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -73,6 +79,7 @@ impl std::error::Error for Error {
         match self {
             Error::WebSocket(e) => Some(e),
             Error::Handshake(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }
@@ -88,6 +95,12 @@ impl From<ws_proto::Error> for Error {
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Error::Handshake(e)
+    }
+}
+
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Self {
+        Error::Proxy(e)
     }
 }
 
@@ -109,6 +122,7 @@ impl From<Error> for io::Error {
             Error::CallbackRejected(_) => io::ErrorKind::ConnectionRefused,
             Error::TlsUnsupported => io::ErrorKind::Unsupported,
             Error::PeerClosed(_) => io::ErrorKind::ConnectionReset,
+            Error::Proxy(proxy) => proxy.io_kind(),
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)

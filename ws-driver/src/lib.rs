@@ -40,21 +40,26 @@
 //!   shared state. `split` puts the driver behind a lock for two tasks
 //!   and documents whose waker is registered where.
 //! - `ops`: every operation of the socket and its halves, written once.
+//! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
+//!   when asked for.
 
 mod drive;
 mod entropy;
 mod error;
 mod handshake;
 mod ops;
+pub mod proxy;
 mod runtime;
 mod socket;
 mod split;
 mod transport;
 
 pub use error::Error;
+pub use proxy::{Proxy, ProxyError};
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
+    pub use crate::proxy::{Proxy, ProxyError};
     pub use crate::{Error, ReuniteError, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::handshake::{
