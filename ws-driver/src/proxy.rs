@@ -487,7 +487,8 @@ pub enum ProxyError {
     /// longer than 255 bytes (RFC 1929 section 2). The text says which.
     InvalidCredentials(&'static str),
     /// The HTTP proxy answered `CONNECT` with 407 Proxy Authentication
-    /// Required: no credentials, or wrong ones.
+    /// Required (or 401, which some proxies send for wrong credentials):
+    /// no credentials, or wrong ones.
     AuthenticationRequired,
     /// The HTTP proxy answered `CONNECT` with this non-2xx status.
     Refused {
@@ -710,8 +711,11 @@ where
             // switch to tunnel mode immediately after the response header
             // section"; such a response has no content.
             200..=299 => return Ok(()),
-            // RFC 9110 section 15.5.8.
-            407 => return Err(ProxyError::AuthenticationRequired),
+            // RFC 9110 section 15.5.8: 407 Proxy Authentication Required.
+            // A 401 to CONNECT can only be the proxy's too (no server has
+            // been reached yet): tinyproxy, for one, answers wrong
+            // credentials with it.
+            401 | 407 => return Err(ProxyError::AuthenticationRequired),
             status => return Err(ProxyError::Refused { status }),
         }
     }
@@ -1083,11 +1087,18 @@ mod tests {
     #[test]
     fn http_refusals() {
         let proxy = Proxy::http("proxy", 3128);
-        let (out, _) = run(&proxy, "h", 1, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\r\n");
-        assert!(
-            matches!(out, Err(ProxyError::AuthenticationRequired)),
-            "{out:?}"
-        );
+        let refusals = [
+            "HTTP/1.1 407 Proxy Authentication Required\r\n\
+             Proxy-Authenticate: Basic realm=\"x\"\r\n\r\n",
+            "HTTP/1.0 401 Unauthorized\r\n\r\n",
+        ];
+        for input in refusals {
+            let (out, _) = run(&proxy, "h", 1, input);
+            assert!(
+                matches!(out, Err(ProxyError::AuthenticationRequired)),
+                "{input:?}: {out:?}"
+            );
+        }
         for status in [300, 400, 403, 404, 500, 502, 503, 101] {
             let (out, _) = run(&proxy, "h", 1, format!("HTTP/1.1 {status} No\r\n\r\n"));
             assert!(
