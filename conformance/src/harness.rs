@@ -20,6 +20,9 @@ pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// the runtime's TCP stream.
 pub type Ws<H> = ws_driver::WebSocket<<H as Harness>::Io, <H as Harness>::Rt>;
 
+/// The WebSocket type that the harness `H`'s `connect_url` opens.
+pub type Connected<H> = ws_driver::WebSocket<<H as Harness>::Connected, <H as Harness>::Rt>;
+
 /// One runtime and its adapter crate, as the cases see them.
 ///
 /// Every future it returns is `Send`, so that a case can move it into
@@ -27,6 +30,9 @@ pub type Ws<H> = ws_driver::WebSocket<<H as Harness>::Io, <H as Harness>::Rt>;
 pub trait Harness: Sized + Send + Sync + 'static {
     /// The runtime's name, for failure messages.
     const NAME: &'static str;
+    /// The URL scheme of the harness's connections: `ws`, or `wss` over
+    /// TLS.
+    const SCHEME: &'static str = "ws";
     /// The runtime's TCP stream.
     type Tcp: ws_driver::PeerAddr<Self::Rt> + Send + 'static;
     /// The runtime's TCP listener.
@@ -36,6 +42,8 @@ pub trait Harness: Sized + Send + Sync + 'static {
     type Io: ws_driver::Transport<Inner = Self::Tcp> + Send + 'static;
     /// The adapter's timer.
     type Rt: ws_driver::Runtime;
+    /// The stream the adapter's `connect_with` opens.
+    type Connected: ws_driver::Transport + Send + 'static;
     /// [`Tcp`](Harness::Tcp) seen through the `futures-io` traits, for
     /// the [`RawPeer`](crate::RawPeer).
     type Raw: AsyncRead + AsyncWrite + Unpin + Send + 'static;
@@ -84,11 +92,18 @@ pub trait Harness: Sized + Send + Sync + 'static {
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send;
 
-    /// The adapter's `connect_with`.
+    /// The adapter's `connect_with` (over TLS: a `Connector` that trusts
+    /// the harness's certificate).
     fn connect_url(
         url: &str,
         config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send;
+    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send;
+
+    /// The URL of `path_and_query` on the server at `addr`, in the
+    /// harness's scheme.
+    fn url(addr: SocketAddr, path_and_query: &str) -> String {
+        format!("{}://{addr}{path_and_query}", Self::SCHEME)
+    }
 }
 
 /// A spawned task: a future of its output. A panic in the task is resumed

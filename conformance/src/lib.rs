@@ -38,14 +38,16 @@ mod runtimes;
 mod support;
 
 pub mod cases;
+pub mod tls;
 
 pub use fault_proxy::FaultProxy;
-pub use harness::{timeout, within, Harness, Task, Ws, STEP_TIMEOUT};
+pub use harness::{timeout, within, Connected, Harness, Task, Ws, STEP_TIMEOUT};
 pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
 pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
 pub use support::{
     binary_payload, echo, pair, pair_with, quiet, serve_one, text_payload, tokio_thread, EchoStats,
 };
+pub use tls::{TestPki, Tls, TlsRuntime};
 
 /// Instantiates every conformance case as a `#[test]` function for the
 /// [`Harness`] given, one module per case module:
@@ -60,8 +62,14 @@ pub use support::{
 #[macro_export]
 macro_rules! conformance_suite {
     ($harness:ty) => {
+        $crate::conformance_suite!(@list tcp $harness);
+    };
+    (tls $harness:ty) => {
+        $crate::conformance_suite!(@list tls $crate::Tls<$harness>);
+    };
+    (@list $transport:ident $harness:ty) => {
         $crate::conformance_suite! {
-            @cases $harness;
+            @cases $transport $harness;
             handshake {
                 request_inspection,
                 rejection,
@@ -121,6 +129,7 @@ macro_rules! conformance_suite {
                 client_code_reaches_a_sending_server,
                 peer_close_explains_a_failed_send,
             }
+            #[tcp_only]
             faults {
                 in_request,
                 in_response,
@@ -131,14 +140,23 @@ macro_rules! conformance_suite {
                 in_closing_handshake,
                 close_behind_a_stall,
             }
+            #[tcp_only]
             interop {
                 client_against_tokio_server,
                 server_against_tokio_client,
             }
         }
     };
-    (@cases $harness:ty; $($module:ident { $($case:ident),* $(,)? })*) => {
+    (@cases $transport:ident $harness:ty; $($(#[$only:ident])? $module:ident { $($case:ident),* $(,)? })*) => {
         $(
+            $crate::conformance_suite!(@module $transport $harness; $(#[$only])? $module { $($case),* });
+        )*
+    };
+    // Over TLS, the cases that cut or stall the byte stream at chosen
+    // offsets (TLS records move them) and those against other libraries'
+    // plain peers do not run.
+    (@module tls $harness:ty; #[tcp_only] $module:ident { $($case:ident),* }) => {};
+    (@module $transport:ident $harness:ty; $(#[$only:ident])? $module:ident { $($case:ident),* }) => {
             mod $module {
                 #[allow(unused_imports)]
                 use super::*;
@@ -152,6 +170,5 @@ macro_rules! conformance_suite {
                     }
                 )*
             }
-        )*
     };
 }

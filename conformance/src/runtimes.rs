@@ -14,7 +14,7 @@ use ws_driver::Error;
 use ws_proto::handshake::{Accept, ClientRequest, Reject, Request, Response};
 use ws_proto::Config;
 
-use crate::harness::{Harness, Task, Ws};
+use crate::harness::{Connected, Harness, Task, Ws};
 
 const LOOPBACK: (Ipv4Addr, u16) = (Ipv4Addr::LOCALHOST, 0);
 
@@ -38,6 +38,7 @@ impl Harness for Tokio {
     type Listener = tokio::net::TcpListener;
     type Io = ws_tokio::TokioIo<tokio::net::TcpStream>;
     type Rt = ws_tokio::Runtime;
+    type Connected = ws_tokio::TokioIo<ws_tokio::MaybeTlsStream<tokio::net::TcpStream>>;
     type Raw = TokioCompat<tokio::net::TcpStream>;
 
     fn block_on<F: Future>(future: F) -> F::Output {
@@ -110,7 +111,7 @@ impl Harness for Tokio {
     fn connect_url(
         url: &str,
         config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
+    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
         ws_tokio::connect_with(url, config)
     }
 }
@@ -121,6 +122,7 @@ impl Harness for AsyncStd {
     type Listener = async_std::net::TcpListener;
     type Io = ws_async_std::Io<async_std::net::TcpStream>;
     type Rt = ws_async_std::Runtime;
+    type Connected = ws_async_std::Io<ws_async_std::MaybeTlsStream<async_std::net::TcpStream>>;
     type Raw = async_std::net::TcpStream;
 
     fn block_on<F: Future>(future: F) -> F::Output {
@@ -185,7 +187,7 @@ impl Harness for AsyncStd {
     fn connect_url(
         url: &str,
         config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
+    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
         ws_async_std::connect_with(url, config)
     }
 }
@@ -196,6 +198,7 @@ impl Harness for Smol {
     type Listener = smol::net::TcpListener;
     type Io = ws_smol::Io<smol::net::TcpStream>;
     type Rt = ws_smol::Runtime;
+    type Connected = ws_smol::Io<ws_smol::MaybeTlsStream<smol::net::TcpStream>>;
     type Raw = smol::net::TcpStream;
 
     fn block_on<F: Future>(future: F) -> F::Output {
@@ -258,7 +261,7 @@ impl Harness for Smol {
     fn connect_url(
         url: &str,
         config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
+    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
         ws_smol::connect_with(url, config)
     }
 }

@@ -14,7 +14,7 @@ use chat_server::example::shared;
 use chat_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use ws_tokio::{ClientRequest, CloseCode, Config, Message, WebSocket};
+use ws_tokio::{ClientRequest, CloseCode, Config, MaybeTlsStream, Message, WebSocket};
 
 /// Bound on every single wait of these tests.
 const WAIT: Duration = Duration::from_secs(10);
@@ -27,15 +27,23 @@ async fn within<T>(what: &str, work: impl Future<Output = T>) -> T {
 }
 
 /// Joins the chat at `server` with the query `query`.
-async fn join(server: &Server, query: &str) -> (WebSocket<TcpStream>, ws_tokio::Response) {
+async fn join(
+    server: &Server,
+    query: &str,
+) -> (WebSocket<MaybeTlsStream<TcpStream>>, ws_tokio::Response) {
     let url = format!("ws://{}/ws?{query}", server.addr);
     within("connect", ws_tokio::connect(&url))
         .await
         .expect("connect")
 }
 
+/// A stream a tokio WebSocket runs over.
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
+
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> Stream for S {}
+
 /// The next text message; panics on anything else.
-async fn next_text(ws: &mut WebSocket<TcpStream>) -> String {
+async fn next_text<S: Stream>(ws: &mut WebSocket<S>) -> String {
     loop {
         match within("a text message", ws.recv()).await {
             Some(Ok(Message::Text(text))) => return text.to_string(),
@@ -47,7 +55,7 @@ async fn next_text(ws: &mut WebSocket<TcpStream>) -> String {
 
 /// The Close that ends the connection, after any data still in flight;
 /// reads on until the end, so that the driver's echo of the Close goes out.
-async fn close_frame(ws: &mut WebSocket<TcpStream>) -> (u16, String) {
+async fn close_frame<S: Stream>(ws: &mut WebSocket<S>) -> (u16, String) {
     within("the server's Close", async {
         let mut close = None;
         while let Some(message) = ws.recv().await {

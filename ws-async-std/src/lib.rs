@@ -35,6 +35,8 @@ use std::task::{Context, Poll};
 use async_std::net::TcpStream;
 
 pub use ws_driver::reexports::*;
+#[cfg(feature = "tls")]
+pub use ws_driver::tls;
 
 /// async-std's TCP stream, for what its `poll_close` does not do: shut the
 /// write side down. It does not expose its socket's readiness.

@@ -28,8 +28,13 @@ pub enum Error {
     CallbackRejected(u16),
     /// The opening handshake did not finish within the handshake timeout.
     HandshakeTimeout,
-    /// A `wss://` URL was given; TLS is not supported yet.
+    /// A `wss://` URL was given to an adapter built without TLS (its
+    /// `tls-*` features off).
     TlsUnsupported,
+    /// TLS failed: an untrusted certificate, a host name it is not valid
+    /// for, a peer that does not speak TLS, a bad PEM file...
+    #[cfg(feature = "tls")]
+    Tls(crate::tls::TlsError),
     /// A write failed because the peer closed the connection, and the
     /// Close frame it sent first says why (a message it could not take,
     /// say). The messages it sent before are still received.
@@ -61,7 +66,11 @@ impl fmt::Display for Error {
                 )
             }
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
-            Error::TlsUnsupported => f.write_str("wss:// (TLS) is not supported yet"),
+            Error::TlsUnsupported => {
+                f.write_str("wss:// needs TLS, and this adapter was built without it")
+            }
+            #[cfg(feature = "tls")]
+            Error::Tls(e) => e.fmt(f),
             Error::PeerClosed(frame) => write!(
                 f,
                 "the peer closed the connection with {} {:?}",
@@ -81,6 +90,8 @@ impl std::error::Error for Error {
             Error::Handshake(e) => Some(e),
             Error::Proxy(e) => Some(e),
             Error::Io(e) => Some(e),
+            #[cfg(feature = "tls")]
+            Error::Tls(e) => Some(e),
             _ => None,
         }
     }
@@ -101,6 +112,27 @@ impl From<HandshakeError> for Error {
 impl From<ProxyError> for Error {
     fn from(e: ProxyError) -> Self {
         Error::Proxy(e)
+    }
+}
+
+#[cfg(feature = "tls")]
+impl From<crate::tls::TlsError> for Error {
+    fn from(e: crate::tls::TlsError) -> Self {
+        Error::Tls(e)
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Error {
+    /// The error of a failed TLS handshake, from the `io::Error` that
+    /// tokio-rustls and futures-rustls wrap rustls' error in: an adapter's
+    /// way to report it.
+    #[doc(hidden)]
+    pub fn from_tls_handshake(error: io::Error) -> Self {
+        match crate::tls::classify(error) {
+            Ok(tls) => Error::Tls(tls),
+            Err(io) => Error::Io(io),
+        }
     }
 }
 

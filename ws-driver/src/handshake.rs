@@ -11,7 +11,7 @@ use ws_proto::handshake::{
     Accept, ClientHandshake, ClientRequest, HandshakeError, IntoClientRequest, Reject, Request,
     Response, ServerHandshake,
 };
-use ws_proto::Config;
+use ws_proto::{Config, Connection};
 
 use crate::entropy::OsEntropy;
 use crate::{Error, Runtime, Transport, WebSocket};
@@ -77,8 +77,24 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
+    accept_with_over(async { Ok(stream) }, config, callback)
+}
+
+/// Like [`accept_with`] on the stream that `open` makes: a TLS handshake,
+/// say, which then runs within the handshake timeout too, so that a peer
+/// that opens TCP and never finishes TLS is dropped in time.
+pub fn accept_with_over<R, S, F>(
+    open: impl Future<Output = Result<S, Error>>,
+    config: Config,
+    callback: F,
+) -> impl Future<Output = Result<WebSocket<S, R>, Error>>
+where
+    R: Runtime,
+    S: Transport,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
     Box::pin(async move {
-        match server_handshake(stream, config, callback).await? {
+        match server_handshake(open, config, callback).await? {
             Upgrade::WebSocket(ws) => Ok(ws),
             Upgrade::Http(request, mut stream) => {
                 let error = HandshakeError::NotUpgrade(request);
@@ -112,11 +128,26 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(server_handshake(stream, config, callback))
+    Box::pin(server_handshake(async { Ok(stream) }, config, callback))
+}
+
+/// Like [`accept_or_http`] on the stream that `open` makes, within the
+/// same timeout (see [`accept_with_over`]).
+pub fn accept_or_http_over<R, S, F>(
+    open: impl Future<Output = Result<S, Error>>,
+    config: Config,
+    callback: F,
+) -> impl Future<Output = Result<Upgrade<WebSocket<S, R>, S>, Error>>
+where
+    R: Runtime,
+    S: Transport,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
+    Box::pin(server_handshake(open, config, callback))
 }
 
 async fn server_handshake<R, S, F>(
-    mut stream: S,
+    open: impl Future<Output = Result<S, Error>>,
     config: Config,
     callback: F,
 ) -> Result<Upgrade<WebSocket<S, R>, S>, Error>
@@ -126,43 +157,59 @@ where
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let timeout = config.handshake_timeout();
-    let conn = with_timeout::<R, _>(timeout, async {
-        let mut handshake = ServerHandshake::new(config);
-        let request = loop {
-            let data = read_some(&mut stream).await?;
-            match handshake.receive(&data) {
-                Ok(Some(request)) => break request,
-                Ok(None) => {}
-                Err(HandshakeError::NotUpgrade(request)) => return Ok(Err(request)),
-                Err(e) => {
-                    if let Some(response) = e.response() {
-                        stream.write_all(&response).await?;
-                        stream.close().await?;
-                    }
-                    return Err(e.into());
-                }
-            }
-        };
-        match callback(&request) {
-            Ok(accept) => {
-                let (response, conn) = handshake.accept(&request, accept)?;
-                stream.write_all(&response).await?;
-                stream.flush().await?;
-                Ok(Ok(conn))
-            }
-            Err(reject) => {
-                let status = reject.status();
-                stream.write_all(&handshake.reject(reject)).await?;
-                stream.close().await?;
-                Err(Error::CallbackRejected(status))
-            }
-        }
+    let (stream, conn) = with_timeout::<R, _>(timeout, async {
+        let mut stream = open.await?;
+        let conn = answer(&mut stream, config, callback).await?;
+        Ok((stream, conn))
     })
     .await?;
     Ok(match conn {
         Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
         Err(request) => Upgrade::Http(request, stream),
     })
+}
+
+/// Reads the upgrade request and answers it: the connection, or a plain
+/// HTTP request handed back unanswered.
+async fn answer<S, F>(
+    stream: &mut S,
+    config: Config,
+    callback: F,
+) -> Result<Result<Connection, Box<Request>>, Error>
+where
+    S: Transport,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
+    let mut handshake = ServerHandshake::new(config);
+    let request = loop {
+        let data = read_some(stream).await?;
+        match handshake.receive(&data) {
+            Ok(Some(request)) => break request,
+            Ok(None) => {}
+            Err(HandshakeError::NotUpgrade(request)) => return Ok(Err(request)),
+            Err(e) => {
+                if let Some(response) = e.response() {
+                    stream.write_all(&response).await?;
+                    stream.close().await?;
+                }
+                return Err(e.into());
+            }
+        }
+    };
+    match callback(&request) {
+        Ok(accept) => {
+            let (response, conn) = handshake.accept(&request, accept)?;
+            stream.write_all(&response).await?;
+            stream.flush().await?;
+            Ok(Ok(conn))
+        }
+        Err(reject) => {
+            let status = reject.status();
+            stream.write_all(&handshake.reject(reject)).await?;
+            stream.close().await?;
+            Err(Error::CallbackRejected(status))
+        }
+    }
 }
 
 /// Opens a WebSocket as a client on `stream`, a transport already
@@ -187,6 +234,20 @@ where
 }
 
 async fn client_handshake<R, S>(
+    stream: S,
+    request: ClientRequest,
+    config: Config,
+) -> Result<(WebSocket<S, R>, Response), Error>
+where
+    R: Runtime,
+    S: Transport,
+{
+    let timeout = config.handshake_timeout();
+    with_timeout::<R, _>(timeout, request_upgrade(stream, request, config)).await
+}
+
+/// Sends the upgrade request and reads the server's answer.
+pub(crate) async fn request_upgrade<R, S>(
     mut stream: S,
     request: ClientRequest,
     config: Config,
@@ -196,50 +257,25 @@ where
     S: Transport,
 {
     let entropy = OsEntropy::new()?;
-    let timeout = config.handshake_timeout();
-    let (response, conn) = with_timeout::<R, _>(timeout, async {
-        let (mut handshake, request) = ClientHandshake::new(request, config, Box::new(entropy));
-        stream.write_all(&request).await?;
-        stream.flush().await?;
-        let response = loop {
-            let data = read_some(&mut stream).await?;
-            if let Some(response) = handshake.receive(&data)? {
-                break response;
-            }
-        };
-        Ok((response, handshake.into_connection()?))
-    })
-    .await?;
-    Ok((WebSocket::from_parts(stream, conn), response))
-}
-
-/// Connects to a `ws://` URL (or an `http::Request<()>` or
-/// [`ClientRequest`] for one): `open` makes the transport to the URL's
-/// host and port (a runtime's TCP connect), then the handshake runs as in
-/// [`client`]. A `wss://` URL is refused with [`Error::TlsUnsupported`].
-///
-/// The request is converted at once: the returned future does not borrow
-/// it.
-pub fn connect<R, S, F, Fut>(
-    request: impl IntoClientRequest,
-    config: Config,
-    open: F,
-) -> impl Future<Output = Result<(WebSocket<S, R>, Response), Error>>
-where
-    R: Runtime,
-    S: Transport,
-    F: FnOnce(String, u16) -> Fut,
-    Fut: Future<Output = std::io::Result<S>>,
-{
-    let request = request.into_client_request();
-    Box::pin(async move {
-        let request = request?;
-        if request.is_secure() {
-            return Err(Error::TlsUnsupported);
+    let (mut handshake, bytes) = ClientHandshake::new(request, config, Box::new(entropy));
+    stream.write_all(&bytes).await?;
+    stream.flush().await?;
+    #[cfg(feature = "tls")]
+    let mut first = true;
+    let response = loop {
+        let data = read_some(&mut stream).await?;
+        // A TLS server answers a plain request with an alert: say so
+        // rather than that the response was no HTTP.
+        #[cfg(feature = "tls")]
+        if std::mem::take(&mut first) && crate::tls::looks_like_tls(&data) {
+            return Err(crate::tls::TlsError::NotTls.into());
         }
-        let stream = open(request.host().to_owned(), request.port()).await?;
-        client_handshake(stream, request, config).await
-    })
+        if let Some(response) = handshake.receive(&data)? {
+            break response;
+        }
+    };
+    let conn = handshake.into_connection()?;
+    Ok((WebSocket::from_parts(stream, conn), response))
 }
 
 async fn read_some<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, Error> {
@@ -257,7 +293,7 @@ async fn read_some<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, Erro
 }
 
 /// Runs `work` under the handshake timeout, on `R`'s timer.
-async fn with_timeout<R: Runtime, T>(
+pub(crate) async fn with_timeout<R: Runtime, T>(
     limit: Option<Duration>,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
@@ -281,19 +317,29 @@ async fn with_timeout<R: Runtime, T>(
 /// Defines an adapter's public API over its runtime, so that the three
 /// adapters offer the same names with the same documentation:
 /// `WebSocket<S>`, `ReadHalf<S>`, `WriteHalf<S>`, `accept`, `accept_with`,
-/// `client`, `connect` and `connect_with`.
+/// `accept_or_http`, `client`, `Connector`, `connect`, `connect_with` and,
+/// with TLS, `accept_tls`, `accept_tls_with` and `accept_tls_or_http`.
 ///
 /// `read` and `write` are the runtime's I/O traits, `io` the
 /// [`Transport`](crate::Transport) the driver sees for a stream `S` (a
-/// shim around it) and `wrap` makes it; `tcp` is the runtime's TCP stream.
-/// The calling crate defines `Runtime`, its [`Runtime`](crate::Runtime)
-/// implementation. Streams are `'static`, so that a shim can tell the
+/// shim around it) and `wrap` makes it; `tcp` is the runtime's TCP stream
+/// and `tls` its rustls crate (tokio-rustls, futures-rustls). The calling
+/// crate defines `Runtime`, its [`Runtime`](crate::Runtime) and
+/// [`Network`](crate::Network) implementation, `MaybeTlsStream`, and a
+/// `tls` feature that enables ws-driver's. Streams are `'static`, so that a shim can tell the
 /// runtime's own TCP stream, whose socket it can do more with, from any
 /// other.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! define_adapter {
-    (read = $read:path, write = $write:path, io = $io:ty, wrap = $wrap:expr, tcp = $tcp:ty $(,)?) => {
+    (
+        read = $read:path,
+        write = $write:path,
+        io = $io:ty,
+        wrap = $wrap:expr,
+        tcp = $tcp:ty,
+        tls = [$($tls:tt)*] $(,)?
+    ) => {
         /// A WebSocket over the stream `S`.
         pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;
         /// The reading half of a [`WebSocket`].
@@ -382,33 +428,125 @@ macro_rules! define_adapter {
             $crate::client::<Runtime, _>($wrap(stream), request, config)
         }
 
-        /// Connects to a `ws://` URL (a `&str`, `String`, `http::Uri`, an
-        /// `http::Request<()>` with extra header fields such as
-        /// `Authorization`, or a `ClientRequest`) with the default
-        /// configuration: resolves the host, opens TCP (with `TCP_NODELAY`)
-        /// and runs the handshake. The returned future does not borrow
-        /// `request`.
+        /// Opens client connections: one TLS configuration (roots of one's
+        /// own, a client certificate) and one time limit for every
+        /// connection it opens. Make one and reuse it.
+        pub type Connector = $crate::Connector<Runtime>;
+
+        /// Connects to a `ws://` or `wss://` URL (a `&str`, `String`,
+        /// `http::Uri`, an `http::Request<()>` with extra header fields such
+        /// as `Authorization`, or a `ClientRequest`) with the default
+        /// configuration: resolves the host, opens TCP (with `TCP_NODELAY`),
+        /// TLS for `wss://` (the default roots, ALPN `http/1.1`) and runs
+        /// the handshake, all within the handshake timeout. The returned
+        /// future does not borrow `request`.
         pub fn connect(
             request: impl $crate::__proto::handshake::IntoClientRequest,
         ) -> impl std::future::Future<
-            Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
-        > {
+            Output = Result<
+                (WebSocket<MaybeTlsStream<$tcp>>, $crate::__proto::handshake::Response),
+                $crate::Error,
+            >,
+        > + Send {
             connect_with(request, $crate::__proto::Config::default())
         }
 
-        /// Connects like [`connect`] with `config`; `wss://` fails with
-        /// [`Error::TlsUnsupported`].
+        /// Connects like [`connect`] with `config`. A [`Connector`]
+        /// connects with a TLS configuration of one's own.
         pub fn connect_with(
             request: impl $crate::__proto::handshake::IntoClientRequest,
             config: $crate::__proto::Config,
         ) -> impl std::future::Future<
-            Output = Result<(WebSocket<$tcp>, $crate::__proto::handshake::Response), $crate::Error>,
-        > {
-            $crate::connect(request, config, |host, port| async move {
-                let stream = <$tcp>::connect((host.as_str(), port)).await?;
-                stream.set_nodelay(true)?;
-                Ok($wrap(stream))
+            Output = Result<
+                (WebSocket<MaybeTlsStream<$tcp>>, $crate::__proto::handshake::Response),
+                $crate::Error,
+            >,
+        > + Send {
+            Connector::new().connect(request, config)
+        }
+
+        /// The TLS acceptor of this runtime's rustls crate: make it from an
+        /// `Arc<ServerConfig>` (see [`tls::server_config_from_pem_files`]).
+        #[cfg(feature = "tls")]
+        pub type TlsAcceptor = $($tls)*::TlsAcceptor;
+
+        /// A server's TLS stream on this runtime.
+        #[cfg(feature = "tls")]
+        pub type TlsStream<S> = $($tls)*::server::TlsStream<S>;
+
+        /// Accepts a WebSocket over TLS on `stream` with the default
+        /// configuration: the TLS handshake with `acceptor`, then the
+        /// upgrade, both within the handshake timeout.
+        #[cfg(feature = "tls")]
+        pub fn accept_tls<S>(
+            acceptor: &TlsAcceptor,
+            stream: S,
+        ) -> impl std::future::Future<Output = Result<WebSocket<TlsStream<S>>, $crate::Error>>
+        where
+            S: $read + $write + Unpin + 'static,
+        {
+            accept_tls_with(acceptor, stream, $crate::__proto::Config::default(), |_| {
+                Ok($crate::__proto::handshake::Accept::new())
             })
+        }
+
+        /// Like [`accept_with`] over TLS: the TLS handshake with `acceptor`,
+        /// then the upgrade, both within the handshake timeout (a peer that
+        /// opens TCP and never finishes TLS is dropped when it passes).
+        #[cfg(feature = "tls")]
+        pub fn accept_tls_with<S, F>(
+            acceptor: &TlsAcceptor,
+            stream: S,
+            config: $crate::__proto::Config,
+            callback: F,
+        ) -> impl std::future::Future<Output = Result<WebSocket<TlsStream<S>>, $crate::Error>>
+        where
+            S: $read + $write + Unpin + 'static,
+            F: FnOnce(
+                &$crate::__proto::handshake::Request,
+            ) -> Result<
+                $crate::__proto::handshake::Accept,
+                $crate::__proto::handshake::Reject,
+            >,
+        {
+            let tls = acceptor.accept(stream);
+            $crate::accept_with_over::<Runtime, _, F>(
+                async move { tls.await.map($wrap).map_err($crate::Error::from_tls_handshake) },
+                config,
+                callback,
+            )
+        }
+
+        /// Like [`accept_or_http`] over TLS (see [`accept_tls_with`]): one
+        /// port serves a page over `https://` and its WebSocket over
+        /// `wss://`.
+        #[cfg(feature = "tls")]
+        pub fn accept_tls_or_http<S, F>(
+            acceptor: &TlsAcceptor,
+            stream: S,
+            config: $crate::__proto::Config,
+            callback: F,
+        ) -> impl std::future::Future<
+            Output = Result<$crate::Upgrade<WebSocket<TlsStream<S>>, TlsStream<S>>, $crate::Error>,
+        >
+        where
+            S: $read + $write + Unpin + 'static,
+            F: FnOnce(
+                &$crate::__proto::handshake::Request,
+            ) -> Result<
+                $crate::__proto::handshake::Accept,
+                $crate::__proto::handshake::Reject,
+            >,
+        {
+            let tls = acceptor.accept(stream);
+            let found = $crate::accept_or_http_over::<Runtime, _, F>(
+                async move { tls.await.map($wrap).map_err($crate::Error::from_tls_handshake) },
+                config,
+                callback,
+            );
+            async move {
+                Ok(found.await?.map_http_stream($crate::Transport::into_inner))
+            }
         }
     };
 }

@@ -43,15 +43,19 @@
 //! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
 //!   when asked for.
 
+mod connect;
 mod drive;
 mod entropy;
 mod error;
 mod handshake;
+mod maybe_tls;
 mod ops;
 pub mod proxy;
 mod runtime;
 mod socket;
 mod split;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod transport;
 
 pub use error::Error;
@@ -73,7 +77,14 @@ pub mod reexports {
 #[cfg(feature = "async-io")]
 #[doc(hidden)]
 pub use async_io as __async_io;
-pub use handshake::{accept, accept_or_http, accept_with, client, connect, Upgrade};
+pub use connect::{Connector, Network};
+#[cfg(feature = "futures-rustls")]
+#[doc(hidden)]
+pub use futures_rustls as __futures_rustls;
+pub use handshake::{
+    accept, accept_or_http, accept_or_http_over, accept_with, accept_with_over, client, Upgrade,
+};
+pub use maybe_tls::MaybeTlsStream;
 pub use runtime::{PeerAddr, Runtime};
 pub use socket::WebSocket;
 pub use split::{ReadHalf, ReuniteError, WriteHalf};

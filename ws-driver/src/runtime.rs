@@ -81,18 +81,95 @@ macro_rules! define_async_io_adapter {
             }
         }
 
+        impl $crate::PeerAddr<$name> for MaybeTlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::client::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::server::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
+        #[cfg(feature = "tls")]
+        impl $crate::PeerAddr<$name> for $crate::__futures_rustls::TlsStream<$tcp> {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+
         /// A stream as the driver sees it: this runtime's TCP stream with
         /// a handle on its socket, any other stream as it is.
         pub type Io<S> = $crate::SocketStream<S, $socket>;
 
+        /// The stream `connect` opens: TCP for `ws://`, TLS over it for
+        /// `wss://`.
+        pub use $crate::MaybeTlsStream;
+
         /// Wraps `stream` for the driver, with its socket's handle when it
-        /// is this runtime's TCP stream.
+        /// is this runtime's TCP stream, or a server's TLS stream over one.
         fn wrap<S: 'static>(stream: S) -> Io<S> {
             let from_tcp: fn(&$tcp) -> $socket = $from_tcp;
-            let socket = (&stream as &dyn std::any::Any)
-                .downcast_ref::<$tcp>()
-                .map(from_tcp);
-            $crate::SocketStream::new(stream, socket)
+            let any = &stream as &dyn std::any::Any;
+            if let Some(tcp) = any.downcast_ref::<$tcp>() {
+                let socket = from_tcp(tcp);
+                return $crate::SocketStream::new(stream, Some(socket));
+            }
+            #[cfg(feature = "tls")]
+            if let Some(tls) = any.downcast_ref::<TlsStream<$tcp>>() {
+                let socket = from_tcp(tls.get_ref().0);
+                return $crate::SocketStream::encrypted(stream, socket);
+            }
+            $crate::SocketStream::new(stream, None)
+        }
+
+        impl $crate::Network for $name {
+            type Tcp = $tcp;
+            type Stream = Io<MaybeTlsStream<$tcp>>;
+
+            async fn connect_tcp(host: String, port: u16) -> std::io::Result<$tcp> {
+                let stream = <$tcp>::connect((host.as_str(), port)).await?;
+                stream.set_nodelay(true)?;
+                Ok(stream)
+            }
+
+            fn tcp_io(
+                tcp: &mut $tcp,
+            ) -> impl futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + '_ {
+                tcp
+            }
+
+            fn plain(tcp: $tcp) -> Self::Stream {
+                let from_tcp: fn(&$tcp) -> $socket = $from_tcp;
+                let socket = from_tcp(&tcp);
+                $crate::SocketStream::new(MaybeTlsStream::Plain(tcp), Some(socket))
+            }
+
+            #[cfg(feature = "tls")]
+            async fn tls(
+                tcp: $tcp,
+                name: $crate::tls::pki_types::ServerName<'static>,
+                config: std::sync::Arc<$crate::tls::ClientConfig>,
+            ) -> Result<Self::Stream, $crate::Error> {
+                let from_tcp: fn(&$tcp) -> $socket = $from_tcp;
+                let socket = from_tcp(&tcp);
+                let tls = $crate::__futures_rustls::TlsConnector::from(config)
+                    .connect(name, tcp)
+                    .await
+                    .map_err($crate::Error::from_tls_handshake)?;
+                let stream = MaybeTlsStream::Rustls(Box::new(tls));
+                Ok($crate::SocketStream::encrypted(stream, socket))
+            }
         }
 
         $crate::define_adapter!(
@@ -101,6 +178,7 @@ macro_rules! define_async_io_adapter {
             io = Io<S>,
             wrap = wrap,
             tcp = $tcp,
+            tls = [$crate::__futures_rustls],
         );
     };
 }

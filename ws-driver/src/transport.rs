@@ -108,19 +108,43 @@ impl SocketHandle for std::sync::Arc<async_io::Async<std::net::TcpStream>> {
 pub struct SocketStream<S, H = NoSocket> {
     io: S,
     socket: Option<H>,
+    /// Whether the socket's readiness is the stream's: not under TLS,
+    /// whose layer may hold decrypted bytes while the socket has none.
+    readiness: bool,
 }
 
 impl<S> SocketStream<S> {
     /// Wraps a stream with no socket at hand.
     pub fn plain(io: S) -> Self {
-        SocketStream { io, socket: None }
+        SocketStream {
+            io,
+            socket: None,
+            readiness: false,
+        }
     }
 }
 
-impl<S, H> SocketStream<S, H> {
+impl<S, H: SocketHandle> SocketStream<S, H> {
     /// Wraps `io`, with `socket` its socket's handle when it has one.
     pub fn new(io: S, socket: Option<H>) -> Self {
-        SocketStream { io, socket }
+        let readiness = socket
+            .as_ref()
+            .is_some_and(SocketHandle::waits_for_readiness);
+        SocketStream {
+            io,
+            socket,
+            readiness,
+        }
+    }
+
+    /// Wraps `io`, TLS over the socket of `socket`: the socket is shut
+    /// down at the end, but its readiness says nothing of the stream's.
+    pub fn encrypted(io: S, socket: H) -> Self {
+        SocketStream {
+            io,
+            socket: Some(socket),
+            readiness: false,
+        }
     }
 }
 
@@ -176,23 +200,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: SocketHandle> Transport for SocketStr
     }
 
     fn waits_for_readiness(&self) -> bool {
-        self.socket
-            .as_ref()
-            .is_some_and(SocketHandle::waits_for_readiness)
+        self.readiness
     }
 
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match &self.socket {
-            Some(socket) => socket.poll_readable(cx),
-            None => Poll::Ready(Ok(())),
+            Some(socket) if self.readiness => socket.poll_readable(cx),
+            _ => Poll::Ready(Ok(())),
         }
     }
 
+    /// Closes the stream (which flushes it, and under TLS sends
+    /// `close_notify`), then shuts the socket's write side down, which
+    /// `async-io`'s close does not (async-net's does: a second shutdown
+    /// of a socket still connected changes nothing).
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        std::task::ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        std::task::ready!(Pin::new(&mut self.io).poll_close(cx))?;
         match &self.socket {
-            Some(socket) => Poll::Ready(socket.shutdown_write()),
-            None => Pin::new(&mut self.io).poll_close(cx),
+            Some(socket) => Poll::Ready(match socket.shutdown_write() {
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+                done => done,
+            }),
+            None => Poll::Ready(Ok(())),
         }
     }
 }

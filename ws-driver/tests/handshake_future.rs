@@ -11,13 +11,52 @@ use std::mem::{size_of, size_of_val};
 
 use futures_util::io::Cursor;
 use ws_driver::{
-    accept, accept_or_http, accept_with, client, connect, SocketStream, Upgrade, WebSocket,
+    accept, accept_or_http, accept_with, client, Connector, Network, SocketStream, Upgrade,
+    WebSocket,
 };
 use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::Config;
 
 type Stream = SocketStream<Cursor<Vec<u8>>>;
 type Rt = support::NoTimer;
+
+/// A network whose every connection is an empty in-memory stream.
+struct Nowhere;
+
+impl ws_driver::Runtime for Nowhere {
+    type Timer = <Rt as ws_driver::Runtime>::Timer;
+
+    fn now() -> std::time::Instant {
+        Rt::now()
+    }
+
+    fn timer(deadline: std::time::Instant) -> Self::Timer {
+        Rt::timer(deadline)
+    }
+
+    fn reset(timer: std::pin::Pin<&mut Self::Timer>, deadline: std::time::Instant) {
+        Rt::reset(timer, deadline)
+    }
+}
+
+impl Network for Nowhere {
+    type Tcp = Cursor<Vec<u8>>;
+    type Stream = Stream;
+
+    async fn connect_tcp(_: String, _: u16) -> std::io::Result<Self::Tcp> {
+        Ok(Cursor::new(Vec::new()))
+    }
+
+    fn tcp_io(
+        tcp: &mut Self::Tcp,
+    ) -> impl futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + '_ {
+        tcp
+    }
+
+    fn plain(tcp: Self::Tcp) -> Self::Stream {
+        SocketStream::plain(tcp)
+    }
+}
 
 fn stream() -> Stream {
     SocketStream::plain(Cursor::new(Vec::new()))
@@ -34,8 +73,7 @@ fn handshake_futures_are_one_pointer() {
     assert_eq!(size_of_val(&or_http), pointer);
     let client = client::<Rt, _>(stream(), request(), Config::default());
     assert_eq!(size_of_val(&client), pointer);
-    let open = |_host: String, _port: u16| async { Ok(stream()) };
-    let connect = connect::<Rt, _, _, _>("ws://example.com/", Config::default(), open);
+    let connect = Connector::<Nowhere>::new().connect("ws://example.com/", Config::default());
     assert_eq!(size_of_val(&connect), pointer);
 }
 

@@ -32,6 +32,8 @@ use smol::net::TcpStream;
 use ws_driver::__async_io::Async;
 
 pub use ws_driver::reexports::*;
+#[cfg(feature = "tls")]
+pub use ws_driver::tls;
 
 ws_driver::define_async_io_adapter!(
     /// smol's clock and timer (those of `async-io`), for the driver. Its

@@ -32,6 +32,7 @@
 //! task.
 
 mod io;
+mod maybe_tls;
 
 use std::pin::Pin;
 use std::time::Instant;
@@ -39,7 +40,10 @@ use std::time::Instant;
 use tokio::net::TcpStream;
 
 pub use io::TokioIo;
+pub use maybe_tls::MaybeTlsStream;
 pub use ws_driver::reexports::*;
+#[cfg(feature = "tls")]
+pub use ws_driver::tls;
 
 /// tokio's clock and timer, for the driver. The clock is tokio's, so a
 /// test runtime with a paused clock (`start_paused`) moves the
@@ -72,10 +76,71 @@ impl ws_driver::PeerAddr<Tokio> for TcpStream {
     }
 }
 
+impl ws_driver::PeerAddr<Tokio> for MaybeTlsStream<TcpStream> {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.get_ref().peer_addr()
+    }
+}
+
+/// The TLS streams of tokio-rustls over TCP: the client's, the server's,
+/// and either.
+#[cfg(feature = "tls")]
+macro_rules! tls_peer_addr {
+    ($($stream:ty),*) => {$(
+        impl ws_driver::PeerAddr<Tokio> for $stream {
+            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+                self.get_ref().0.peer_addr()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tls")]
+tls_peer_addr!(
+    tokio_rustls::client::TlsStream<TcpStream>,
+    tokio_rustls::server::TlsStream<TcpStream>,
+    tokio_rustls::TlsStream<TcpStream>
+);
+
+impl ws_driver::Network for Tokio {
+    type Tcp = TcpStream;
+    type Stream = TokioIo<MaybeTlsStream<TcpStream>>;
+
+    async fn connect_tcp(host: String, port: u16) -> std::io::Result<TcpStream> {
+        let stream = TcpStream::connect((host.as_str(), port)).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    fn tcp_io(
+        tcp: &mut TcpStream,
+    ) -> impl futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + '_ {
+        TokioIo::new(tcp)
+    }
+
+    fn plain(tcp: TcpStream) -> Self::Stream {
+        TokioIo::new(MaybeTlsStream::Plain(tcp))
+    }
+
+    #[cfg(feature = "tls")]
+    async fn tls(
+        tcp: TcpStream,
+        name: tls::pki_types::ServerName<'static>,
+        config: std::sync::Arc<tls::ClientConfig>,
+    ) -> Result<Self::Stream, Error> {
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(Error::from_tls_handshake)?;
+        Ok(TokioIo::new(MaybeTlsStream::Rustls(Box::new(tls))))
+    }
+}
+
 ws_driver::define_adapter!(
     read = tokio::io::AsyncRead,
     write = tokio::io::AsyncWrite,
     io = TokioIo<S>,
     wrap = TokioIo::new,
     tcp = TcpStream,
+    tls = [tokio_rustls],
 );

@@ -1,0 +1,3 @@
+//! The conformance suite on async-std, over TLS.
+
+conformance::conformance_suite!(tls conformance::AsyncStd);

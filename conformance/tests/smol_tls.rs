@@ -1,0 +1,3 @@
+//! The conformance suite on smol, over TLS.
+
+conformance::conformance_suite!(tls conformance::Smol);

@@ -1,0 +1,3 @@
+//! The conformance suite on tokio, over TLS.
+
+conformance::conformance_suite!(tls conformance::Tokio);
