@@ -641,15 +641,6 @@ where
     }
 }
 
-/// A test hook: [`tunnel`] for the integration tests over real proxies.
-#[doc(hidden)]
-pub async fn __tunnel<S>(io: &mut S, proxy: &Proxy, host: &str, port: u16) -> Result<(), ProxyError>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    tunnel(io, proxy, host, port).await
-}
-
 /// `CONNECT` (RFC 9110 section 9.3.6).
 async fn http_connect<S>(io: &mut S, proxy: &Proxy, host: &str, port: u16) -> Result<(), ProxyError>
 where
