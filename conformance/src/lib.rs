@@ -47,7 +47,7 @@ pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
 pub use support::{
     binary_payload, echo, pair, pair_with, quiet, serve_one, text_payload, tokio_thread, EchoStats,
 };
-pub use tls::{TestPki, Tls, TlsRuntime};
+pub use tls::{TestPki, Tls, TlsHarness, TlsRuntime};
 
 /// Instantiates every conformance case as a `#[test]` function for the
 /// [`Harness`] given, one module per case module:
@@ -140,6 +140,17 @@ macro_rules! conformance_suite {
                 in_closing_handshake,
                 close_behind_a_stall,
             }
+            #[tls_only]
+            tls {
+                wss_round_trip,
+                untrusted_certificate,
+                name_mismatch,
+                expired_certificate,
+                tls_and_plain_mixed_up,
+                silent_client_times_out,
+                silent_server_times_out,
+                server_config_from_pem,
+            }
             #[tcp_only]
             interop {
                 client_against_tokio_server,
@@ -156,6 +167,7 @@ macro_rules! conformance_suite {
     // offsets (TLS records move them) and those against other libraries'
     // plain peers do not run.
     (@module tls $harness:ty; #[tcp_only] $module:ident { $($case:ident),* }) => {};
+    (@module tcp $harness:ty; #[tls_only] $module:ident { $($case:ident),* }) => {};
     (@module $transport:ident $harness:ty; $(#[$only:ident])? $module:ident { $($case:ident),* }) => {
             mod $module {
                 #[allow(unused_imports)]

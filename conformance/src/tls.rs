@@ -176,6 +176,9 @@ pub trait TlsRuntime: Harness {
         config: Config,
     ) -> impl Future<Output = Result<ws_driver::WebSocket<Self::Accepted, Self::Rt>, Error>> + Send;
 
+    /// The ALPN protocol a `connect`ed socket's TLS session agreed on.
+    fn alpn(ws: &Connected<Self>) -> Option<Vec<u8>>;
+
     /// The adapter's `Connector::connect`, with `tls` as its TLS
     /// configuration (the default one when `None`).
     fn connect_with_tls(
@@ -283,6 +286,11 @@ impl TlsRuntime for crate::Tokio {
         crate::TokioCompat(stream)
     }
 
+    fn alpn(ws: &Connected<Self>) -> Option<Vec<u8>> {
+        let session = ws.get_ref().tls_session()?;
+        session.alpn_protocol().map(<[u8]>::to_vec)
+    }
+
     fn tls_accept_with<F>(
         stream: Self::TlsTcp,
         config: Config,
@@ -358,6 +366,11 @@ macro_rules! futures_tls_runtime {
                 stream
             }
 
+            fn alpn(ws: &Connected<Self>) -> Option<Vec<u8>> {
+                let session = ws.get_ref().tls_session()?;
+                session.alpn_protocol().map(<[u8]>::to_vec)
+            }
+
             fn tls_accept_with<F>(
                 stream: Self::TlsTcp,
                 config: Config,
@@ -414,3 +427,29 @@ futures_tls_runtime!(
     async_std::net::TcpStream,
     "async-std+tls"
 );
+
+/// A harness over TLS, for the cases of TLS itself: `Plain` is the
+/// runtime under it, whose plain TCP and TLS calls they use directly.
+pub trait TlsHarness: Harness {
+    /// The runtime under TLS.
+    type Plain: TlsRuntime;
+}
+
+impl<H: TlsRuntime> TlsHarness for Tls<H> {
+    type Plain = H;
+}
+
+/// A directory for the files of one test, under the target directory's
+/// `tmp/` (the test binary runs from `target/<profile>/deps/`).
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("the test binary is in target/<profile>/deps");
+    let dir = target
+        .join("tmp")
+        .join(format!("tls-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}

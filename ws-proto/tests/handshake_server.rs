@@ -619,3 +619,24 @@ fn reject_builds_any_response() {
     );
     assert_eq!(Reject::new(101).status(), 500);
 }
+
+/// A TLS ClientHello sent to a plain port is refused with 400 at its first
+/// byte, not held until a line end that never comes; the leading blank
+/// lines RFC 9112 section 2.2 lets a server skip are still skipped.
+#[test]
+fn bytes_that_cannot_start_http_are_refused_at_once() {
+    // A TLS 1.2 record header: handshake (22), version 3.1, length.
+    let client_hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc];
+    let (error, response) = rejection(&client_hello);
+    assert!(
+        matches!(error, HandshakeError::MalformedHttp(_)),
+        "{error:?}"
+    );
+    assert!(response.starts_with("HTTP/1.1 400 "), "{response}");
+
+    let mut handshake = rfc_server();
+    assert_eq!(
+        handshake.receive(b"\r\n\r\nGET /chat HTTP/1.1\r\n"),
+        Ok(None)
+    );
+}

@@ -19,3 +19,4 @@ pub mod protocol_errors;
 pub mod sending;
 pub mod split;
 pub mod timeouts;
+pub mod tls;

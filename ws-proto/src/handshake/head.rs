@@ -45,6 +45,9 @@ impl HeadReader {
         limits: &HandshakeLimits,
     ) -> Result<Option<Bytes>, HandshakeError> {
         self.buf.extend_from_slice(data);
+        if self.lines == 0 {
+            check_start(&self.buf[self.line_start..])?;
+        }
         while let Some(i) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
             let end = self.scanned + i;
             #[cfg(test)]
@@ -116,6 +119,22 @@ impl HeadReader {
     /// The number of header lines of the head: a bound for `httparse`.
     pub(super) fn header_count(&self) -> usize {
         self.lines.saturating_sub(1)
+    }
+}
+
+/// Fails at once when the first line cannot start an HTTP message: a
+/// request line starts with its method and a status line with
+/// `HTTP/`, tokens both (RFC 9112 sections 3 and 4; a token's characters
+/// are RFC 9110 section 5.6.2's `tchar`). Without this, the bytes of a
+/// TLS ClientHello (0x16 first) sent to a plain port would wait for a line
+/// end until the handshake timeout, and its sender would learn nothing.
+fn check_start(line: &[u8]) -> Result<(), HandshakeError> {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    match line.iter().find(|&&b| b != b'\r' && b != b'\n') {
+        Some(&b) if !is_tchar(b) => Err(HandshakeError::MalformedHttp(
+            "the first line does not start with a token: not HTTP (TLS to a plain port?)",
+        )),
+        _ => Ok(()),
     }
 }
 
