@@ -626,12 +626,14 @@ where
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     // A host is sent verbatim, on a request line or in a length-prefixed
-    // field: only the visible ASCII a name or address is made of passes,
-    // so that no CR, LF, space or '@' can change what the proxy reads.
+    // field: only the ASCII a name or address is made of passes (RFC 3986
+    // section 3.2.2's reg-name without escapes, IP literals), so that no
+    // CR, LF, space or '@' can change what the proxy reads. (An IPv6 zone
+    // identifier, RFC 6874, is not supported.)
     if host.is_empty()
         || !host
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':' | b'%'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'))
     {
         return Err(ProxyError::InvalidHost);
     }
@@ -665,8 +667,8 @@ where
                 "a Basic user-id cannot contain ':'",
             ));
         }
-        // The token is Base64, so any text is safe on the wire; control
-        // characters are still refused, as no proxy's user has them.
+        // RFC 7617 section 2: "The user-id and password MUST NOT contain
+        // any control characters".
         if credentials
             .username
             .chars()
@@ -700,7 +702,9 @@ where
             // RFC 9110 section 9.3.6: "Any 2xx (Successful) response
             // indicates that the sender (and all inbound proxies) will
             // switch to tunnel mode immediately after the response header
-            // section"; such a response has no content.
+            // section"; "A client MUST ignore any Content-Length or
+            // Transfer-Encoding header fields received in a successful
+            // response to CONNECT": what follows is the tunnel.
             200..=299 => return Ok(()),
             // RFC 9110 section 15.5.8: 407 Proxy Authentication Required.
             // A 401 to CONNECT can only be the proxy's too (no server has
