@@ -58,6 +58,7 @@ pub struct ProxyServer {
     addr: SocketAddr,
     name: &'static str,
     log: PathBuf,
+    dir: PathBuf,
 }
 
 impl ProxyServer {
@@ -66,7 +67,7 @@ impl ProxyServer {
     /// Every port may be tunneled to: tinyproxy allows `CONNECT` to any
     /// port when its configuration has no `ConnectPort` line.
     pub fn tinyproxy(credentials: Option<(&str, &str)>) -> ProxyServer {
-        let binary = binaries().tinyproxy.clone();
+        let binary = binary(|found| &found.tinyproxy);
         start("tinyproxy", |dir, port| {
             let log = dir.join("tinyproxy.log");
             let mut config = format!(
@@ -88,7 +89,7 @@ impl ProxyServer {
 
     /// danted, a SOCKS5 proxy without authentication.
     pub fn danted() -> ProxyServer {
-        let binary = binaries().danted.clone();
+        let binary = binary(|found| &found.danted);
         start("danted", |dir, port| {
             let log = dir.join("danted.log");
             let config = format!(
@@ -119,7 +120,7 @@ impl ProxyServer {
     /// microsocks, a SOCKS5 proxy that demands `user` and `password`
     /// (RFC 1929).
     pub fn microsocks(user: &str, password: &str) -> ProxyServer {
-        let binary = binaries().microsocks.clone();
+        let binary = binary(|found| &found.microsocks);
         start("microsocks", |dir, port| {
             let mut command = binary.command();
             command
@@ -154,6 +155,10 @@ impl ProxyServer {
 impl Drop for ProxyServer {
     fn drop(&mut self) {
         stop(&mut self.child);
+        // A failing test's configuration and log stay for a look.
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -224,6 +229,7 @@ where
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
         name,
         log: log.clone(),
+        dir: dir.clone(),
     };
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
@@ -243,7 +249,7 @@ where
                 server.addr,
                 fs::read_to_string(&output).unwrap_or_default()
             );
-            drop(server);
+            stop(&mut server.child);
             return Err(message);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -282,72 +288,66 @@ impl Binary {
 
 #[derive(Debug)]
 struct Binaries {
-    tinyproxy: Binary,
-    danted: Binary,
-    microsocks: Binary,
+    tinyproxy: Result<Binary, String>,
+    danted: Result<Binary, String>,
+    microsocks: Result<Binary, String>,
 }
 
-/// The binaries, found once per process; panics (failing the test) with
-/// what went wrong and what to install.
-fn binaries() -> &'static Binaries {
+/// The binary `pick` chooses, found once per process; panics (failing
+/// the test) with what went wrong and what to install.
+fn binary(pick: impl FnOnce(&Binaries) -> &Result<Binary, String>) -> Binary {
     // Tests run on parallel threads: the first searches, the others wait
     // for its result.
-    static FOUND: OnceLock<Result<Binaries, String>> = OnceLock::new();
-    let found = FOUND.get_or_init(find_binaries);
-    match found {
-        Ok(binaries) => binaries,
+    static FOUND: OnceLock<Binaries> = OnceLock::new();
+    match pick(FOUND.get_or_init(find_binaries)) {
+        Ok(binary) => binary.clone(),
         Err(e) => panic!(
-            "the proxy servers are not available: {e}\n\
-             They are fetched with `apt-get download {}` (Debian or Ubuntu, \
-             network access to the mirror) into {}; or install the packages \
-             tinyproxy, dante-server and microsocks.",
+            "a proxy server is not available: {e}\n\
+             The proxies are fetched with `apt-get download {}` (Debian or \
+             Ubuntu, with current apt lists and the mirror reachable) into \
+             {}; or install the packages tinyproxy, dante-server and \
+             microsocks.",
             PACKAGES.join(" "),
             root().join("debs").display()
         ),
     }
 }
 
-fn find_binaries() -> Result<Binaries, String> {
-    let unpacked = match unpack_packages() {
-        Ok(dir) => Some(dir),
-        Err(e) => {
-            eprintln!("proxies: no packages unpacked ({e}); trying the system's binaries");
-            None
-        }
-    };
-    let library_path = unpacked.as_deref().and_then(find_library_dir);
+fn find_binaries() -> Binaries {
+    let unpacked = unpack_packages();
+    let library_path = unpacked.as_deref().ok().and_then(find_library_dir);
     let find = |relative: &str, system: &[&str]| -> Result<Binary, String> {
-        if let Some(dir) = &unpacked {
-            let path = dir.join(relative);
-            if path.is_file() {
-                return Ok(Binary {
+        let binary = match &unpacked {
+            Ok(dir) if dir.join(relative).is_file() => Binary {
+                path: dir.join(relative),
+                library_path: library_path.clone(),
+            },
+            _ => {
+                let path = system.iter().map(PathBuf::from).find(|p| p.is_file());
+                let Some(path) = path else {
+                    let why = match &unpacked {
+                        Ok(_) => format!("{relative} is not in the packages"),
+                        Err(e) => e.clone(),
+                    };
+                    return Err(format!("{why}; none of {system:?} is installed"));
+                };
+                Binary {
                     path,
-                    library_path: library_path.clone(),
-                });
+                    library_path: None,
+                }
             }
-        }
-        system
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
-            .map(|path| Binary {
-                path,
-                library_path: None,
-            })
-            .ok_or_else(|| format!("no {relative} unpacked and none of {system:?} installed"))
+        };
+        check_libraries(&binary)?;
+        Ok(binary)
     };
-    let binaries = Binaries {
+    Binaries {
         tinyproxy: find(
             "usr/bin/tinyproxy",
             &["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"],
-        )?,
-        danted: find("usr/sbin/danted", &["/usr/sbin/danted", "/usr/sbin/sockd"])?,
-        microsocks: find("usr/bin/microsocks", &["/usr/bin/microsocks"])?,
-    };
-    for binary in [&binaries.tinyproxy, &binaries.danted, &binaries.microsocks] {
-        check_libraries(binary)?;
+        ),
+        danted: find("usr/sbin/danted", &["/usr/sbin/danted", "/usr/sbin/sockd"]),
+        microsocks: find("usr/bin/microsocks", &["/usr/bin/microsocks"]),
     }
-    Ok(binaries)
 }
 
 /// Downloads and unpacks [`PACKAGES`] into `target/tmp/proxies/debs/root`,
@@ -443,13 +443,19 @@ fn run_bounded(mut command: Command, limit: Duration) -> Result<String, String> 
     let out_path = dir.join(format!("cmd-{}-{run}.out", std::process::id()));
     let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
-    let mut child = command
+    let spawned = command
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .process_group(0)
-        .spawn()
-        .map_err(|e| format!("{program}: {e}"))?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            let _ = fs::remove_file(&out_path);
+            return Err(format!("{program}: {e}"));
+        }
+    };
     let deadline = Instant::now() + limit;
     let status = loop {
         match child.try_wait() {
