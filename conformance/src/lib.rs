@@ -150,6 +150,7 @@ macro_rules! conformance_suite {
                 silent_client_times_out,
                 silent_server_times_out,
                 server_config_from_pem,
+                client_certificate,
             }
             #[tcp_only]
             interop {

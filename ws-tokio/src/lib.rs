@@ -26,6 +26,35 @@
 //! # }
 //! ```
 //!
+//! # TLS
+//!
+//! `connect` opens `wss://` URLs with tokio-rustls (the default features
+//! `tls-ring` and `tls-webpki-roots`; see [`tls`] for the provider and the
+//! roots). A server accepts over TLS with the TLS handshake inside the
+//! handshake timeout:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use ws_tokio::{tls, Accept, Config, Connector, TlsAcceptor};
+//!
+//! # async fn run() -> Result<(), ws_tokio::Error> {
+//! // Server: certificate chain and key from PEM files.
+//! let config = tls::server_config_from_pem_files("cert.pem", "key.pem")?;
+//! let acceptor = TlsAcceptor::from(Arc::new(config));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9443").await?;
+//! let (tcp, _) = listener.accept().await?;
+//! let ws = ws_tokio::accept_tls_with(&acceptor, tcp, Config::default(), |_| Ok(Accept::new()))
+//!     .await?;
+//!
+//! // Client: trust a private CA; one Connector serves every connection.
+//! let roots = tls::roots_from_pem_file("ca.pem")?;
+//! let connector = Connector::new().with_tls_config(Arc::new(tls::client_config(roots)?));
+//! let (ws, _response) = connector.connect("wss://localhost:9443/", Config::default()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Pings are answered and Close frames echoed while a task waits in
 //! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
 //! [`WebSocket::split`](ws_driver::WebSocket::split) to send from another
