@@ -229,7 +229,7 @@ async fn microsocks_with_auth<H: Runtime>() {
 }
 
 /// A proxy that accepts and never answers is bounded by the connector's
-/// time limit; a proxy nobody listens for is an I/O error.
+/// time limit; a proxy nobody listens for is the proxy's I/O error.
 async fn silent_or_absent_proxy<H: Runtime>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     // Two connections, one after the other: each is held open,
@@ -275,7 +275,9 @@ async fn silent_or_absent_proxy<H: Runtime>() {
         .with_proxy(Proxy::http("127.0.0.1", closed_port()))
         .connect("ws://127.0.0.1:9/", quiet());
     match within::<H, _>("connect to an absent proxy", connect).await {
-        Err(Error::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused),
+        Err(Error::Proxy(ProxyError::Io(e))) => {
+            assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused)
+        }
         other => panic!("[{}] {:?}", H::NAME, other.map(|_| ())),
     }
 }

@@ -12,7 +12,7 @@ use ws_proto::handshake::{IntoClientRequest, Response};
 use ws_proto::Config;
 
 use crate::handshake::{request_upgrade, with_timeout};
-use crate::proxy::{self, Proxy};
+use crate::proxy::{self, Proxy, ProxyError};
 use crate::{Error, Runtime, Transport, WebSocket};
 
 /// What [`Connector`] needs of a runtime beyond its timer: TCP, and TLS
@@ -103,7 +103,7 @@ impl<R> Connector<R> {
     /// For `wss://` TLS runs inside the tunnel, end to end with the
     /// server, whose name is checked and sent as SNI as without a proxy;
     /// the upgrade request's `Host` is the server's too. The proxy's
-    /// failures are [`Error::Proxy`].
+    /// failures, a proxy out of reach included, are [`Error::Proxy`].
     ///
     /// ```
     /// use ws_driver::{Connector, Proxy};
@@ -143,7 +143,10 @@ impl<R: Network> Connector<R> {
                     Some(via) => {
                         // The proxy's address is the one resolved here;
                         // the server's name goes to the proxy as it is.
-                        let mut tcp = R::connect_tcp(via.host().to_owned(), via.port()).await?;
+                        // A proxy out of reach says so: Error::Proxy.
+                        let mut tcp = R::connect_tcp(via.host().to_owned(), via.port())
+                            .await
+                            .map_err(ProxyError::from)?;
                         let mut io = R::tcp_io(&mut tcp);
                         proxy::tunnel(&mut io, &via, request.host(), request.port()).await?;
                         drop(io);
