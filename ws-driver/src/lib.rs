@@ -64,7 +64,7 @@ pub use proxy::{Proxy, ProxyError};
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
     pub use crate::proxy::{Proxy, ProxyError};
-    pub use crate::{Error, ReuniteError, Upgrade};
+    pub use crate::{proxy, Error, ReuniteError, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,

@@ -177,8 +177,9 @@ impl Proxy {
             Some(_) => return Err(ProxyError::InvalidUrl("a proxy URL has no path or query")),
             None => rest,
         };
-        // The userinfo ends at the last '@' (RFC 3986 section 3.2.1): a
-        // raw '@' in a password is common in environment values.
+        // RFC 3986 section 3.2.1's userinfo has no raw '@', but a password
+        // with one is common in environment values: the last '@' ends the
+        // userinfo, as curl reads it.
         let (userinfo, hostport) = match authority.rsplit_once('@') {
             Some((userinfo, hostport)) => (Some(userinfo), hostport),
             None => (None, authority),
