@@ -362,15 +362,37 @@ fn unpack_packages() -> Result<PathBuf, String> {
     let _ = fs::remove_dir_all(&debs);
     let download = debs.join("download");
     fs::create_dir_all(&download).map_err(|e| format!("{}: {e}", download.display()))?;
-    let mut command = Command::new("apt-get");
-    command
-        .arg("download")
-        .arg("-q")
-        .arg("-o")
-        .arg("Acquire::http::Timeout=30")
-        .args(PACKAGES)
-        .current_dir(&download);
-    run_bounded(command, DOWNLOAD_TIMEOUT)?;
+    let apt = |private: &[String], args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command
+            .args(["-q", "-o", "Acquire::http::Timeout=30"])
+            .args(private)
+            .args(args)
+            .current_dir(&download);
+        run_bounded(command, DOWNLOAD_TIMEOUT)
+    };
+    let mut download_args = vec!["download"];
+    download_args.extend(PACKAGES);
+    if apt(&[], &download_args).is_err() {
+        // A fresh machine may have no package lists yet (and the tests run
+        // without root): fetch the system's sources' lists into a
+        // directory of our own, then download with those.
+        let lists = debs.join("lists");
+        let cache = debs.join("cache");
+        fs::create_dir_all(lists.join("partial")).map_err(|e| e.to_string())?;
+        fs::create_dir_all(cache.join("archives/partial")).map_err(|e| e.to_string())?;
+        let private = [
+            format!("Dir::State::Lists={}", lists.display()),
+            format!("Dir::Cache={}", cache.display()),
+            "Dir::Cache::pkgcache=".to_owned(),
+            "Dir::Cache::srcpkgcache=".to_owned(),
+        ]
+        .into_iter()
+        .flat_map(|option| ["-o".to_owned(), option])
+        .collect::<Vec<_>>();
+        apt(&private, &["update"])?;
+        apt(&private, &download_args)?;
+    }
     let staging = debs.join("staging");
     fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
     let entries = fs::read_dir(&download).map_err(|e| e.to_string())?;
