@@ -1,6 +1,7 @@
 //! What the `autobahn-client` examples of every runtime share: flags, the
-//! configuration and the Autobahn testsuite's client loop. Each example
-//! adds only its runtime's executor, spawn and `connect_with`.
+//! configuration, the connector (TLS roots included) and the Autobahn
+//! testsuite's client loop. Each example adds only its runtime's executor,
+//! spawn and `Connector`.
 //!
 //! The loop is the standard one for `wstest -m fuzzingserver`: ask
 //! `/getCaseCount`, run `/runCase?case=N&agent=AGENT` for every case,
@@ -11,29 +12,40 @@
 
 use std::env;
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use ws_driver::{Error, Runtime, WebSocket};
+use ws_driver::{Connector, Error, Runtime, WebSocket};
 use ws_proto::{Config, Message};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
+// The client half of it: `--ca` and the connector.
+#[allow(dead_code)]
+#[path = "tls.rs"]
+mod tls;
 
 pub(crate) use echo_loop::Spawn;
 
-/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001),
-/// `--split` (echo through split halves in two tasks) and `--agent NAME`
-/// (default: the example's runtime, as `ws-tokio`, with `-split` appended
-/// when split).
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001) or
+/// `--url ws://HOST:PORT` / `--url wss://HOST:PORT` (the fuzzing server's
+/// base URL, over TLS with `wss://`), `--ca PEM` (the certificates to
+/// trust for `wss://` instead of the built-in roots: a test server's
+/// self-signed one), `--split` (echo through split halves in two tasks)
+/// and `--agent NAME` (default: the example's runtime, as `ws-tokio`, with
+/// `-split` appended when split).
 pub(crate) struct Args {
-    pub(crate) addr: String,
+    /// The fuzzing server's base URL, without a trailing `/`.
+    pub(crate) url: String,
     pub(crate) agent: String,
     pub(crate) split: bool,
+    ca: Option<PathBuf>,
 }
 
 impl Args {
     pub(crate) fn parse(default_agent: &str) -> Args {
-        let mut addr = "127.0.0.1:9001".to_owned();
+        let mut url = "ws://127.0.0.1:9001".to_owned();
+        let mut ca = None;
         let mut agent = None;
         let mut split = false;
         let mut argv = env::args().skip(1);
@@ -44,7 +56,17 @@ impl Args {
             }
             let value = argv.next();
             match (flag.as_str(), value) {
-                ("--addr", Some(value)) => addr = value,
+                ("--addr", Some(value)) => url = format!("ws://{value}"),
+                ("--url", Some(value)) if valid_url(&value) => {
+                    url = value.trim_end_matches('/').to_owned()
+                }
+                ("--ca", Some(value)) => match tls::ca_flag(&value) {
+                    Ok(path) => ca = Some(path),
+                    Err(e) => {
+                        eprintln!("autobahn-client: {e}");
+                        usage()
+                    }
+                },
                 ("--agent", Some(value)) if valid_agent(&value) => agent = Some(value),
                 _ => usage(),
             }
@@ -53,8 +75,30 @@ impl Args {
             true => format!("{default_agent}-split"),
             false => default_agent.to_owned(),
         });
-        Args { addr, agent, split }
+        Args {
+            url,
+            agent,
+            split,
+            ca,
+        }
     }
+
+    /// The connector to connect with: with `--ca`, trusting those
+    /// certificates for `wss://`.
+    pub(crate) fn connector<R>(&self) -> Connector<R> {
+        tls::connector(self.ca.as_deref())
+    }
+}
+
+/// A base URL: `ws://` or `wss://`, a host, no path beyond `/`, no query.
+fn valid_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("ws://")
+        .or_else(|| url.strip_prefix("wss://"));
+    rest.is_some_and(|rest| {
+        let authority = rest.trim_end_matches('/');
+        !authority.is_empty() && !authority.contains(['/', '?', '#'])
+    })
 }
 
 /// The agent goes into a query string unescaped: keep it to characters
@@ -67,7 +111,10 @@ fn valid_agent(agent: &str) -> bool {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: autobahn-client [--addr 127.0.0.1:9001] [--split] [--agent NAME]");
+    eprintln!(
+        "usage: autobahn-client [--addr 127.0.0.1:9001 | --url ws[s]://127.0.0.1:9001] \
+         [--ca CA.pem] [--split] [--agent NAME]"
+    );
     std::process::exit(2)
 }
 
@@ -80,7 +127,7 @@ pub(crate) fn config() -> Config {
         .expect("valid limits")
 }
 
-/// Runs every case of the fuzzing server at `args.addr`, connecting with
+/// Runs every case of the fuzzing server at `args.url`, connecting with
 /// `connect(url, config)` and (with `--split`) spawning each case's writer
 /// task with `spawn`; returns the process's exit code.
 pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
@@ -90,7 +137,7 @@ where
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
-    let base = format!("ws://{}", args.addr);
+    let base = args.url.clone();
     let count = match case_count(&connect, &base).await {
         Ok(count) => count,
         Err(e) => {

@@ -4,15 +4,23 @@
 //! `/ws?name=alice&room=lobby`; the operator talks to them on stdin. Each
 //! example adds only its runtime's listener, spawn, stdin and executor.
 //!
+//! With `--tls-cert` and `--tls-key` the same port serves the page over
+//! `https://` and the socket over `wss://` (the page builds its socket's
+//! URL from its own location).
+//!
 //! Runtime-agnostic: the example accepts with its adapter's
-//! `accept_or_http` and hands the result to [`Opening::serve`], generic
-//! over the driver's socket and runtime; the room registry is a `std`
-//! mutex and `async-channel` queues.
+//! `accept_or_http` (or `accept_tls_or_http`) and hands the result to
+//! [`Opening::serve`], generic over the driver's socket and runtime; the
+//! room registry is a `std` mutex and `async-channel` queues.
 
 #[path = "chat_http.rs"]
 mod http;
 #[path = "chat_rooms.rs"]
 mod rooms;
+// The server half of it: the flags and the acceptor.
+#[allow(dead_code)]
+#[path = "tls.rs"]
+pub(crate) mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,34 +45,49 @@ pub(crate) const WS_PATH: &str = "/ws";
 /// is dropped: a client that reads nothing would otherwise hold it open.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083).
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083), and
+/// `--tls-cert PEM --tls-key PEM` (the page over `https://` and the
+/// socket over `wss://`, with that certificate chain and key).
 pub(crate) struct Args {
     pub(crate) addr: String,
+    pub(crate) tls: Option<tls::ServerTls>,
 }
 
 impl Args {
     pub(crate) fn parse() -> Args {
-        let mut args = Args {
-            addr: "127.0.0.1:8083".to_owned(),
-        };
+        let mut addr = "127.0.0.1:8083".to_owned();
+        let mut tls = tls::ServerFlags::default();
         let mut argv = std::env::args().skip(1);
         while let Some(flag) = argv.next() {
             match (flag.as_str(), argv.next()) {
-                ("--addr", Some(addr)) => args.addr = addr,
-                _ => {
-                    eprintln!("usage: chat [--addr 127.0.0.1:8083]");
-                    std::process::exit(2)
-                }
+                ("--addr", Some(value)) => addr = value,
+                (flag, Some(value)) if tls.take(flag, &value) => {}
+                _ => usage(),
             }
         }
-        args
+        match tls.finish() {
+            Ok(tls) => Args { addr, tls },
+            Err(e) => {
+                eprintln!("chat: {e}");
+                usage()
+            }
+        }
     }
 }
 
-/// What the server prints when it starts.
-pub(crate) fn banner(runtime: &str, addr: SocketAddr) -> String {
+fn usage() -> ! {
+    eprintln!("usage: chat [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]");
+    std::process::exit(2)
+}
+
+/// What the server prints when it starts: `secure` with TLS.
+pub(crate) fn banner(runtime: &str, addr: SocketAddr, secure: bool) -> String {
+    let (http, ws) = match secure {
+        true => ("https", "wss"),
+        false => ("http", "ws"),
+    };
     format!(
-        "chat ({runtime}) on http://{addr}/ (WebSocket at ws://{addr}{WS_PATH}?name=NAME&room=ROOM)\n\
+        "chat ({runtime}) on {http}://{addr}/ (WebSocket at {ws}://{addr}{WS_PATH}?name=NAME&room=ROOM)\n\
          console: a line goes to every client; /to NAME text, /kick NAME [reason], /list, /help"
     )
 }
@@ -90,7 +113,7 @@ struct Hello {
 }
 
 /// One TCP connection from `peer`, while its first request is read: the
-/// example calls its adapter's `accept_or_http` with
+/// example calls its adapter's `accept_or_http` (or `accept_tls_or_http`) with
 /// [`check`](Self::check) as the callback, then hands what it found to
 /// [`serve`](Self::serve).
 pub(crate) struct Opening {

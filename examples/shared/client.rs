@@ -1,20 +1,63 @@
-//! What the `client` examples of every runtime share: the URL argument and
-//! the session (stdin lines out, messages in). Each example adds only its
-//! runtime's executor and stdin.
+//! What the `client` examples of every runtime share: the arguments, the
+//! connector (TLS roots included) and the session (stdin lines out,
+//! messages in). Each example adds only its runtime's executor and stdin.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::pin;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{Runtime, WebSocket};
+use ws_driver::{Connector, Runtime, WebSocket};
 use ws_proto::{CloseCode, Message};
 
-/// The URL to connect to: the first argument, or the echo server's.
-pub(crate) fn url() -> String {
-    std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "ws://127.0.0.1:9001/".to_owned())
+// The client half of it: `--ca` and the connector.
+#[allow(dead_code)]
+#[path = "tls.rs"]
+mod tls;
+
+/// The command line: `[URL] [--ca PEM]`: the `ws://` or `wss://` URL to
+/// connect to (default the echo server's, `ws://127.0.0.1:9001/`), and
+/// the certificates to trust for `wss://` instead of the built-in roots
+/// (a test server's self-signed certificate).
+pub(crate) struct Args {
+    pub(crate) url: String,
+    ca: Option<PathBuf>,
+}
+
+impl Args {
+    pub(crate) fn parse() -> Args {
+        let mut url = None;
+        let mut ca = None;
+        let mut argv = std::env::args().skip(1);
+        while let Some(arg) = argv.next() {
+            match (arg.as_str(), url.is_none()) {
+                ("--ca", _) => match argv.next().map(|v| tls::ca_flag(&v)) {
+                    Some(Ok(path)) => ca = Some(path),
+                    Some(Err(e)) => usage(&e),
+                    None => usage("--ca needs a file"),
+                },
+                (flag, _) if flag.starts_with("--") => usage(&format!("unknown flag {flag}")),
+                (_, true) => url = Some(arg),
+                (_, false) => usage("one URL only"),
+            }
+        }
+        Args {
+            url: url.unwrap_or_else(|| "ws://127.0.0.1:9001/".to_owned()),
+            ca,
+        }
+    }
+
+    /// The connector to connect with: with `--ca`, trusting those
+    /// certificates for `wss://`.
+    pub(crate) fn connector<R>(&self) -> Connector<R> {
+        tls::connector(self.ca.as_deref())
+    }
+}
+
+fn usage(why: &str) -> ! {
+    eprintln!("client: {why}\nusage: client [ws://HOST:PORT/PATH | wss://...] [--ca CA.pem]");
+    std::process::exit(2)
 }
 
 /// Sends each line of `lines` as a text message and prints every message

@@ -1,24 +1,33 @@
 //! What the `echo-server` examples of every runtime share: flags, the
-//! configuration and the echo loops. Each example adds only its runtime's
-//! listener, spawn and executor.
+//! configuration, TLS and the echo loops. Each example adds only its
+//! runtime's listener, spawn, acceptor and executor.
 
 use std::env;
+use std::future::Future;
 
+use ws_driver::{Runtime, WebSocket};
+use ws_proto::handshake::{Accept, Reject, Request};
 use ws_proto::Config;
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
+// The server half of it: the flags and the acceptor.
+#[allow(dead_code)]
+#[path = "tls.rs"]
+pub(crate) mod tls;
 
-pub(crate) use echo_loop::{echo, Spawn};
+pub(crate) use echo_loop::Spawn;
 
 /// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001),
-/// `--threads N` (default 1: a current-thread runtime) and `--split`
-/// (echo through the socket's split halves: a reader task hands messages
-/// to a writer task).
+/// `--threads N` (default 1: a current-thread runtime), `--split` (echo
+/// through the socket's split halves: a reader task hands messages to a
+/// writer task), and `--tls-cert PEM --tls-key PEM` (serve `wss://` with
+/// that certificate chain and key; plain `ws://` without them).
 pub(crate) struct Args {
     pub(crate) addr: String,
     pub(crate) threads: usize,
     pub(crate) split: bool,
+    pub(crate) tls: Option<tls::ServerTls>,
 }
 
 impl Args {
@@ -27,7 +36,9 @@ impl Args {
             addr: "127.0.0.1:9001".to_owned(),
             threads: 1,
             split: false,
+            tls: None,
         };
+        let mut tls = tls::ServerFlags::default();
         let mut argv = env::args().skip(1);
         while let Some(flag) = argv.next() {
             if flag == "--split" {
@@ -41,7 +52,15 @@ impl Args {
                     Ok(n) if n > 0 => args.threads = n,
                     _ => usage(),
                 },
+                (flag, Some(value)) if tls.take(flag, &value) => {}
                 _ => usage(),
+            }
+        }
+        match tls.finish() {
+            Ok(tls) => args.tls = tls,
+            Err(e) => {
+                eprintln!("echo-server: {e}");
+                usage()
             }
         }
         args
@@ -49,8 +68,33 @@ impl Args {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: echo-server [--addr 127.0.0.1:9001] [--threads N] [--split]");
+    eprintln!(
+        "usage: echo-server [--addr 127.0.0.1:9001] [--threads N] [--split] \
+         [--tls-cert CERT.pem --tls-key KEY.pem]"
+    );
     std::process::exit(2)
+}
+
+/// The handshake callback: every valid upgrade request is accepted.
+pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
+    Ok(Accept::new())
+}
+
+/// Serves one connection: waits for `accepting` (the adapter's
+/// `accept_with` or `accept_tls_with`), then echoes (see [`echo_loop`]);
+/// a failed handshake is logged.
+pub(crate) async fn serve<S, R>(
+    accepting: impl Future<Output = Result<WebSocket<S, R>, ws_driver::Error>>,
+    split: bool,
+    spawn: &Spawn,
+) where
+    S: ws_driver::Transport + Send + 'static,
+    R: Runtime,
+{
+    match accepting.await {
+        Ok(ws) => echo_loop::echo(ws, split, spawn).await,
+        Err(e) => eprintln!("handshake failed: {e}"),
+    }
 }
 
 /// Messages and frames up to 64 MiB: the Autobahn testsuite and the

@@ -1,6 +1,7 @@
 //! The Autobahn testsuite's client loop on async-std, for `wstest -m fuzzingserver`.
 //!
 //! `cargo run --release -p ws-async-std --example autobahn-client -- --addr 127.0.0.1:9001 [--split] [--agent ws-async-std]`
+//! (`--url wss://127.0.0.1:9001 --ca cert.pem` instead of `--addr` for a fuzzing server over TLS)
 
 #[path = "../../examples/shared/autobahn_client.rs"]
 mod shared;
@@ -9,10 +10,11 @@ use std::sync::Arc;
 
 fn main() {
     let args = shared::Args::parse("ws-async-std");
+    let connector: ws_async_std::Connector = args.connector();
     let spawn: shared::Spawn = Arc::new(|task| drop(async_std::task::spawn(task)));
     let code = async_std::task::block_on(shared::run(
         args,
-        |url, config| async move { ws_async_std::connect_with(&url, config).await },
+        move |url, config| connector.connect(url, config),
         spawn,
     ));
     std::process::exit(code)

@@ -3,7 +3,7 @@
 //! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
 //! only async-std's listener, spawn, stdin and executor.
 //!
-//! `cargo run --release -p ws-async-std --example chat -- [--addr 127.0.0.1:8083]`
+//! `cargo run --release -p ws-async-std --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
 #[path = "../../examples/shared/chat.rs"]
 mod shared;
@@ -11,15 +11,23 @@ mod shared;
 use std::time::Duration;
 
 use async_std::io::{prelude::BufReadExt, BufReader};
-use async_std::net::{TcpListener, TcpStream};
+use async_std::net::TcpListener;
 use async_std::task;
-use futures_util::AsyncWriteExt;
+use futures_util::{AsyncWrite, AsyncWriteExt};
+
+/// The TLS acceptor, if the build has TLS.
+#[cfg(feature = "tls")]
+type Tls = ws_async_std::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     task::block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
-        println!("{}", shared::banner("async-std", listener.local_addr()?));
+        let addr = listener.local_addr()?;
+        println!("{}", shared::banner("async-std", addr, tls.is_some()));
         let chat = shared::Chat::new(|line| println!("{line}"));
         let stdin = BufReader::new(async_std::io::stdin()).lines();
         task::spawn(shared::console(chat.clone(), stdin));
@@ -28,12 +36,27 @@ fn main() -> std::io::Result<()> {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let mut opening = shared::Opening::new(&chat, peer);
+                    let tls = tls.clone();
                     task::spawn(async move {
                         let config = shared::config();
-                        let found =
-                            ws_async_std::accept_or_http(stream, config, |r| opening.check(r))
+                        match tls {
+                            None => {
+                                let found = ws_async_std::accept_or_http(stream, config, |r| {
+                                    opening.check(r)
+                                })
                                 .await;
-                        opening.serve(found, respond).await
+                                opening.serve(found, respond).await
+                            }
+                            #[cfg(feature = "tls")]
+                            Some(tls) => {
+                                let found =
+                                    ws_async_std::accept_tls_or_http(&tls, stream, config, |r| {
+                                        opening.check(r)
+                                    })
+                                    .await;
+                                opening.serve(found, respond).await
+                            }
+                        }
                     });
                 }
                 Err(e) => {
@@ -45,8 +68,9 @@ fn main() -> std::io::Result<()> {
     })
 }
 
-/// Writes a plain HTTP response and closes the stream.
-async fn respond(mut stream: TcpStream, response: Vec<u8>) -> std::io::Result<()> {
+/// Writes a plain HTTP response and closes the stream (TCP, or TLS with
+/// its close_notify).
+async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: Vec<u8>) -> std::io::Result<()> {
     stream.write_all(&response).await?;
     stream.close().await
 }

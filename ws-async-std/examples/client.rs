@@ -1,6 +1,7 @@
 //! A line client on async-std: sends stdin lines, prints what comes back.
 //!
 //! `cargo run -p ws-async-std --example client -- ws://127.0.0.1:9001/`
+//! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
 #[path = "../../examples/shared/client.rs"]
 mod shared;
@@ -9,7 +10,12 @@ use async_std::io::{prelude::BufReadExt, BufReader};
 
 fn main() {
     async_std::task::block_on(async {
-        let (ws, _) = shared::connect_or_exit(ws_async_std::connect(&shared::url())).await;
+        let args = shared::Args::parse();
+        let connector: ws_async_std::Connector = args.connector();
+        let (ws, _) = shared::connect_or_exit(
+            connector.connect(args.url.as_str(), ws_async_std::Config::default()),
+        )
+        .await;
         let lines = BufReader::new(async_std::io::stdin()).lines();
         shared::session(ws, lines).await;
     })

@@ -1,6 +1,6 @@
 //! An echo server on async-std, for benchmarks and the Autobahn testsuite.
 //!
-//! `cargo run --release -p ws-async-std --example echo-server -- --addr 127.0.0.1:9001 [--threads N] [--split]`
+//! `cargo run --release -p ws-async-std --example echo-server -- --addr 127.0.0.1:9001 [--threads N] [--split] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
 #[path = "../../examples/shared/echo.rs"]
 mod shared;
@@ -9,10 +9,16 @@ use std::sync::Arc;
 
 use async_std::net::TcpListener;
 use async_std::task;
-use ws_async_std::Accept;
+
+/// The TLS acceptor, if the build has TLS.
+#[cfg(feature = "tls")]
+type Tls = ws_async_std::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     // async-std sizes its global executor from this variable, read once
     // when the first task is spawned.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", args.threads.to_string());
@@ -20,17 +26,29 @@ fn main() -> std::io::Result<()> {
     let split = args.split;
     task::block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
-        println!("echo-server (async-std) on ws://{}", listener.local_addr()?);
+        let scheme = shared::tls::scheme(&tls);
+        println!(
+            "echo-server (async-std) on {scheme}://{}",
+            listener.local_addr()?
+        );
         loop {
             let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
-            let spawn = spawn.clone();
+            let (spawn, tls) = (spawn.clone(), tls.clone());
             task::spawn(async move {
-                match ws_async_std::accept_with(stream, shared::config(), |_| Ok(Accept::new()))
-                    .await
-                {
-                    Ok(ws) => shared::echo(ws, split, &spawn).await,
-                    Err(e) => eprintln!("handshake failed: {e}"),
+                let config = shared::config();
+                match tls {
+                    None => {
+                        let accepting =
+                            ws_async_std::accept_with(stream, config, shared::accept_all);
+                        shared::serve(accepting, split, &spawn).await
+                    }
+                    #[cfg(feature = "tls")]
+                    Some(tls) => {
+                        let accepting =
+                            ws_async_std::accept_tls_with(&tls, stream, config, shared::accept_all);
+                        shared::serve(accepting, split, &spawn).await
+                    }
                 }
             });
         }

@@ -1,6 +1,7 @@
 //! The Autobahn testsuite's client loop on smol, for `wstest -m fuzzingserver`.
 //!
 //! `cargo run --release -p ws-smol --example autobahn-client -- --addr 127.0.0.1:9001 [--split] [--agent ws-smol]`
+//! (`--url wss://127.0.0.1:9001 --ca cert.pem` instead of `--addr` for a fuzzing server over TLS)
 
 #[path = "../../examples/shared/autobahn_client.rs"]
 mod shared;
@@ -11,6 +12,7 @@ use smol::Executor;
 
 fn main() {
     let args = shared::Args::parse("ws-smol");
+    let connector: ws_smol::Connector = args.connector();
     // One executor on this thread runs the case loop and the writer tasks.
     let executor = Arc::new(Executor::new());
     let spawn: shared::Spawn = {
@@ -19,7 +21,7 @@ fn main() {
     };
     let code = smol::block_on(executor.run(shared::run(
         args,
-        |url, config| async move { ws_smol::connect_with(&url, config).await },
+        move |url, config| connector.connect(url, config),
         spawn,
     )));
     std::process::exit(code)

@@ -3,21 +3,29 @@
 //! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
 //! only smol's listener, spawn, stdin and executor.
 //!
-//! `cargo run --release -p ws-smol --example chat -- [--addr 127.0.0.1:8083]`
+//! `cargo run --release -p ws-smol --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
 #[path = "../../examples/shared/chat.rs"]
 mod shared;
 
 use std::time::Duration;
 
-use smol::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use smol::net::{TcpListener, TcpStream};
+use smol::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use smol::net::TcpListener;
+
+/// The TLS acceptor, if the build has TLS.
+#[cfg(feature = "tls")]
+type Tls = ws_smol::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     smol::block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
-        println!("{}", shared::banner("smol", listener.local_addr()?));
+        let addr = listener.local_addr()?;
+        println!("{}", shared::banner("smol", addr, tls.is_some()));
         let chat = shared::Chat::new(|line| println!("{line}"));
         let stdin = BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
         smol::spawn(shared::console(chat.clone(), stdin)).detach();
@@ -26,11 +34,26 @@ fn main() -> std::io::Result<()> {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let mut opening = shared::Opening::new(&chat, peer);
+                    let tls = tls.clone();
                     smol::spawn(async move {
                         let config = shared::config();
-                        let found =
-                            ws_smol::accept_or_http(stream, config, |r| opening.check(r)).await;
-                        opening.serve(found, respond).await
+                        match tls {
+                            None => {
+                                let found =
+                                    ws_smol::accept_or_http(stream, config, |r| opening.check(r))
+                                        .await;
+                                opening.serve(found, respond).await
+                            }
+                            #[cfg(feature = "tls")]
+                            Some(tls) => {
+                                let found =
+                                    ws_smol::accept_tls_or_http(&tls, stream, config, |r| {
+                                        opening.check(r)
+                                    })
+                                    .await;
+                                opening.serve(found, respond).await
+                            }
+                        }
                     })
                     .detach();
                 }
@@ -43,8 +66,9 @@ fn main() -> std::io::Result<()> {
     })
 }
 
-/// Writes a plain HTTP response and closes the stream.
-async fn respond(mut stream: TcpStream, response: Vec<u8>) -> std::io::Result<()> {
+/// Writes a plain HTTP response and closes the stream (TCP, or TLS with
+/// its close_notify).
+async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: Vec<u8>) -> std::io::Result<()> {
     stream.write_all(&response).await?;
     stream.close().await
 }

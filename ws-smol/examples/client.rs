@@ -1,6 +1,7 @@
 //! A line client on smol: sends stdin lines, prints what comes back.
 //!
 //! `cargo run -p ws-smol --example client -- ws://127.0.0.1:9001/`
+//! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
 #[path = "../../examples/shared/client.rs"]
 mod shared;
@@ -9,7 +10,12 @@ use smol::io::{AsyncBufReadExt, BufReader};
 
 fn main() {
     smol::block_on(async {
-        let (ws, _) = shared::connect_or_exit(ws_smol::connect(&shared::url())).await;
+        let args = shared::Args::parse();
+        let connector: ws_smol::Connector = args.connector();
+        let (ws, _) = shared::connect_or_exit(
+            connector.connect(args.url.as_str(), ws_smol::Config::default()),
+        )
+        .await;
         let lines = BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
         shared::session(ws, lines).await;
     })

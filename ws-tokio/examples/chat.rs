@@ -3,7 +3,7 @@
 //! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
 //! only tokio's listener, spawn, stdin and executor.
 //!
-//! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083]`
+//! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
 // `pub(crate)`: the chat's tests (conformance/tests/chat.rs and
 // browser.rs) build this file in and use the chat through it.
@@ -13,37 +13,60 @@ pub(crate) mod shared;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// The TLS acceptor, if the build has TLS.
+#[cfg(feature = "tls")]
+pub(crate) type Tls = ws_tokio::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+pub(crate) type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
-        println!("{}", shared::banner("tokio", listener.local_addr()?));
+        let addr = listener.local_addr()?;
+        println!("{}", shared::banner("tokio", addr, tls.is_some()));
         let chat = shared::Chat::new(|line| println!("{line}"));
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
-        serve(listener, chat).await;
+        serve(listener, chat, tls).await;
         Ok(())
     })
 }
 
-/// Accepts connections on `listener` and serves each in its own task.
-pub(crate) async fn serve(listener: TcpListener, chat: Arc<shared::Chat>) {
+/// Accepts connections on `listener` and serves each in its own task,
+/// over TLS with `tls`.
+pub(crate) async fn serve(listener: TcpListener, chat: Arc<shared::Chat>, tls: Option<Tls>) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 let mut opening = shared::Opening::new(&chat, peer);
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let config = shared::config();
-                    let found =
-                        ws_tokio::accept_or_http(stream, config, |r| opening.check(r)).await;
-                    opening.serve(found, respond).await
+                    match tls {
+                        None => {
+                            let found =
+                                ws_tokio::accept_or_http(stream, config, |r| opening.check(r))
+                                    .await;
+                            opening.serve(found, respond).await
+                        }
+                        #[cfg(feature = "tls")]
+                        Some(tls) => {
+                            let found = ws_tokio::accept_tls_or_http(&tls, stream, config, |r| {
+                                opening.check(r)
+                            })
+                            .await;
+                            opening.serve(found, respond).await
+                        }
+                    }
                 });
             }
             Err(e) => {
@@ -55,8 +78,9 @@ pub(crate) async fn serve(listener: TcpListener, chat: Arc<shared::Chat>) {
     }
 }
 
-/// Writes a plain HTTP response and closes the stream.
-async fn respond(mut stream: TcpStream, response: Vec<u8>) -> std::io::Result<()> {
+/// Writes a plain HTTP response and closes the stream (TCP, or TLS with
+/// its close_notify).
+async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: Vec<u8>) -> std::io::Result<()> {
     stream.write_all(&response).await?;
     stream.shutdown().await
 }

@@ -1,6 +1,7 @@
 //! A line client on tokio: sends stdin lines, prints what comes back.
 //!
 //! `cargo run -p ws-tokio --example client -- ws://127.0.0.1:9001/`
+//! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
 #[path = "../../examples/shared/client.rs"]
 mod shared;
@@ -31,7 +32,11 @@ mod tokio_stream_lines {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let (ws, _) = shared::connect_or_exit(ws_tokio::connect(&shared::url())).await;
+    let args = shared::Args::parse();
+    let connector: ws_tokio::Connector = args.connector();
+    let (ws, _) =
+        shared::connect_or_exit(connector.connect(args.url.as_str(), ws_tokio::Config::default()))
+            .await;
     let lines = Lines(BufReader::new(tokio::io::stdin()).lines());
     shared::session(ws, lines).await;
 }

@@ -1,6 +1,6 @@
 //! An echo server on tokio, for benchmarks and the Autobahn testsuite.
 //!
-//! `cargo run --release -p ws-tokio --example echo-server -- --addr 127.0.0.1:9001 [--threads N] [--split]`
+//! `cargo run --release -p ws-tokio --example echo-server -- --addr 127.0.0.1:9001 [--threads N] [--split] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
 #[path = "../../examples/shared/echo.rs"]
 mod shared;
@@ -8,10 +8,16 @@ mod shared;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use ws_tokio::Accept;
+
+/// The TLS acceptor, if the build has TLS.
+#[cfg(feature = "tls")]
+type Tls = ws_tokio::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     let runtime = match args.threads {
         1 => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -25,15 +31,28 @@ fn main() -> std::io::Result<()> {
     let split = args.split;
     runtime.block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
-        println!("echo-server (tokio) on ws://{}", listener.local_addr()?);
+        let scheme = shared::tls::scheme(&tls);
+        println!(
+            "echo-server (tokio) on {scheme}://{}",
+            listener.local_addr()?
+        );
         loop {
             let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
-            let spawn = spawn.clone();
+            let (spawn, tls) = (spawn.clone(), tls.clone());
             tokio::spawn(async move {
-                match ws_tokio::accept_with(stream, shared::config(), |_| Ok(Accept::new())).await {
-                    Ok(ws) => shared::echo(ws, split, &spawn).await,
-                    Err(e) => eprintln!("handshake failed: {e}"),
+                let config = shared::config();
+                match tls {
+                    None => {
+                        let accepting = ws_tokio::accept_with(stream, config, shared::accept_all);
+                        shared::serve(accepting, split, &spawn).await
+                    }
+                    #[cfg(feature = "tls")]
+                    Some(tls) => {
+                        let accepting =
+                            ws_tokio::accept_tls_with(&tls, stream, config, shared::accept_all);
+                        shared::serve(accepting, split, &spawn).await
+                    }
                 }
             });
         }
