@@ -50,7 +50,9 @@ stamp_key="lock=$lock_sum mode=$mode"
 
 # The import check that tells an installed prefix works.
 check_prefix() {
-    local modules="autobahntestsuite.wstest, autobahn, twisted, OpenSSL"
+    # twisted.internet.ssl: Twisted's TLS (pyOpenSSL over cryptography's
+    # bundled OpenSSL), which run.sh's TLS agents need.
+    local modules="autobahntestsuite.wstest, autobahn, twisted, twisted.internet.ssl, OpenSSL, service_identity"
     grep -q '^accelerate=yes$' "$stamp" 2>/dev/null && modules="$modules, wsaccel, ujson"
     "$bin/python2.7" -s -c "import site; site.addsitedir('$site'); import $modules" >/dev/null 2>&1
 }

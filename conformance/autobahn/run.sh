@@ -3,7 +3,7 @@
 # Runs the Autobahn testsuite (wstest) against every adapter, strictly, and
 # compares the results with the committed expected results.
 #
-#   conformance/autobahn/run.sh [server|client|all] [--full]
+#   conformance/autobahn/run.sh [server|client|all] [--full] [--tls]
 #       [--cases PATTERNS] [--exclude PATTERNS] [--agents LIST] [--jobs N]
 #       [--timeout SECONDS] [--update-expected] [--update-readme]
 #
@@ -19,12 +19,26 @@
 # a bounded channel to its WriteHalf in another). Six agents as server and
 # as client: twelve runs.
 #
+# TLS agents: each agent with `-tls` appended (tokio-tls, tokio-split-tls,
+# ...: agents ws-tokio-tls, ...) runs the same example over TLS: as server
+# its echo-server with --tls-cert/--tls-key, tested by a fuzzingclient with
+# a wss:// URL; as client its autobahn-client with --url wss://... --ca
+# against a fuzzingserver with "key" and "cert". The key and its
+# self-signed certificate (for 127.0.0.1 and localhost) are made with the
+# openssl command in target/autobahn/tls/ and reused while valid. --tls
+# runs the TLS agent of every agent of --agents instead of the plain one
+# (`--tls --agents tokio,smol` runs ws-tokio-tls and ws-smol-tls); LIST may
+# also name TLS agents itself, mixed with plain ones.
+#
 #   (default)  sections 1 to 11 on every agent, and every section (12 and 13
 #              too: permessage-deflate) on ws-tokio, as server and as client.
 #              What .ci/run runs. Sections 12 and 13 take 5-10 minutes per
 #              agent, mostly wstest's own CPU; 1 to 11 about 15 s.
 #   --full     every section on every agent (about 1 h 40 min with --jobs 1
 #              on 2 cores)
+#
+# TLS agents run sections 1 to 10 (all but 12 and 13) unless --full: 12 and
+# 13 run on plain ws-tokio only.
 #
 # PATTERNS are wstest case patterns separated by commas, as `1.*,2.1,9.*`;
 # --cases/--exclude narrow every agent's cases further (default `*`,
@@ -40,8 +54,9 @@
 # examples in release mode, writes the specs to target/autobahn/specs/, the
 # reports to target/autobahn/reports/{servers,clients}/AGENT/ (index.json,
 # index.html and a JSON and an HTML file per case) and
-# reports/{servers,clients}/index.json (every agent; reportfile names
-# relative to that directory), the logs to target/autobahn/logs/ and the
+# reports/{servers,clients}/index.json (every agent with reports there, of
+# this run or an earlier one; reportfile names relative to that directory),
+# the logs to target/autobahn/logs/ and the
 # table to target/autobahn/summary.txt. Then check.py prints one table
 # (agent x role: OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED, the
 # close behaviour, the wall time) and the cases that are not OK, and the run
@@ -73,14 +88,16 @@ jobs=1
 timeout=1800
 update_expected=
 update_readme=
+tls_only=
 usage() {
-    sed -n '3,58p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,73p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 while (($#)); do
     case $1 in
         server | client | all) role=$1 ;;
         --full) mode=full ;;
+        --tls) tls_only=1 ;;
         --cases) cases=${2:?}; shift ;;
         --exclude) exclude=${2?}; shift ;;
         --agents) agents=${2:?}; shift ;;
@@ -101,12 +118,17 @@ done
 [[ $base_port =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad AUTOBAHN_PORT $base_port" >&2; exit 2; }
 IFS=, read -r -a agent_list <<<"$agents"
 adapters=()
-for a in "${agent_list[@]}"; do
-    case ${a#ws-} in
+any_tls=
+for i in "${!agent_list[@]}"; do
+    a=${agent_list[i]#ws-}
+    [[ -n $tls_only && $a != *-tls ]] && a=$a-tls
+    agent_list[i]=$a
+    case ${a%-tls} in
         tokio | async-std | smol | tokio-split | async-std-split | smol-split) ;;
         *) echo "run.sh: unknown agent $a" >&2; exit 2 ;;
     esac
-    adapter=${a#ws-}
+    [[ $a == *-tls ]] && any_tls=1
+    adapter=${a%-tls}
     adapter=${adapter%-split}
     [[ " ${adapters[*]:-} " == *" $adapter "* ]] || adapters+=("$adapter")
 done
@@ -230,7 +252,14 @@ check() {
 }
 
 mkdir -p "$out/bin" "$out/logs" "$out/specs"
-rm -rf "$out"/logs/* "$out"/specs/* "$out/manifest.d" "$out/manifest.tsv" "$out/summary.txt"
+# What an earlier run left of the agents run now; other agents' reports and
+# logs stay (a run over TLS after a plain one keeps the plain reports).
+for a in "${agent_list[@]}"; do
+    rm -rf "$out/logs/echo-server-$a.log" "$out/logs/autobahn-client-$a.log" \
+        "$out"/logs/fuzzing{client,server}-"ws-$a.log" "$out"/specs/fuzzing{client,server}-"ws-$a.json" \
+        "$out/reports/servers/ws-$a" "$out/reports/clients/ws-$a"
+done
+rm -rf "$out/manifest.d" "$out/manifest.tsv" "$out/summary.txt"
 mkdir -p "$out/manifest.d"
 roles=()
 [[ $role == server || $role == all ]] && roles+=(server)
@@ -253,6 +282,32 @@ for a in "${adapters[@]}"; do
 done
 log "built in $(($(date +%s) - build_start)) s"
 
+# --- the TLS agents' key and certificate --------------------------------------
+
+# A P-256 key and a self-signed certificate for 127.0.0.1 and localhost
+# (not a CA: rustls refuses a CA certificate as a server's own), made once
+# and reused while valid for another day.
+tls_dir=$out/tls
+tls_key=$tls_dir/key.pem
+tls_cert=$tls_dir/cert.pem
+if [[ -n $any_tls ]]; then
+    command -v openssl >/dev/null || { echo "run.sh: the TLS agents need the openssl command" >&2; exit 1; }
+    if [[ -s $tls_key && -s $tls_cert ]] &&
+        openssl x509 -in "$tls_cert" -noout -checkend 86400 >/dev/null 2>&1; then
+        log "reusing the TLS certificate $tls_cert"
+    else
+        mkdir -p "$tls_dir"
+        timeout -k 5 60 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$tls_key.new" -out "$tls_cert.new" -days 365 -subj /CN=localhost \
+            -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+            -addext basicConstraints=critical,CA:FALSE </dev/null >"$tls_dir/openssl.log" 2>&1 ||
+            { echo "run.sh: openssl failed (see $tls_dir/openssl.log)" >&2; exit 1; }
+        mv "$tls_key.new" "$tls_key"
+        mv "$tls_cert.new" "$tls_cert"
+        log "made the TLS certificate $tls_cert"
+    fi
+fi
+
 # --- one agent ----------------------------------------------------------------
 
 # Writes the manifest line of agent number $index's run, for check.py:
@@ -262,7 +317,8 @@ manifest_line() {
 }
 
 # The spec of agent $1 for fuzzing mode $2 (fuzzingclient: $3 is the
-# server's URL; fuzzingserver: $3 is the port to listen on).
+# server's URL; fuzzingserver: $3 is the port to listen on, over TLS for a
+# TLS agent).
 write_spec() {
     local agent=$1 reports=$out/reports/servers/$1
     [[ $2 == fuzzingserver ]] && reports=$out/reports/clients/$1
@@ -270,6 +326,10 @@ write_spec() {
         echo "{"
         if [[ $2 == fuzzingclient ]]; then
             echo "   \"servers\": [{\"agent\": \"$agent\", \"url\": \"$3\"}],"
+        elif [[ $agent == *-tls ]]; then
+            echo "   \"url\": \"wss://127.0.0.1:$3\","
+            echo "   \"key\": \"$tls_key\","
+            echo "   \"cert\": \"$tls_cert\","
         else
             echo "   \"url\": \"ws://127.0.0.1:$3\","
         fi
@@ -281,24 +341,46 @@ write_spec() {
     } >"$out/specs/$2-$agent.json"
 }
 
-# Agent $1 (tokio, tokio-split, ...) as a server: its echo-server on a port
-# of its own choosing, and wstest -m fuzzingclient against it.
+# The adapter of agent $1 (tokio for tokio-split-tls).
+agent_adapter() {
+    local adapter=${1%-tls}
+    echo "${adapter%-split}"
+}
+
+# The flags of agent $1's example beyond its address: --split for split
+# agents, and for TLS agents the server's key and certificate (role
+# server) or the certificate to trust (role client, $2).
+agent_flags() {
+    [[ $1 == *-split* ]] && echo --split
+    if [[ $1 == *-tls ]]; then
+        case $2 in
+            server) printf '%s\n' --tls-cert "$tls_cert" --tls-key "$tls_key" ;;
+            client) printf '%s\n' --ca "$tls_cert" ;;
+        esac
+    fi
+}
+
+# Agent $1 (tokio, tokio-split, tokio-tls, ...) as a server: its
+# echo-server on a port of its own choosing, and wstest -m fuzzingclient
+# against it (with a wss:// URL for a TLS agent).
 run_server() {
-    local a=$1 adapter=${1%-split} agent=ws-$1 flags=() line url start rc status seconds server
+    local a=$1 adapter agent=ws-$1 flags=() scheme=ws line url start rc status seconds server
     local spec=$out/specs/fuzzingclient-$agent.json log=$out/logs/echo-server-$1.log
     local index_json=$out/reports/servers/index.json
-    [[ $a == *-split ]] && flags=(--split)
-    write_spec "$agent" fuzzingclient ws://127.0.0.1:0
+    adapter=$(agent_adapter "$a")
+    mapfile -t flags < <(agent_flags "$a" server)
+    [[ $a == *-tls ]] && scheme=wss
+    write_spec "$agent" fuzzingclient "$scheme://127.0.0.1:0"
     "$out/bin/echo-server-$adapter" --addr 127.0.0.1:0 "${flags[@]}" </dev/null >"$log" 2>&1 &
     server=$!
     pids+=("$server")
-    if ! line=$(wait_log "$log" " on ws://127\.0\.0\.1:[0-9]+" "$server"); then
+    if ! line=$(wait_log "$log" " on $scheme://127\.0\.0\.1:[0-9]+" "$server"); then
         log "$agent: echo-server did not start (see $log)"
         stop "$server"
         manifest_line server "$agent" "$spec" "$index_json" 0 "echo-server did not start"
         return
     fi
-    url=ws://${line##*ws://}
+    url=$scheme://${line##*"$scheme"://}
     write_spec "$agent" fuzzingclient "$url"
     log "fuzzingclient -> $agent at $url"
     start=$(now_us)
@@ -317,12 +399,14 @@ run_server() {
 }
 
 # Agent $1 as a client: a fuzzing server of its own (its cases, its
-# reports) on the first free port from $base_port + 10 x $index, and the
-# agent's autobahn-client against it.
+# reports) on the first free port from $base_port + 10 x $index, over TLS
+# for a TLS agent, and the agent's autobahn-client against it.
 run_client() {
-    local a=$1 adapter=${1%-split} agent=ws-$1 flags=() fuzzer='' port attempt start rc status seconds
+    local a=$1 adapter agent=ws-$1 flags=() scheme=ws fuzzer='' port attempt start rc status seconds
     local spec=$out/specs/fuzzingserver-$agent.json index_json=$out/reports/clients/index.json
-    [[ $a == *-split ]] && flags=(--split)
+    adapter=$(agent_adapter "$a")
+    mapfile -t flags < <(agent_flags "$a" client)
+    [[ $a == *-tls ]] && scheme=wss
     # wstest's fuzzing server never exits by itself: it is stopped below. A
     # port taken between the probe and wstest's bind shows as a fuzzing
     # server that exits: then the next port is tried.
@@ -349,7 +433,7 @@ run_client() {
     start=$(now_us)
     rc=0
     run_waited timeout -k 10 "$timeout" "$out/bin/autobahn-client-$adapter" \
-        --addr "127.0.0.1:$port" "${flags[@]}" --agent "$agent" \
+        --url "$scheme://127.0.0.1:$port" "${flags[@]}" --agent "$agent" \
         >"$out/logs/autobahn-client-$a.log" 2>&1 || rc=$?
     seconds=$(seconds_since "$start")
     status=$(run_status "$rc" autobahn-client)
@@ -379,7 +463,6 @@ launch() {
 # --- the runs -------------------------------------------------------------------
 
 for r in "${roles[@]}"; do
-    rm -rf "$out/reports/${r}s"
     mkdir -p "$out/reports/${r}s"
 done
 # The agents running sections 12 and 13 first, so that with --jobs the

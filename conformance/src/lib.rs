@@ -24,10 +24,15 @@
 //! server, which stalls, drips, truncates or resets the connection at a
 //! chosen point of the byte stream.
 //!
+//! The proxy tests (`tests/proxies.rs`) connect through real proxy
+//! servers, tinyproxy, danted and microsocks, which [`proxies`] fetches
+//! from Debian's packages and runs on loopback.
+//!
 //! The crate is not published; it exists for its tests.
 
 pub mod fault_proxy;
 mod harness;
+pub mod proxies;
 mod raw;
 mod runtimes;
 mod support;
@@ -145,6 +150,7 @@ macro_rules! conformance_suite {
                 silent_client_times_out,
                 silent_server_times_out,
                 server_config_from_pem,
+                client_certificate,
             }
             #[tcp_only]
             interop {

@@ -38,8 +38,12 @@ pub struct TestPki {
     pub expired: Arc<ServerConfig>,
     /// A server presenting a certificate of a CA nobody trusts.
     pub untrusted: Arc<ServerConfig>,
+    /// A server that requires a client certificate of the CA.
+    pub mutual: Arc<ServerConfig>,
     /// A client trusting the CA, with our crate's provider and ALPN.
     pub client: Arc<ClientConfig>,
+    /// The same client, presenting a client certificate of the CA.
+    pub client_with_cert: Arc<ClientConfig>,
     /// The server's certificate chain and key, PEM.
     pub server_pem: (String, String),
 }
@@ -63,8 +67,12 @@ impl TestPki {
         roots
             .add(ca.cert.der().clone())
             .expect("the test CA is a valid root");
-        let client = ws_driver::tls::client_config(roots).expect("a client config");
+        let client = ws_driver::tls::client_config(roots.clone()).expect("a client config");
+        let (client_cert, client_key) = leaf(&ca, &["client.example"], false);
+        let client_with_cert = client_auth(roots.clone(), &client_cert, &client_key);
         TestPki {
+            mutual: requiring_client_auth(roots, &server_cert, &server_key),
+            client_with_cert,
             ca_pem: ca.cert.pem(),
             server_pem: (server_cert.pem(), server_key.serialize_pem()),
             server: server_config(&server_cert, &server_key),
@@ -107,9 +115,56 @@ fn leaf(ca: &CertifiedKey, names: &[&str], expired: bool) -> (rcgen::Certificate
 }
 
 fn server_config(cert: &rcgen::Certificate, key: &KeyPair) -> Arc<ServerConfig> {
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let chain = vec![CertificateDer::from(cert.der().to_vec())];
-    Arc::new(ws_driver::tls::server_config(chain, key).expect("a server config"))
+    let config = ws_driver::tls::server_config(vec![der(cert)], private_key(key));
+    Arc::new(config.expect("a server config"))
+}
+
+/// A client configuration as a caller with a client certificate builds
+/// it: rustls' builder with our provider.
+fn client_auth(
+    roots: RootCertStore,
+    cert: &rcgen::Certificate,
+    key: &KeyPair,
+) -> Arc<ClientConfig> {
+    let provider = ws_driver::tls::provider().expect("a provider");
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(vec![der(cert)], private_key(key))
+        .expect("a client certificate");
+    config.alpn_protocols = vec![ws_driver::tls::ALPN_HTTP11.to_vec()];
+    Arc::new(config)
+}
+
+/// A server that requires a client certificate chaining to `roots`.
+fn requiring_client_auth(
+    roots: RootCertStore,
+    cert: &rcgen::Certificate,
+    key: &KeyPair,
+) -> Arc<ServerConfig> {
+    let provider = ws_driver::tls::provider().expect("a provider");
+    let verifier = ws_driver::tls::rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("a client verifier");
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![der(cert)], private_key(key))
+        .expect("a server config");
+    Arc::new(config)
+}
+
+fn der(cert: &rcgen::Certificate) -> CertificateDer<'static> {
+    CertificateDer::from(cert.der().to_vec())
+}
+
+fn private_key(key: &KeyPair) -> PrivateKeyDer<'static> {
+    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()))
 }
 
 /// The suite of the runtime `H` over TLS: each connection's TCP stream

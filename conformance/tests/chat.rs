@@ -1,7 +1,8 @@
 //! The chat example (`cargo run -p ws-tokio --example chat`) tested with
 //! the project's own client over loopback TCP: rooms and broadcast, the
 //! operator console, a slow client closed without holding up the others,
-//! and plain or malformed HTTP on the same port. The example's file is
+//! plain or malformed HTTP on the same port, and the page and the socket
+//! over TLS. The example's file is
 //! built in, so the server under test is the program's own code.
 
 mod chat_server;
@@ -319,6 +320,63 @@ async fn http(addr: SocketAddr, request: &[u8]) -> String {
         String::from_utf8_lossy(&answer).into_owned()
     })
     .await
+}
+
+/// With `--tls-cert` and `--tls-key`: the page over `https://` and the
+/// chat over `wss://`, on the one port; a plain request there is refused.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_page_and_the_socket_share_the_port() {
+    let pki = conformance::tls::TestPki::get();
+    let server = Server::start_tls(ws_tokio::TlsAcceptor::from(pki.server.clone())).await;
+    let port = server.addr.port();
+
+    let page = within("an HTTPS exchange", async {
+        let tcp = TcpStream::connect(server.addr).await.expect("connect");
+        let name = ws_tokio::tls::server_name("localhost").expect("a server name");
+        let mut tls = tokio_rustls::TlsConnector::from(pki.client.clone())
+            .connect(name, tcp)
+            .await
+            .expect("TLS handshake");
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .expect("write");
+        let mut answer = Vec::new();
+        tls.read_to_end(&mut answer)
+            .await
+            .expect("a clean end of TLS");
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await;
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page:.80}");
+    assert!(page.contains("<title>ws-stack chat</title>"));
+    // The page builds its socket's URL from its own location: wss: on https:.
+    assert!(page.contains(r#"location.protocol === "https:" ? "wss:" : "ws:""#));
+
+    let connector = ws_tokio::Connector::new().with_tls_config(pki.client.clone());
+    let url = format!("wss://localhost:{port}/ws?name=tess&room=vault");
+    let (mut ws, _) = within("connect", connector.connect(url, Config::default()))
+        .await
+        .expect("wss:// connect");
+    assert_eq!(
+        next_text(&mut ws).await,
+        "* welcome, tess: you are in vault, alone for now"
+    );
+    within("send", ws.send(Message::text("over TLS")))
+        .await
+        .expect("send");
+    server.wait_logged("[vault] tess: over TLS").await;
+    // The closing handshake, over TLS to its end.
+    within("close", ws.close(CloseCode::NORMAL, "bye"))
+        .await
+        .expect("close");
+    server
+        .wait_logged("left vault: closed by the client: 1000 bye")
+        .await;
+
+    // Plain HTTP on the TLS port gets no page.
+    let answer = http(server.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(!answer.contains("<title>"), "{answer:.80}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ use ws_proto::handshake::{IntoClientRequest, Response};
 use ws_proto::Config;
 
 use crate::handshake::{request_upgrade, with_timeout};
+use crate::proxy::{self, Proxy, ProxyError};
 use crate::{Error, Runtime, Transport, WebSocket};
 
 /// What [`Connector`] needs of a runtime beyond its timer: TCP, and TLS
@@ -50,14 +51,19 @@ pub trait Network: Runtime {
 /// one TLS configuration shared by every connection it opens. Cheap to
 /// clone; make one and reuse it.
 ///
-/// The whole of a connection's opening (resolving the host, TCP, TLS, the
-/// WebSocket handshake) runs within one time limit: the `Config`'s
-/// handshake timeout unless [`with_timeout`](Self::with_timeout) sets
-/// another.
+/// The whole of a connection's opening (resolving the host, TCP, the
+/// proxy's tunnel, TLS, the WebSocket handshake) runs within one time
+/// limit: the `Config`'s handshake timeout unless
+/// [`with_timeout`](Self::with_timeout) sets another.
+///
+/// No proxy is used unless [`with_proxy`](Self::with_proxy) sets one;
+/// the environment's proxy variables are read only by
+/// [`Proxy::from_env`].
 pub struct Connector<R> {
     #[cfg(feature = "tls")]
     tls: Option<std::sync::Arc<rustls::ClientConfig>>,
     timeout: Option<Duration>,
+    proxy: Option<Proxy>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -70,6 +76,7 @@ impl<R> Connector<R> {
             #[cfg(feature = "tls")]
             tls: None,
             timeout: None,
+            proxy: None,
             runtime: PhantomData,
         }
     }
@@ -90,6 +97,26 @@ impl<R> Connector<R> {
         self.timeout = Some(limit);
         self
     }
+
+    /// Opens every connection through `proxy`: TCP to the proxy, then its
+    /// tunnel to the URL's host and port (see [`proxy`](crate::proxy)).
+    /// For `wss://` TLS runs inside the tunnel, end to end with the
+    /// server, whose name is checked and sent as SNI as without a proxy;
+    /// the upgrade request's `Host` is the server's too. The proxy's
+    /// failures, a proxy out of reach included, are [`Error::Proxy`].
+    ///
+    /// ```
+    /// use ws_driver::{Connector, Proxy};
+    /// # struct Rt;
+    /// let proxy = Proxy::parse("socks5h://127.0.0.1:1080")?;
+    /// let connector = Connector::<Rt>::new().with_proxy(proxy);
+    /// # let _ = connector;
+    /// # Ok::<(), ws_driver::ProxyError>(())
+    /// ```
+    pub fn with_proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
 }
 
 impl<R: Network> Connector<R> {
@@ -107,10 +134,25 @@ impl<R: Network> Connector<R> {
         let limit = self.timeout.or(config.handshake_timeout());
         #[cfg(feature = "tls")]
         let tls = self.tls.clone();
+        let via = self.proxy.clone();
         Box::pin(async move {
             let request = request?;
             with_timeout::<R, _>(limit, async move {
-                let tcp = R::connect_tcp(request.host().to_owned(), request.port()).await?;
+                let tcp = match via {
+                    None => R::connect_tcp(request.host().to_owned(), request.port()).await?,
+                    Some(via) => {
+                        // The proxy's address is the one resolved here;
+                        // the server's name goes to the proxy as it is.
+                        // A proxy out of reach says so: Error::Proxy.
+                        let mut tcp = R::connect_tcp(via.host().to_owned(), via.port())
+                            .await
+                            .map_err(ProxyError::from)?;
+                        let mut io = R::tcp_io(&mut tcp);
+                        proxy::tunnel(&mut io, &via, request.host(), request.port()).await?;
+                        drop(io);
+                        tcp
+                    }
+                };
                 let stream = if request.is_secure() {
                     #[cfg(feature = "tls")]
                     {
@@ -145,6 +187,7 @@ impl<R> Clone for Connector<R> {
             #[cfg(feature = "tls")]
             tls: self.tls.clone(),
             timeout: self.timeout,
+            proxy: self.proxy.clone(),
             runtime: PhantomData,
         }
     }
@@ -155,6 +198,9 @@ impl<R> fmt::Debug for Connector<R> {
         let mut debug = f.debug_struct("Connector");
         #[cfg(feature = "tls")]
         debug.field("custom_tls_config", &self.tls.is_some());
-        debug.field("timeout", &self.timeout).finish()
+        debug
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy)
+            .finish()
     }
 }

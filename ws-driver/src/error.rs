@@ -6,6 +6,8 @@ use std::io;
 use ws_proto::handshake::HandshakeError;
 use ws_proto::CloseFrame;
 
+use crate::proxy::ProxyError;
+
 /// Everything that can go wrong on a WebSocket, from the opening handshake
 /// to the last byte.
 #[derive(Debug)]
@@ -37,6 +39,9 @@ pub enum Error {
     /// Close frame it sent first says why (a message it could not take,
     /// say). The messages it sent before are still received.
     PeerClosed(CloseFrame),
+    /// The proxy the connection goes through failed or refused the
+    /// tunnel.
+    Proxy(ProxyError),
     /// The transport failed.
     Io(io::Error),
 }
@@ -72,6 +77,7 @@ impl fmt::Display for Error {
                 frame.code(),
                 frame.reason()
             ),
+            Error::Proxy(e) => write!(f, "proxy failed: {e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -82,6 +88,7 @@ impl std::error::Error for Error {
         match self {
             Error::WebSocket(e) => Some(e),
             Error::Handshake(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             Error::Io(e) => Some(e),
             #[cfg(feature = "tls")]
             Error::Tls(e) => Some(e),
@@ -99,6 +106,12 @@ impl From<ws_proto::Error> for Error {
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Error::Handshake(e)
+    }
+}
+
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Self {
+        Error::Proxy(e)
     }
 }
 
@@ -141,6 +154,7 @@ impl From<Error> for io::Error {
             Error::CallbackRejected(_) => io::ErrorKind::ConnectionRefused,
             Error::TlsUnsupported => io::ErrorKind::Unsupported,
             Error::PeerClosed(_) => io::ErrorKind::ConnectionReset,
+            Error::Proxy(proxy) => proxy.io_kind(),
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)

@@ -40,6 +40,8 @@
 //!   shared state. `split` puts the driver behind a lock for two tasks
 //!   and documents whose waker is registered where.
 //! - `ops`: every operation of the socket and its halves, written once.
+//! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
+//!   when asked for.
 
 mod connect;
 mod drive;
@@ -48,6 +50,7 @@ mod error;
 mod handshake;
 mod maybe_tls;
 mod ops;
+pub mod proxy;
 mod runtime;
 mod socket;
 mod split;
@@ -56,10 +59,12 @@ pub mod tls;
 mod transport;
 
 pub use error::Error;
+pub use proxy::{Proxy, ProxyError};
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
-    pub use crate::{Error, ReuniteError, Upgrade};
+    pub use crate::proxy::{Proxy, ProxyError};
+    pub use crate::{proxy, Error, ReuniteError, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,

@@ -55,6 +55,23 @@
 //! # }
 //! ```
 //!
+//! # Proxies
+//!
+//! A [`Connector`] goes through an HTTP or SOCKS5 proxy when given one,
+//! never on its own; [`Proxy::from_env`] reads the usual variables when
+//! asked (see [`proxy`] for the rules):
+//!
+//! ```no_run
+//! use ws_tokio::{Config, Connector, Proxy};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let proxy = Proxy::parse("http://alice:secret@proxy.example:3128")?;
+//! let connector = Connector::new().with_proxy(proxy);
+//! let (ws, _response) = connector.connect("wss://example.com/feed", Config::default()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Pings are answered and Close frames echoed while a task waits in
 //! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
 //! [`WebSocket::split`](ws_driver::WebSocket::split) to send from another

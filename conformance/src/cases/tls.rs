@@ -250,3 +250,27 @@ pub async fn server_config_from_pem<H: TlsHarness>() {
         }
     }
 }
+
+/// A caller's own `ClientConfig` through the `Connector`: a client
+/// certificate for a server that requires one. Without it, the server
+/// refuses the handshake, and each side's error is a TLS one.
+pub async fn client_certificate<H: TlsHarness>() {
+    let pki = TestPki::get();
+    let (server, client) =
+        against::<H>(pki.mutual.clone(), wss, Some(pki.client_with_cert.clone())).await;
+    server.expect("the server's handshake with a client certificate");
+    client.expect("the client's handshake with a client certificate");
+
+    let (server, client) = against::<H>(pki.mutual.clone(), wss, Some(pki.client.clone())).await;
+    let error = expect_tls("no client certificate", H::NAME, server);
+    assert!(
+        matches!(error, TlsError::Handshake(_)),
+        "[{}] {error:?}",
+        H::NAME
+    );
+    assert!(
+        client.is_err(),
+        "[{}] the client got in without a certificate",
+        H::NAME
+    );
+}

@@ -29,6 +29,18 @@ impl Server {
     /// Binds 127.0.0.1 on a free port and serves the chat there, on the
     /// calling tokio runtime.
     pub(crate) async fn start() -> Server {
+        Server::start_with(None).await
+    }
+
+    /// Like [`start`](Self::start), over TLS with `tls` (what the
+    /// example's `--tls-cert` and `--tls-key` make): the page over
+    /// `https://`, the socket over `wss://`.
+    #[allow(dead_code)]
+    pub(crate) async fn start_tls(tls: example::Tls) -> Server {
+        Server::start_with(Some(tls)).await
+    }
+
+    async fn start_with(tls: Option<example::Tls>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let log = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -39,7 +51,7 @@ impl Server {
                 log.lock().expect("log").push(line.to_owned());
             }
         });
-        tokio::spawn(example::serve(listener, chat.clone(), None));
+        tokio::spawn(example::serve(listener, chat.clone(), tls));
         Server { addr, chat, log }
     }
 

@@ -36,6 +36,9 @@ pub use config::{
     server_config, server_config_from_pem_files, server_name, ALPN_HTTP11,
 };
 pub use error::TlsError;
+/// rustls itself, at the version the adapters use, for configurations
+/// beyond those made here (client certificates, client verifiers).
+pub use rustls;
 pub use rustls::{ClientConfig, RootCertStore, ServerConfig};
 pub use rustls_pki_types as pki_types;
 
