@@ -2,15 +2,18 @@
 # The echo benchmark: our three adapters' echo servers against the peers and
 # two raw TCP echoes, one server thread each, interleaved over several rounds.
 #
-#   bench/run.sh            full matrix, 5 rounds x 3 s (about 22 minutes)
-#   bench/run.sh --quick    2 rounds x 1.5 s (about 7 minutes)
+#   bench/run.sh            full matrix, 5 rounds x 3 s (about 26 minutes with the TLS cells)
+#   bench/run.sh --quick    2 rounds x 1.5 s (about 9 minutes)
 #
 # Options: --rounds R, --duration S, --warmup S, --servers "a b ...",
 # --cells "c16 c1k ...", --memory-conns N, --no-memory, --no-build,
 # --loadgen-cpus LIST (taskset, default 0), --loadgen-threads "CELL=N ..."
 # (loadgen --threads per cell, default 1 for every cell), --out FILE
 # (default bench/results/latest.md; the raw RESULT lines go beside it as
-# latest.txt).
+# latest.txt). TLS: --tls-servers "a b ...", --tls-cells "t1kx16 t16x16",
+# --no-tls, --tls-only (only the TLS cells and the TLS memory probe; by
+# default written into a marked section of latest.md, which keeps the
+# last full run, and latest-tls.txt).
 #
 # Builds in release what the servers given need (ours from the main
 # workspace, the peers and the load generator from the bench workspace),
@@ -20,6 +23,10 @@
 # the server's per message (/proc/PID/stat), and stops the server. Then
 # the memory test: each server holding N idle connections after the
 # handshake, our servers with and without permessage-deflate offered.
+# Over TLS (wss://, a self-signed certificate made with openssl under
+# bench/target/tls, reused while valid) the TLS cells run in the same
+# rounds against tokio-tungstenite over rustls and a raw TLS echo, and the
+# memory test holds N wss:// connections, each after one message echoed.
 # `loadgen report` turns the RESULT lines into the tables of the output
 # file.
 set -euo pipefail
@@ -36,6 +43,11 @@ memory=1
 build=1
 quick=0
 out="$here/results/latest.md"
+out_given=0
+plain=1
+tls=1
+tls_servers="ws-tokio ws-smol ws-async-std tokio-tungstenite-rustls raw-tls"
+tls_cells="t1kx16 t16x16"
 servers="ws-tokio ws-smol ws-async-std fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol raw-tcp raw-tcp-smol"
 cells="c16 c1k c64k c64kt c1m c16x16"
 # The load generator's CPUs and threads. On two CPUs, with the server on
@@ -58,8 +70,12 @@ while [ $# -gt 0 ]; do
         --no-build) build=0 ;;
         --loadgen-cpus) loadgen_cpus=$2; shift ;;
         --loadgen-threads) loadgen_threads=$2; shift ;;
-        --out) out=$2; shift ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --out) out=$2; out_given=1; shift ;;
+        --tls-servers) tls_servers=$2; shift ;;
+        --tls-cells) tls_cells=$2; shift ;;
+        --no-tls) tls=0 ;;
+        --tls-only) plain=0; tls=1 ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -74,6 +90,9 @@ cell_flags() {
         c64kt) echo "--conns 10 --size 65536 --text" ;;
         c1m) echo "--conns 1 --size 1048576" ;;
         c16x16) echo "--conns 100 --size 16 --inflight 16" ;;
+        # Over TLS (the flags of --tls are added by the caller).
+        t1kx16) echo "--conns 100 --size 1024 --inflight 16" ;;
+        t16x16) echo "--conns 100 --size 16 --inflight 16" ;;
         *) echo "unknown cell $1" >&2; exit 2 ;;
     esac
 }
@@ -87,7 +106,17 @@ cell_threads() {
     echo 1
 }
 
+if [ "$plain" = 0 ]; then servers=""; cells=""; fi
+if [ "$tls" = 0 ]; then tls_servers=""; tls_cells=""; fi
+# With --tls-only and no --out, latest.md keeps the last full run and gets
+# this run in a section of its own.
+tls_section=0
+if [ "$plain" = 0 ] && [ "$out_given" = 0 ]; then tls_section=1; fi
+
 bin="$here/target/servers"
+tls_dir="$here/target/tls"
+cert="$tls_dir/cert.pem"
+key="$tls_dir/key.pem"
 work=$(mktemp -d)
 server_pid=""
 
@@ -112,16 +141,45 @@ if [ "$build" = 1 ]; then
     # Example binaries share one name across packages: build and copy each
     # (only those run: each is a heavy build).
     for adapter in tokio smol async-std; do
-        case " $servers " in *" ws-$adapter "*) ;; *) continue ;; esac
+        case " $servers $tls_servers " in *" ws-$adapter "*) ;; *) continue ;; esac
         (cd "$root" && cargo build --release --quiet -p "ws-$adapter" --example echo-server)
         cp "$root/target/release/examples/echo-server" "$bin/ws-$adapter"
     done
     (cd "$here" && cargo build --release --quiet -p loadgen -p bench-peers)
-    for peer in raw-tcp raw-tcp-smol fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol; do
+    for peer in raw-tcp raw-tcp-smol fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol \
+        tokio-tungstenite-rustls raw-tls; do
         cp "$here/target/release/peer-$peer" "$bin/$peer"
     done
     cp "$here/target/release/loadgen" "$bin/loadgen"
 fi
+
+# The TLS servers' certificate: self-signed, EC P-256, for 127.0.0.1 and
+# localhost, not a CA (webpki refuses a CA certificate as a server's); the
+# load generator trusts it alone. Made once, reused while valid for a day.
+if [ -n "$tls_servers" ] && ! { [ -s "$cert" ] && [ -s "$key" ] &&
+    openssl x509 -in "$cert" -noout -checkend 86400 > /dev/null 2>&1; }; then
+    echo "== TLS certificate: $cert"
+    mkdir -p "$tls_dir"
+    cat > "$tls_dir/openssl.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+x509_extensions = ext
+[dn]
+CN = localhost
+[ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+EOF
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -config "$tls_dir/openssl.cnf" -keyout "$key" -out "$cert" 2> "$work/openssl.err" || {
+        cat "$work/openssl.err" >&2
+        exit 1
+    }
+fi
+tls_flags="--tls-cert $cert --tls-key $key"
 
 # File descriptors for the memory test: both ends hold N sockets.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -131,13 +189,16 @@ if [ "$memory" = 1 ] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 
 fi
 
 port=19300
-# Starts server $1 on a fresh port, pinned to CPU 1; sets server_pid, addr.
+# Starts server $1 on a fresh port, pinned to CPU 1, with the flags that
+# follow (the TLS ones); sets server_pid, addr.
 start_server() {
+    local name=$1
+    shift
     port=$((port + 1))
     if [ "$port" -gt 19900 ]; then port=19301; fi
     addr="127.0.0.1:$port"
     : > "$work/server.out"
-    taskset -c 1 "$bin/$1" --addr "$addr" --threads 1 > "$work/server.out" 2>> "$work/server.err" &
+    taskset -c 1 "$bin/$name" --addr "$addr" --threads 1 "$@" > "$work/server.out" 2>> "$work/server.err" &
     server_pid=$!
     # Every server prints a line once it listens; wait at most 5 s.
     for _ in $(seq 100); do
@@ -145,7 +206,7 @@ start_server() {
         if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
         sleep 0.05
     done
-    echo "server $1 did not start:" >&2
+    echo "server $name did not start:" >&2
     cat "$work/server.err" >&2
     exit 1
 }
@@ -180,6 +241,26 @@ for round in $(seq "$rounds"); do
                 "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
         done
     done
+    # Over TLS: every server presents the certificate, the generator trusts
+    # it and checks 127.0.0.1 against it.
+    for cell in $tls_cells; do
+        for server in $tls_servers; do
+            # shellcheck disable=SC2086
+            start_server "$server" $tls_flags
+            flags="$(cell_flags "$cell") --threads $(cell_threads "$cell") --tls $cert"
+            case "$server" in raw-*) flags="$flags --raw" ;; esac
+            line=$(timeout 120 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" $flags \
+                --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
+                --label "$server" | grep '^RESULT ') || {
+                echo "loadgen failed against $server ($cell, TLS)" >&2
+                exit 1
+            }
+            stop_server
+            echo "$line round=$round" >> "$raw"
+            printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
+                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
+        done
+    done
 done
 
 if [ "$memory" = 1 ]; then
@@ -204,6 +285,22 @@ if [ "$memory" = 1 ]; then
             printf '%-24s %-10s %s\n' "$server" "${deflate:-plain}" "$(echo "$line" | grep -o 'bytes_per_conn=[^ ]*')"
         done
     done
+    # wss://: after the TLS handshake and one 16 B message echoed on each
+    # (the raw TLS echo has no idle state to compare: its 64 KiB buffer).
+    for server in $tls_servers; do
+        case "$server" in raw-*) continue ;; esac
+        # shellcheck disable=SC2086
+        start_server "$server" $tls_flags
+        line=$(timeout 300 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" --idle --idle-echo \
+            --tls "$cert" --conns "$memory_conns" --sources 8 --settle 2 --server-pid "$server_pid" \
+            --label "$server" | grep '^RESULT ') || {
+            echo "memory test failed against $server (TLS)" >&2
+            exit 1
+        }
+        stop_server
+        echo "$line" >> "$raw"
+        printf '%-24s %-10s %s\n' "$server" "wss://" "$(echo "$line" | grep -o 'bytes_per_conn=[^ ]*')"
+    done
 fi
 
 finished=$(date -u +%s)
@@ -214,21 +311,61 @@ commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(cd "$root" && git status --porcelain -- ws-proto ws-driver ws-tokio ws-smol ws-async-std examples 2>/dev/null)" ]; then
     commit="$commit (with uncommitted changes)"
 fi
+tls_versions=""
+if [ -n "$tls_servers" ]; then
+    tls_versions=", rustls $(version rustls), tokio-rustls $(version tokio-rustls)"
+fi
+begin_mark="<!-- TLS-only run: begin -->"
+end_mark="<!-- TLS-only run: end -->"
+report_file=$out
+if [ "$tls_section" = 1 ]; then report_file="$work/tls.md"; fi
 {
-    echo "# Echo benchmark results"
-    echo
-    echo "Generated by \`${command_line% }\`; do not edit by hand."
+    if [ "$tls_section" = 1 ]; then
+        echo "$begin_mark"
+        echo
+        echo "## TLS-only run (the TLS cells and the TLS memory probe alone)"
+        echo
+        echo "Generated by \`${command_line% }\` (raw lines: \`latest-tls.txt\`); the tables above this section are of the last full run."
+    else
+        echo "# Echo benchmark results"
+        echo
+        echo "Generated by \`${command_line% }\`; do not edit by hand."
+    fi
     echo
     echo "- date: $(date -u -d "@$started" '+%Y-%m-%d %H:%M UTC'), $(( (finished - started) / 60 )) min $(( (finished - started) % 60 )) s"
     echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, Linux $(uname -r)"
     echo "- load average (1/5/15 min) at start: $load_start; at end: $load_end (other jobs share the machine)"
     echo "- $(rustc --version)"
-    echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)"
+    echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)$tls_versions"
     echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU $loadgen_cpus (taskset; its threads per cell in the headroom table); every echo checked"
     echo "- server CPU us/msg: user + system time of the server process over the measured window (/proc/PID/stat, 10 ms ticks) per echoed message"
-    echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
+    if [ -n "$cells" ]; then
+        echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better; best peer = the best of the four peers in that column"
+    else
+        echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better"
+    fi
     echo
-    "$bin/loadgen" report "$raw"
-} > "$out"
-cp "$raw" "${out%.md}.txt"
-echo "== written: $out (raw lines: ${out%.md}.txt), $(( (finished - started) / 60 )) min $(( (finished - started) % 60 )) s"
+    # The TLS section's own heading levels stay under the run's.
+    if [ "$tls_section" = 1 ]; then
+        "$bin/loadgen" report "$raw" | sed 's/^## Over TLS/### Over TLS/; s/^### /#### /; s/^#### Over TLS/### Over TLS/'
+        echo
+        echo "$end_mark"
+    else
+        "$bin/loadgen" report "$raw"
+    fi
+} > "$report_file"
+if [ "$tls_section" = 1 ]; then
+    # Replace the section of an earlier TLS-only run, keep the rest.
+    if [ -f "$out" ]; then
+        awk -v b="$begin_mark" -v e="$end_mark" '$0 == b {skip = 1} !skip {print} $0 == e {skip = 0}' "$out" |
+            sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$work/rest.md"
+    else
+        : > "$work/rest.md"
+    fi
+    { cat "$work/rest.md"; echo; cat "$report_file"; } > "$out"
+    raw_out="$(dirname "$out")/latest-tls.txt"
+else
+    raw_out="${out%.md}.txt"
+fi
+cp "$raw" "$raw_out"
+echo "== written: $out (raw lines: $raw_out), $(( (finished - started) / 60 )) min $(( (finished - started) % 60 )) s"

@@ -7,6 +7,13 @@
 //! corrupted one all fail the check. Each connection has its own masking
 //! key, so the masked pattern is computed once per connection and only
 //! the counter is masked per message.
+//!
+//! Over TLS (`wss://`) the same bytes go through a rustls client session:
+//! the socket is read into a buffer of ours once per wakeup and rustls is
+//! fed from it (no read per 4 KiB record buffer), and the plaintext is
+//! checked as above; what is queued is encrypted in one `write` to the
+//! session (one TLS record per burst of small messages) and written with
+//! one vectored write.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
@@ -15,6 +22,8 @@ use std::time::Instant;
 
 use base64::Engine;
 use mio::net::TcpStream;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection};
 use sha1::{Digest, Sha1};
 
 /// How many bytes of a message carry its sequence number.
@@ -136,8 +145,31 @@ pub struct Progress {
     pub deflate: bool,
 }
 
+/// A connection's TLS session and the ciphertext read but not yet given
+/// to it.
+struct Tls {
+    session: ClientConnection,
+    /// Ciphertext from the socket; `pos..len` not yet given to rustls.
+    net: Vec<u8>,
+    pos: usize,
+    len: usize,
+    /// The last socket read was shorter than `net`: it emptied the
+    /// socket, so this wakeup reads no more once `net` is used up.
+    drained: bool,
+}
+
+/// What a TLS connection needs: the client configuration (its trust
+/// roots) and the name the server's certificate must carry.
+#[derive(Clone)]
+pub struct TlsClient {
+    pub config: Arc<ClientConfig>,
+    pub name: ServerName<'static>,
+}
+
 pub struct Conn {
     pub stream: TcpStream,
+    /// `wss://`: the TLS session every byte goes through.
+    tls: Option<Box<Tls>>,
     state: State,
     payload: Arc<Payload>,
     /// Raw TCP: no handshake, and the echo is the masked frame as sent.
@@ -194,7 +226,10 @@ fn frame_head(payload: &Payload, key: [u8; 4]) -> (Head, usize) {
 }
 
 impl Conn {
-    /// A connected stream: sends the upgrade request (or nothing, raw).
+    /// A connected stream: sends the upgrade request (or nothing, raw);
+    /// with `tls`, the ClientHello first (the request waits in the session
+    /// until the handshake is done).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         stream: TcpStream,
         payload: Arc<Payload>,
@@ -203,6 +238,7 @@ impl Conn {
         rng: &mut Rng,
         rbuf_size: usize,
         host: &str,
+        tls: Option<&TlsClient>,
     ) -> io::Result<Conn> {
         let key: [u8; 4] = rng.next().to_le_bytes()[..4]
             .try_into()
@@ -215,8 +251,27 @@ impl Conn {
             .map(|(i, b)| b ^ key[(p + i) % 4])
             .collect();
         let (head, head_len) = frame_head(&payload, key);
+        let tls = match tls {
+            Some(t) => {
+                let mut session = ClientConnection::new(t.config.clone(), t.name.clone())
+                    .map_err(io::Error::other)?;
+                // What is queued is bounded by the messages in flight: let
+                // the session take all of it (and the request before the
+                // handshake is done).
+                session.set_buffer_limit(None);
+                Some(Box::new(Tls {
+                    session,
+                    net: vec![0; rbuf_size],
+                    pos: 0,
+                    len: 0,
+                    drained: false,
+                }))
+            }
+            None => None,
+        };
         let mut conn = Conn {
             stream,
+            tls,
             state: State::Open,
             payload,
             raw,
@@ -256,16 +311,23 @@ impl Conn {
                 "GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
                  Sec-WebSocket-Key: {ws_key}\r\nSec-WebSocket-Version: 13\r\n{ext}\r\n"
             );
-            // Small enough for an empty socket buffer: one write takes it.
-            let n = (&conn.stream).write(request.as_bytes())?;
-            if n != request.len() {
-                return Err(io::Error::other("short write of the upgrade request"));
+            if let Some(tls) = &mut conn.tls {
+                tls.session.writer().write_all(request.as_bytes())?;
+            } else {
+                // Small enough for an empty socket buffer: one write takes it.
+                let n = (&conn.stream).write(request.as_bytes())?;
+                if n != request.len() {
+                    return Err(io::Error::other("short write of the upgrade request"));
+                }
             }
             conn.state = State::Handshake {
                 buf: Vec::new(),
                 accept,
             };
         }
+        // The ClientHello (an empty socket buffer takes it; if not, the
+        // next flush writes the rest).
+        conn.flush()?;
         Ok(conn)
     }
 
@@ -296,6 +358,9 @@ impl Conn {
 
     /// Writes what is queued; `Ok(true)` when all of it went out.
     pub fn flush(&mut self) -> io::Result<bool> {
+        if self.tls.is_some() {
+            return self.flush_tls();
+        }
         // Bounded: every pass writes at least one byte or returns.
         while self.out_pos < self.small.len() {
             match (&self.stream).write(&self.small[self.out_pos..]) {
@@ -341,6 +406,90 @@ impl Conn {
         Ok(true)
     }
 
+    /// TLS: encrypts what is queued (the small messages in one record,
+    /// unless over 16 KiB) and writes what the session has to send.
+    fn flush_tls(&mut self) -> io::Result<bool> {
+        let tls = self.tls.as_mut().expect("a TLS connection");
+        let mut writer = tls.session.writer();
+        if !self.small.is_empty() {
+            writer.write_all(&self.small[self.out_pos..])?;
+            self.small.clear();
+            self.out_pos = 0;
+        }
+        for out in self.out.drain(..) {
+            writer.write_all(&out.head[..out.head_len])?;
+            writer.write_all(&self.suffix)?;
+        }
+        // Bounded: every pass writes at least one byte or returns.
+        while tls.session.wants_write() {
+            match tls.session.write_tls(&mut &self.stream) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next bytes of the stream into `rbuf[rlen..]`: `Some((n,
+    /// drained))`, `drained` when this read emptied the socket (so the
+    /// caller reads no more this wakeup), or `None` when there is nothing
+    /// more to read now.
+    fn read_some(&mut self) -> Result<Option<(usize, bool)>, String> {
+        let Some(tls) = self.tls.as_mut() else {
+            let room = self.rbuf.len() - self.rlen;
+            // Bounded: an interrupted read is retried.
+            loop {
+                return match (&self.stream).read(&mut self.rbuf[self.rlen..]) {
+                    Ok(0) => Err("the server closed the connection".into()),
+                    Ok(n) => Ok(Some((n, n < room))),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(format!("read: {e}")),
+                };
+            }
+        };
+        // Bounded: each pass gives rustls some ciphertext, or reads the
+        // socket (once per wakeup unless the read filled `net`), or returns.
+        loop {
+            match tls.session.reader().read(&mut self.rbuf[self.rlen..]) {
+                Ok(0) => return Err("the server closed the TLS session".into()),
+                Ok(n) => return Ok(Some((n, false))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(format!("TLS read: {e}")),
+            }
+            if tls.pos < tls.len {
+                let mut rest = &tls.net[tls.pos..tls.len];
+                let n = tls
+                    .session
+                    .read_tls(&mut rest)
+                    .map_err(|e| format!("TLS: {e}"))?;
+                tls.pos += n;
+                tls.session
+                    .process_new_packets()
+                    .map_err(|e| format!("TLS: {e}"))?;
+                continue;
+            }
+            if tls.drained {
+                tls.drained = false;
+                return Ok(None);
+            }
+            match (&self.stream).read(&mut tls.net) {
+                Ok(0) => return Err("the server closed the connection".into()),
+                Ok(n) => {
+                    tls.drained = n < tls.net.len();
+                    tls.pos = 0;
+                    tls.len = n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("read: {e}")),
+            }
+        }
+    }
+
     fn advance_out(&mut self, mut written: usize) {
         let msg_len = |o: &Out| o.head_len + self.suffix.len();
         while written > 0 {
@@ -370,17 +519,16 @@ impl Conn {
         progress: &mut Progress,
         rtt: &mut dyn FnMut(u64),
     ) -> Result<(), String> {
+        // A new wakeup: the socket is to be read again (the last one may
+        // have returned before its reads were done: the handshake's end).
+        if let Some(tls) = &mut self.tls {
+            tls.drained = false;
+        }
         // Bounded by the socket: each pass consumes what one read gave.
         loop {
-            let room = self.rbuf.len() - self.rlen;
-            let n = match (&self.stream).read(&mut self.rbuf[self.rlen..]) {
-                Ok(0) => return Err("the server closed the connection".into()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("read: {e}")),
+            let Some((n, drained)) = self.read_some()? else {
+                return Ok(());
             };
-            let drained = n < room;
             let now = Instant::now();
             let end = self.rlen + n;
             let mut pos = 0;

@@ -6,8 +6,9 @@
 //! ```text
 //! loadgen [--addr 127.0.0.1:9001] [--conns 100] [--size 16] [--inflight 1]
 //!         [--text] [--warmup 1] [--duration 5] [--server-pid PID] [--raw]
-//!         [--label NAME] [--threads 1] [--count K]
-//! loadgen --idle [--conns 10000] [--deflate] [--settle 2] --server-pid PID
+//!         [--label NAME] [--threads 1] [--count K] [--tls CERT.pem]
+//! loadgen --idle [--conns 10000] [--deflate] [--settle 2] [--idle-echo]
+//!         [--tls CERT.pem] --server-pid PID
 //! loadgen report FILE...
 //! ```
 //!
@@ -26,7 +27,14 @@
 //! must come back byte for byte. `--idle` opens the connections, completes
 //! the handshakes (offering permessage-deflate with `--deflate`), waits
 //! `--settle` seconds and reports the server's resident memory per
-//! connection. Every run prints one `RESULT key=value ...` line;
+//! connection; with `--idle-echo`, after one message and its echo on
+//! every connection.
+//!
+//! `--tls CERT.pem` speaks `wss://`: TLS (rustls, its `ring` provider
+//! chosen explicitly, TLS 1.3 or 1.2, no session resumption, ALPN
+//! `http/1.1`) to a server whose certificate is the one in the file (a
+//! self-signed one; it is the only root trusted), checked against the
+//! address's IP or `--tls-name NAME`. Every run prints one `RESULT key=value ...` line;
 //! `loadgen report` turns a file of them into the Markdown tables.
 
 mod conn;
@@ -35,6 +43,7 @@ mod procstat;
 mod report;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -42,7 +51,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
 
-use conn::{Conn, Payload, Progress, Rng};
+use conn::{Conn, Payload, Progress, Rng, TlsClient};
 use hist::Histogram;
 
 struct Args {
@@ -66,6 +75,12 @@ struct Args {
     /// Generator threads, each with its share of the connections; by
     /// default [`Args::threads`] decides.
     threads: Option<usize>,
+    /// `wss://`: the server's certificate (the only root trusted).
+    tls: Option<PathBuf>,
+    /// The name the certificate must carry (default: the address's IP).
+    tls_name: Option<String>,
+    /// `--idle`: one message and its echo per connection before settling.
+    idle_echo: bool,
 }
 
 impl Args {
@@ -83,7 +98,8 @@ fn usage() -> ! {
         "usage: loadgen [--addr 127.0.0.1:9001] [--conns N] [--size BYTES] [--inflight D] [--text]\n\
          \x20              [--warmup S] [--duration S] [--server-pid PID] [--raw] [--label NAME]\n\
          \x20              [--sources K] [--stall S] [--count K] [--threads N]\n\
-         \x20      loadgen --idle [--conns N] [--deflate] [--settle S] --server-pid PID ...\n\
+         \x20              [--tls CERT.pem [--tls-name NAME]]\n\
+         \x20      loadgen --idle [--conns N] [--deflate] [--settle S] [--idle-echo] --server-pid PID ...\n\
          \x20      loadgen report FILE..."
     );
     std::process::exit(2)
@@ -108,6 +124,9 @@ fn parse_args(argv: &[String]) -> Args {
         stall: 10.0,
         count: None,
         threads: None,
+        tls: None,
+        tls_name: None,
+        idle_echo: false,
     };
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
@@ -129,6 +148,9 @@ fn parse_args(argv: &[String]) -> Args {
             "--stall" => a.stall = num(value()),
             "--count" => a.count = Some(num(value())),
             "--threads" => a.threads = Some(num(value())),
+            "--tls" => a.tls = Some(PathBuf::from(value())),
+            "--tls-name" => a.tls_name = Some(value()),
+            "--idle-echo" => a.idle_echo = true,
             "--text" => a.text = true,
             "--raw" => a.raw = true,
             "--deflate" => a.deflate = true,
@@ -147,11 +169,14 @@ fn parse_args(argv: &[String]) -> Args {
         && a.count.is_none_or(|k| k >= a.inflight)
         && a.threads.is_none_or(|t| t > 0 && !a.idle)
         && (!a.deflate || a.idle)
-        && !(a.raw && a.deflate);
+        && !(a.raw && a.deflate)
+        && (!a.idle_echo || (a.idle && !a.raw))
+        && (a.tls_name.is_none() || a.tls.is_some());
     if !valid {
         eprintln!(
             "invalid flags (--deflate only with --idle: the generator does not compress; \
-             --threads not with --idle)"
+             --threads not with --idle; --idle-echo only with --idle, not --raw; \
+             --tls-name only with --tls)"
         );
         usage();
     }
@@ -179,6 +204,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// The TLS client of `--tls`: rustls with `ring` chosen explicitly (not
+/// a process default), trusting only the certificates of the file, with
+/// session resumption off so that every connection makes a full handshake
+/// whatever server it talks to.
+fn tls_client(args: &Args) -> Result<Option<TlsClient>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use rustls::{client::Resumption, crypto::ring, ClientConfig, RootCertStore};
+
+    let Some(path) = &args.tls else {
+        return Ok(None);
+    };
+    let shown = path.display();
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("{shown}: {e}"))? {
+        let cert = cert.map_err(|e| format!("{shown}: {e}"))?;
+        roots.add(cert).map_err(|e| format!("{shown}: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{shown}: no certificate"));
+    }
+    let mut config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.resumption = Resumption::disabled();
+    let name = match &args.tls_name {
+        Some(n) => ServerName::try_from(n.clone()).map_err(|e| format!("--tls-name {n}: {e}"))?,
+        None => ServerName::IpAddress(args.addr.ip().into()),
+    };
+    Ok(Some(TlsClient {
+        config: Arc::new(config),
+        name,
+    }))
+}
+
 fn connect(addr: SocketAddr, source: Option<IpAddr>) -> std::io::Result<mio::net::TcpStream> {
     use socket2::{Domain, Socket, Type};
     let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
@@ -202,6 +265,7 @@ fn open_all(
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()));
     let rbuf = if args.idle { 4 << 10 } else { 256 << 10 };
     let host = args.addr.to_string();
+    let tls = tls_client(args)?;
     let mut conns: Vec<Conn> = Vec::with_capacity(args.conns);
     let mut deflate = 0;
     let mut events = Events::with_capacity(1024);
@@ -235,6 +299,7 @@ fn open_all(
                 &mut rng,
                 rbuf,
                 &host,
+                tls.as_ref(),
             )
             .map_err(|e| format!("connection #{i}: {e}"))?;
             conns.push(conn);
@@ -256,6 +321,10 @@ fn open_all(
                         .map_err(|e| format!("connection #{i}: {e}"))?;
                     deflate += usize::from(progress.deflate);
                 }
+                // TLS: the handshake's next flight, then the request.
+                conns[i]
+                    .flush()
+                    .map_err(|e| format!("connection #{i}: write: {e}"))?;
             }
         }
     }
@@ -271,7 +340,10 @@ fn idle(args: &Args) -> Result<(), String> {
     let payload = Arc::new(Payload::new(16, false, 1));
     let before = procstat::rss_kib(pid)?;
     let started = Instant::now();
-    let (conns, deflate) = open_all(args, &mut poll, &payload)?;
+    let (mut conns, deflate) = open_all(args, &mut poll, &payload)?;
+    if args.idle_echo {
+        echo_once(&mut conns, &mut poll)?;
+    }
     let opened = started.elapsed();
     // Let the server settle (tasks parked in their first read), and fail
     // if it sends anything or closes.
@@ -284,22 +356,37 @@ fn idle(args: &Args) -> Result<(), String> {
         }
         poll.poll(&mut events, Some(until - now))
             .map_err(|e| format!("poll: {e}"))?;
-        if let Some(ev) = events
-            .iter()
-            .find(|e| e.is_readable() || e.is_read_closed())
-        {
-            return Err(format!(
-                "connection #{}: the server sent or closed while idle",
-                ev.token().0
-            ));
+        for ev in events.iter() {
+            let i = ev.token().0;
+            if !(ev.is_readable() || ev.is_read_closed()) {
+                continue;
+            }
+            if args.tls.is_none() {
+                return Err(format!(
+                    "connection #{i}: the server sent or closed while idle"
+                ));
+            }
+            // TLS: the session may get records of its own (TLS 1.3 session
+            // tickets) that carry no WebSocket byte; a frame or a close is
+            // an error.
+            let mut progress = Progress::default();
+            conns[i]
+                .on_readable(&mut progress, &mut |_| {})
+                .map_err(|e| format!("connection #{i} while idle: {e}"))?;
         }
     }
     let after = procstat::rss_kib(pid)?;
     let per_conn = (after.saturating_sub(before) * 1024) as f64 / conns.len() as f64;
     println!(
-        "{} idle connections (opened in {:.1} s), permessage-deflate offered: {}, accepted by {}; \
+        "{} idle {}connections (opened{} in {:.1} s), permessage-deflate offered: {}, accepted by {}; \
          server RSS {} KiB -> {} KiB: {:.0} bytes per connection",
         conns.len(),
+        if args.tls.is_some() { "wss:// " } else { "" },
+        if args.idle_echo {
+            ", one message echoed each,"
+        } else {
+            ""
+        },
         opened.as_secs_f64(),
         args.deflate,
         deflate,
@@ -308,15 +395,64 @@ fn idle(args: &Args) -> Result<(), String> {
         per_conn
     );
     println!(
-        "RESULT mode=idle label={} conns={} deflate_offered={} deflate_accepted={} rss_before_kib={} rss_after_kib={} bytes_per_conn={:.0}",
+        "RESULT mode=idle label={} conns={} deflate_offered={} deflate_accepted={} rss_before_kib={} rss_after_kib={} bytes_per_conn={:.0}{}",
         label(args),
         conns.len(),
         u8::from(args.deflate),
         deflate,
         before,
         after,
-        per_conn
+        per_conn,
+        tls_fields(args)
     );
+    Ok(())
+}
+
+/// The fields a TLS run adds to its `RESULT` line (none for plain runs,
+/// whose lines stay as they were).
+fn tls_fields(args: &Args) -> String {
+    match (&args.tls, args.idle && args.idle_echo) {
+        (None, false) => String::new(),
+        (None, true) => " echoed=1".into(),
+        (Some(_), false) => " tls=1".into(),
+        (Some(_), true) => " tls=1 echoed=1".into(),
+    }
+}
+
+/// `--idle-echo`: one message on every connection and its echo, within
+/// 10 s.
+fn echo_once(conns: &mut [Conn], poll: &mut Poll) -> Result<(), String> {
+    let now = Instant::now();
+    for (i, c) in conns.iter_mut().enumerate() {
+        c.queue_send(now);
+        c.flush()
+            .map_err(|e| format!("connection #{i}: write: {e}"))?;
+    }
+    let mut left = conns.len();
+    let deadline = now + Duration::from_secs(10);
+    let mut events = Events::with_capacity(1024);
+    while left > 0 {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(format!("{left} echoes missing after 10 s"));
+        }
+        poll.poll(&mut events, Some(deadline - now))
+            .map_err(|e| format!("poll: {e}"))?;
+        for ev in events.iter() {
+            let i = ev.token().0;
+            let c = &mut conns[i];
+            if ev.is_readable() || ev.is_read_closed() {
+                let mut progress = Progress::default();
+                c.on_readable(&mut progress, &mut |_| {})
+                    .map_err(|e| format!("connection #{i}: {e}"))?;
+                left = left
+                    .checked_sub(progress.echoes as usize)
+                    .ok_or("more echoes than messages")?;
+            }
+            c.flush()
+                .map_err(|e| format!("connection #{i}: write: {e}"))?;
+        }
+    }
     Ok(())
 }
 
@@ -470,7 +606,7 @@ fn load(args: &Args) -> Result<(), String> {
     );
     let (su, ss) = server.map_or((f64::NAN, f64::NAN), |s| (s.user, s.sys));
     println!(
-        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0} threads={}",
+        "RESULT mode=load label={} conns={} size={} inflight={} kind={kind} secs={:.3} msgs={} msg_per_s={:.0} mb_per_s={:.2} p50_us={:.1} p99_us={:.1} srv_user_s={:.3} srv_sys_s={:.3} srv_us_per_msg={:.4} gen_us_per_msg={:.4} gen_cpu_pct={:.0} threads={}{}",
         label(args),
         args.conns,
         args.size,
@@ -486,7 +622,8 @@ fn load(args: &Args) -> Result<(), String> {
         per_msg(su + ss),
         per_msg(own.total()),
         100.0 * own.total() / secs,
-        args.threads()
+        args.threads(),
+        tls_fields(args)
     );
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! generator's headroom (the raw echoes against the fastest WebSocket
 //! server, and the generator's own CPU) and the ratios tracked from run to
 //! run; then the performance targets, checked against those ratios, and
-//! the memory table.
+//! the memory table. Runs over TLS (`tls=1`) get a section of their own
+//! after all that: the same tables against tokio-tungstenite over rustls
+//! and the raw TLS echo, and the memory per idle `wss://` connection.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -25,7 +27,22 @@ const PEERS: [&str; 4] = [
     "async-tungstenite-smol",
 ];
 
+/// The `wss://` peer, and the raw echo under TLS (tokio-rustls).
+const TLS_PEER: &str = "tokio-tungstenite-rustls";
+const RAW_TLS: &str = "raw-tls";
+/// The TLS peers, in table order.
+const TLS_PEERS: [&str; 1] = [TLS_PEER];
+/// Our idle `wss://` memory against the TLS peer's: at most this ratio.
+const TLS_MEMORY_RATIO: f64 = 0.5;
+
 type Record = BTreeMap<String, String>;
+
+/// Cells in first-seen order, each with its servers' figures.
+type Cells = Vec<(String, BTreeMap<String, Cell>)>;
+
+/// Idle memory: (server, permessage-deflate offered or not) -> the
+/// bytes per connection of the runs and "accepted/connections".
+type Memory = BTreeMap<(String, String), (Stats, String)>;
 
 fn parse(line: &str) -> Option<Record> {
     let rest = line.trim().strip_prefix("RESULT ")?;
@@ -88,9 +105,16 @@ struct Cell {
 fn order(server: &str) -> usize {
     OURS.iter()
         .chain(PEERS.iter())
+        .chain(TLS_PEERS.iter())
         .chain(RAWS.iter())
+        .chain([RAW_TLS].iter())
         .position(|s| *s == server)
         .unwrap_or(99)
+}
+
+/// Whether a `RESULT` line is of a run over TLS.
+fn is_tls(r: &Record) -> bool {
+    r.get("tls").map(String::as_str) == Some("1")
 }
 
 fn cell_name(r: &Record) -> String {
@@ -133,11 +157,18 @@ pub fn run(files: &[String]) -> Result<(), String> {
         let text = fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
         records.extend(text.lines().filter_map(parse));
     }
-    // cell -> server -> stats, cells in first-seen order.
-    let mut cells: Vec<(String, BTreeMap<String, Cell>)> = Vec::new();
-    let mut memory: BTreeMap<(String, String), (Stats, String)> = BTreeMap::new();
+    // cell -> server -> stats, cells in first-seen order; TLS apart.
+    let mut cells: Cells = Vec::new();
+    let mut memory: Memory = BTreeMap::new();
+    let mut tls_cells: Cells = Vec::new();
+    let mut tls_memory: Memory = BTreeMap::new();
     for r in &records {
         let server = r.get("label").cloned().unwrap_or_default();
+        let (cells, memory) = if is_tls(r) {
+            (&mut tls_cells, &mut tls_memory)
+        } else {
+            (&mut cells, &mut memory)
+        };
         match r.get("mode").map(String::as_str) {
             Some("load") => {
                 let name = cell_name(r);
@@ -178,7 +209,40 @@ pub fn run(files: &[String]) -> Result<(), String> {
     }
     let mut out = String::new();
     let mut medians: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-    for (name, servers) in &cells {
+    cell_tables(&mut out, &cells, &PEERS, RAW, "raw TCP", &mut medians);
+    // A run of the TLS cells alone has none of these.
+    if !cells.is_empty() {
+        let mut head = summary(&cells, &medians);
+        headroom(&mut head, &cells, &RAWS);
+        tracked(&mut head, &medians);
+        out.insert_str(0, &head);
+    }
+    if !cells.is_empty() || !memory.is_empty() {
+        targets(&mut out, &cells, &medians, &memory);
+    }
+    memory_table(&mut out, &memory, "");
+    tls_section(&mut out, &tls_cells, &tls_memory);
+    print!("{out}");
+    Ok(())
+}
+
+/// The table of every cell: each server's medians, min - max and ratios
+/// to the best of `peers` and to the raw echo `raw` (shown as
+/// `raw_name`). Fills `medians`.
+fn cell_tables(
+    out: &mut String,
+    cells: &Cells,
+    peers: &[&str],
+    raw: &str,
+    raw_name: &str,
+    medians: &mut BTreeMap<(String, String), (f64, f64)>,
+) {
+    let best_peer = if peers.len() == 1 {
+        peers[0]
+    } else {
+        "best peer"
+    };
+    for (name, servers) in cells {
         let rounds = servers
             .values()
             .map(|c| c.rate.values.len())
@@ -187,14 +251,14 @@ pub fn run(files: &[String]) -> Result<(), String> {
         let _ = writeln!(out, "### {name} ({rounds} rounds)\n");
         let _ = writeln!(
             out,
-            "| server | msg/s (median) | min - max | server CPU us/msg (median) | min - max | msg/s vs best peer | msg/s vs raw TCP | CPU/msg vs best peer | CPU/msg vs raw TCP | RTT p50 / p99 us | loadgen CPU |"
+            "| server | msg/s (median) | min - max | server CPU us/msg (median) | min - max | msg/s vs {best_peer} | msg/s vs {raw_name} | CPU/msg vs {best_peer} | CPU/msg vs {raw_name} | RTT p50 / p99 us | loadgen CPU |"
         );
         let _ = writeln!(
             out,
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         let peer = |f: &dyn Fn(&Cell) -> f64, best: fn(f64, f64) -> f64, init: f64| {
-            PEERS
+            peers
                 .iter()
                 .filter_map(|p| servers.get(*p))
                 .map(f)
@@ -203,7 +267,7 @@ pub fn run(files: &[String]) -> Result<(), String> {
         };
         let best_rate = peer(&|c| c.rate.median(), f64::max, f64::NAN);
         let best_cpu = peer(&|c| c.cpu.median(), f64::min, f64::NAN);
-        let raw = servers.get(RAW);
+        let raw = servers.get(raw);
         let raw_rate = raw.map_or(f64::NAN, |c| c.rate.median());
         let raw_cpu = raw.map_or(f64::NAN, |c| c.cpu.median());
         let mut names: Vec<&String> = servers.keys().collect();
@@ -233,13 +297,12 @@ pub fn run(files: &[String]) -> Result<(), String> {
         }
         let _ = writeln!(out);
     }
-    let mut head = summary(&cells, &medians);
-    headroom(&mut head, &cells);
-    tracked(&mut head, &medians);
-    out.insert_str(0, &head);
-    targets(&mut out, &cells, &medians, &memory);
+}
+
+/// The memory table (`what` after its title: "" or " over TLS").
+fn memory_table(out: &mut String, memory: &Memory, what: &str) {
     if !memory.is_empty() {
-        let _ = writeln!(out, "### Memory: server RSS per idle connection\n");
+        let _ = writeln!(out, "### Memory: server RSS per idle connection{what}\n");
         let _ = writeln!(
             out,
             "| server | permessage-deflate | accepted | bytes per connection (median) | min - max |"
@@ -262,8 +325,102 @@ pub fn run(files: &[String]) -> Result<(), String> {
         }
         let _ = writeln!(out);
     }
-    print!("{out}");
-    Ok(())
+}
+
+/// The runs over TLS: their cells against tokio-tungstenite over rustls
+/// and the raw TLS echo, the generator's headroom there, ws-tokio's ratios
+/// to the TLS peer, and the memory per idle `wss://` connection with our
+/// servers' ratio to the TLS peer's.
+fn tls_section(out: &mut String, cells: &Cells, memory: &Memory) {
+    if cells.is_empty() && memory.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Over TLS (wss://)\n");
+    let _ = writeln!(
+        out,
+        "rustls 0.23 with its ring provider on both sides, TLS 1.3 (ECDHE X25519, \
+         AES-128-GCM as rustls prefers), a self-signed P-256 certificate; every connection \
+         makes a full handshake before the measured window. `{RAW_TLS}` is the raw echo \
+         under tokio-rustls: the TLS limit of a tokio server here, and the generator's \
+         headroom.\n"
+    );
+    let mut medians: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    let mut tables = String::new();
+    cell_tables(
+        &mut tables,
+        cells,
+        &TLS_PEERS,
+        RAW_TLS,
+        RAW_TLS,
+        &mut medians,
+    );
+    if !cells.is_empty() {
+        headroom(out, cells, &[RAW_TLS]);
+        let _ = writeln!(out, "### Ratios over TLS (medians of this run)\n");
+        let _ = writeln!(
+            out,
+            "| cell | server | msg/s | {TLS_PEER} msg/s | ratio | CPU us/msg | {TLS_PEER} CPU us/msg | ratio |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+        for (name, servers) in cells {
+            let theirs = medians
+                .get(&(name.clone(), TLS_PEER.to_owned()))
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN));
+            for ours in OURS.iter().filter(|s| servers.contains_key(**s)) {
+                let m = medians[&(name.clone(), (*ours).to_owned())];
+                let _ = writeln!(
+                    out,
+                    "| {name} | {ours} | {} | {} | {} | {} | {} | {} |",
+                    fmt(m.0, 0),
+                    fmt(theirs.0, 0),
+                    ratio(m.0, theirs.0),
+                    fmt(m.1, 3),
+                    fmt(theirs.1, 3),
+                    ratio(m.1, theirs.1)
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+    out.push_str(&tables);
+    memory_table(
+        out,
+        memory,
+        " over TLS (after the handshake and one 16 B message echoed)",
+    );
+    let theirs = memory
+        .get(&(TLS_PEER.to_owned(), "not offered".to_owned()))
+        .map_or(f64::NAN, |(s, _)| s.median());
+    let rows: Vec<String> = OURS
+        .iter()
+        .filter_map(|ours| {
+            let (stats, _) = memory.get(&((*ours).to_owned(), "not offered".to_owned()))?;
+            let r = stats.median() / theirs;
+            let verdict = if !r.is_finite() {
+                "not measured"
+            } else if r <= TLS_MEMORY_RATIO {
+                "met"
+            } else {
+                "**not met**"
+            };
+            Some(format!(
+                "| {ours}: bytes per idle wss:// connection vs {TLS_PEER} | {} | {} | {} | <= {TLS_MEMORY_RATIO} | {verdict} |",
+                fmt(stats.median(), 0),
+                fmt(theirs, 0),
+                fmt(r, 2)
+            ))
+        })
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(out, "### Memory target over TLS (medians)\n");
+        let _ = writeln!(out, "| target | ours | theirs | ratio | wanted | |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+        for r in rows {
+            let _ = writeln!(out, "{r}");
+        }
+        let _ = writeln!(out);
+    }
 }
 
 /// Formats one figure of a server's (msg/s, CPU/msg) medians.
@@ -271,10 +428,7 @@ type Column = fn((f64, f64)) -> String;
 
 /// Every cell in two small tables, servers side by side: msg/s and the
 /// server's CPU time per message (medians). The README quotes these.
-fn summary(
-    cells: &[(String, BTreeMap<String, Cell>)],
-    medians: &BTreeMap<(String, String), (f64, f64)>,
-) -> String {
+fn summary(cells: &Cells, medians: &BTreeMap<(String, String), (f64, f64)>) -> String {
     let servers: Vec<&str> = OURS
         .iter()
         .chain(PEERS.iter())
@@ -315,14 +469,21 @@ fn summary(
 /// than all of them shows the generator had room), and the generator's own
 /// CPU (near 100% of its core in a cell where the raw echo is no faster
 /// says it is the limit there).
-fn headroom(out: &mut String, cells: &[(String, BTreeMap<String, Cell>)]) {
+fn headroom(out: &mut String, cells: &Cells, raws: &[&str]) {
     let _ = writeln!(out, "### The load generator's headroom (medians)\n");
+    let col = |f: &dyn Fn(&str) -> String| raws.iter().map(|r| f(r)).collect::<String>();
     let _ = writeln!(
         out,
-        "| cell | generator threads | loadgen CPU, % of one CPU (lowest - highest server) | {} msg/s | {} msg/s | fastest WebSocket server | its msg/s | {} / fastest | {} / fastest |",
-        RAW, RAW_SMOL, RAW, RAW_SMOL
+        "| cell | generator threads | loadgen CPU, % of one CPU (lowest - highest server) | {}fastest WebSocket server | its msg/s | {}",
+        col(&|r| format!("{r} msg/s | ")),
+        col(&|r| format!("{r} / fastest | ")).trim_end()
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|{}---|---:|{}",
+        "---:|".repeat(raws.len()),
+        "---:|".repeat(raws.len())
+    );
     for (name, servers) in cells {
         let threads: BTreeSet<u64> = servers
             .values()
@@ -339,22 +500,20 @@ fn headroom(out: &mut String, cells: &[(String, BTreeMap<String, Cell>)]) {
         let rate = |s: &str| servers.get(s).map_or(f64::NAN, |c| c.rate.median());
         let fastest = servers
             .iter()
-            .filter(|(s, _)| !RAWS.contains(&s.as_str()))
+            .filter(|(s, _)| !raws.contains(&s.as_str()))
             .map(|(s, c)| (s, c.rate.median()))
             .filter(|(_, r)| r.is_finite())
             .max_by(|a, b| a.1.total_cmp(&b.1));
         let (fastest, fastest_rate) = fastest.map_or(("-", f64::NAN), |(s, r)| (s.as_str(), r));
         let _ = writeln!(
             out,
-            "| {name} | {} | {} - {} | {} | {} | {fastest} | {} | {} | {} |",
+            "| {name} | {} | {} - {} | {}{fastest} | {} | {}",
             threads.join(", "),
             fmt(gen_min, 0),
             fmt(gen_max, 0),
-            fmt(rate(RAW), 0),
-            fmt(rate(RAW_SMOL), 0),
+            col(&|r| format!("{} | ", fmt(rate(r), 0))),
             fmt(fastest_rate, 0),
-            ratio(rate(RAW), fastest_rate),
-            ratio(rate(RAW_SMOL), fastest_rate),
+            col(&|r| format!("{} | ", ratio(rate(r), fastest_rate))).trim_end(),
         );
     }
     let _ = writeln!(out);
@@ -433,9 +592,9 @@ fn rate(f: Lookup<'_>, cell: &str, ours: &str, peer: &str) -> f64 {
 /// The performance targets, each as measured here (medians of this run).
 fn targets(
     out: &mut String,
-    cells: &[(String, BTreeMap<String, Cell>)],
+    cells: &Cells,
     medians: &BTreeMap<(String, String), (f64, f64)>,
-    memory: &BTreeMap<(String, String), (Stats, String)>,
+    memory: &Memory,
 ) {
     let get = |cell: &str, server: &str| {
         medians

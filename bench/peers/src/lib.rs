@@ -1,33 +1,94 @@
-//! What the peer echo servers share: the `--addr` flag, a current-thread
-//! tokio runtime, a minimal server handshake for fastwebsockets (which
-//! otherwise leaves it to hyper), and the raw TCP echo loop of both raw
-//! echoes (tokio and smol), so that they differ in the runtime only.
+//! What the peer echo servers share: the `--addr` flag (and the TLS
+//! servers' `--tls-cert`/`--tls-key`), a current-thread tokio runtime, a
+//! minimal server handshake for fastwebsockets (which otherwise leaves it
+//! to hyper), the TLS acceptor of the `wss://` peers, and the raw TCP echo
+//! loop of the raw echoes (tokio, smol, and tokio under TLS), so that they
+//! differ in the runtime (or the TLS layer) only.
 
 use std::future::Future;
 use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// `--addr HOST:PORT` (default 127.0.0.1:9001). Other flags the benchmark
-/// passes to every server (`--threads 1`) are accepted and ignored.
-pub fn addr() -> String {
+/// A server's command line.
+pub struct Flags {
+    /// `--addr HOST:PORT` (default 127.0.0.1:9001).
+    pub addr: String,
+    /// `--tls-cert PEM --tls-key PEM`: the certificate chain and private
+    /// key a `wss://` server presents.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Parses `--addr`, `--tls-cert` and `--tls-key`. Other flags the
+/// benchmark passes to every server (`--threads 1`) are accepted and
+/// ignored.
+pub fn flags() -> Flags {
     let mut addr = "127.0.0.1:9001".to_owned();
+    let (mut cert, mut key) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next();
         match (flag.as_str(), value) {
             ("--addr", Some(v)) => addr = v,
+            ("--tls-cert", Some(v)) => cert = Some(PathBuf::from(v)),
+            ("--tls-key", Some(v)) => key = Some(PathBuf::from(v)),
             ("--threads", Some(v)) if v == "1" => {}
-            _ => {
-                eprintln!("usage: [--addr 127.0.0.1:9001] [--threads 1]");
-                std::process::exit(2);
-            }
+            _ => usage(),
         }
     }
-    addr
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => usage(),
+    };
+    Flags { addr, tls }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: [--addr 127.0.0.1:9001] [--threads 1] [--tls-cert PEM --tls-key PEM]");
+    std::process::exit(2);
+}
+
+/// `--addr HOST:PORT` (default 127.0.0.1:9001), for the plain servers:
+/// TLS flags are refused rather than ignored.
+pub fn addr() -> String {
+    let flags = flags();
+    if flags.tls.is_some() {
+        eprintln!("this server does not speak TLS");
+        std::process::exit(2);
+    }
+    flags.addr
+}
+
+/// The TLS acceptor of the `wss://` peers, built as ws-driver builds its
+/// server configuration (so that both sides of a comparison run the same
+/// rustls with the same settings): `ring` chosen explicitly (never a
+/// process default), the provider's safe protocol versions (TLS 1.3 and
+/// 1.2), no client authentication, ALPN `http/1.1`, rustls' defaults
+/// otherwise.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::{crypto::ring, ServerConfig};
+
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| io::Error::other(format!("{}: {e}", cert.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| io::Error::other(format!("{}: {e}", key.display())))?;
+    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(io::Error::other)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// One thread: every server in the benchmark runs on one.
@@ -92,6 +153,18 @@ impl RawStream for TcpStream {
     }
     fn send_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
         AsyncWriteExt::write_all(self, buf)
+    }
+}
+
+/// TLS over tokio's stream: `write_all` leaves the last records in
+/// rustls' buffer, so the echo flushes them.
+impl RawStream for tokio_rustls::server::TlsStream<TcpStream> {
+    fn recv<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        AsyncReadExt::read(self, buf)
+    }
+    async fn send_all<'a>(&'a mut self, buf: &'a [u8]) -> io::Result<()> {
+        AsyncWriteExt::write_all(self, buf).await?;
+        AsyncWriteExt::flush(self).await
     }
 }
 
