@@ -28,6 +28,8 @@ pub(crate) struct Driver<S, R: Runtime> {
     /// The last read took all there was (it filled less than the room it
     /// had): the next one would likely find nothing.
     drained: bool,
+    /// Reads since output was last flushed (see `receive::READ_AHEAD`).
+    reads_ahead: u8,
 }
 
 /// How far the connection still uses its transport.
@@ -136,6 +138,7 @@ impl<S, R: Runtime> Driver<S, R> {
                 armed: None,
             },
             drained: false,
+            reads_ahead: 0,
         }
     }
 }

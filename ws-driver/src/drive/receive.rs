@@ -18,6 +18,11 @@ pub(crate) type Next<T> = fn(&mut Connection) -> Result<Option<T>, ws_proto::Err
 /// hold no partial frame (see [`poll_read_into`]).
 const SHARED_READ: usize = 8 << 10;
 
+/// How many reads may run ahead of queued output before it is flushed,
+/// and how many queued bytes end that early (see [`Driver::poll_next`]).
+const READ_AHEAD: u8 = 16;
+const READ_AHEAD_OUTPUT: usize = 16 << 10;
+
 thread_local! {
     static SHARED_READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; SHARED_READ].into());
 }
@@ -86,12 +91,35 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
             if let Ok(Some(item)) = next(&mut self.conn) {
                 return Poll::Ready(Some(Ok(item)));
             }
+            // With replies queued, read on before writing them: a read under
+            // TLS hands out one record's plaintext, often one message, and
+            // the replies flushed after each would each be a TLS record and
+            // a system call of their own. A read that finds nothing ends it
+            // (and is this round's read), and so do READ_AHEAD reads or
+            // READ_AHEAD_OUTPUT queued bytes: replies do not wait long on a
+            // peer that keeps sending.
+            let mut read_waits = false;
+            if self.may_read_ahead() {
+                self.reads_ahead += 1;
+                match self.poll_read(cx) {
+                    Poll::Pending => read_waits = true,
+                    read => {
+                        if let Some(failed) = self.on_read(read, wakers) {
+                            return Poll::Ready(Some(Err(failed)));
+                        }
+                        continue;
+                    }
+                }
+            }
             // Pongs and Close replies go out without waiting for a send. A
             // failed write does not stop the reading (the sender was told):
             // the peer's Close, if it sent one, is still to be read.
             let flushed = self
                 .poll_write_out(&mut wakers.write_context(cx.waker()))
                 .is_ready();
+            if flushed {
+                self.reads_ahead = 0;
+            }
             if flushed && self.conn.should_shutdown() {
                 ready!(self.poll_shutdown(&mut wakers.write_context(cx.waker())));
             }
@@ -105,25 +133,57 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
                 }
                 continue;
             }
+            if read_waits {
+                ready!(self.poll_timers(cx));
+                continue;
+            }
             match self.poll_read(cx) {
-                Poll::Ready(Ok(0)) => self.conn.receive_eof(),
-                Poll::Ready(Ok(_)) => {
-                    if self.conn.needs_time() {
-                        self.conn.handle_timeout(R::now());
+                Poll::Pending => ready!(self.poll_timers(cx)),
+                read => {
+                    if let Some(failed) = self.on_read(read, wakers) {
+                        return Poll::Ready(Some(Err(failed)));
                     }
                 }
-                // Section 7.1.4: once both Close frames are exchanged, the
-                // connection is closed cleanly however TCP ends; and a
-                // failed connection's drain is over. Some peers reset the
-                // connection rather than close it.
-                Poll::Ready(Err(_)) if self.conn.is_closed() => self.conn.receive_eof(),
-                Poll::Ready(Err(e)) => {
-                    self.end(wakers, true);
-                    return Poll::Ready(Some(Err(e.into())));
-                }
-                Poll::Pending => ready!(self.poll_timers(cx)),
             }
         }
+    }
+
+    /// Whether to read before flushing: replies are queued, the
+    /// connection is open, and the read-ahead's bounds are not reached.
+    fn may_read_ahead(&self) -> bool {
+        self.stage == Stage::Open
+            && matches!(self.conn.state(), ws_proto::State::Open)
+            && self.conn.wants_write()
+            && self.reads_ahead < READ_AHEAD
+            && self.conn.write_buffer_len() < READ_AHEAD_OUTPUT
+    }
+
+    /// Takes in a read's outcome; the error to report if the transport
+    /// failed.
+    fn on_read(
+        &mut self,
+        read: Poll<std::io::Result<usize>>,
+        wakers: &mut dyn Wakers,
+    ) -> Option<Error> {
+        match read {
+            Poll::Ready(Ok(0)) => self.conn.receive_eof(),
+            Poll::Ready(Ok(_)) => {
+                if self.conn.needs_time() {
+                    self.conn.handle_timeout(R::now());
+                }
+            }
+            // Section 7.1.4: once both Close frames are exchanged, the
+            // connection is closed cleanly however TCP ends; and a failed
+            // connection's drain is over. Some peers reset the connection
+            // rather than close it.
+            Poll::Ready(Err(_)) if self.conn.is_closed() => self.conn.receive_eof(),
+            Poll::Ready(Err(e)) => {
+                self.end(wakers, true);
+                return Some(e.into());
+            }
+            Poll::Pending => {}
+        }
+        None
     }
 
     /// Reads what the transport has. After a read that took all there was,

@@ -52,6 +52,11 @@ pub(crate) struct Pipe {
     /// How many reads and readiness polls the driver made.
     pub(crate) reads: usize,
     pub(crate) ready_polls: usize,
+    /// The most one read gives (0: all there is), as a TLS stream gives
+    /// one record's plaintext at a time.
+    pub(crate) max_read: usize,
+    /// How many writes took bytes.
+    pub(crate) writes: usize,
 }
 
 /// A scripted transport: clones share one [`Pipe`].
@@ -76,7 +81,10 @@ impl AsyncRead for Scripted {
             pipe.read_waker = Some(cx.waker().clone());
             return Poll::Pending;
         }
-        let n = pipe.input.len().min(buf.len());
+        let mut n = pipe.input.len().min(buf.len());
+        if pipe.max_read > 0 {
+            n = n.min(pipe.max_read);
+        }
         buf[..n].copy_from_slice(&pipe.input[..n]);
         pipe.input.drain(..n);
         Poll::Ready(Ok(n))
@@ -99,6 +107,7 @@ impl AsyncWrite for Scripted {
         }
         let n = pipe.room.min(buf.len());
         pipe.room -= n;
+        pipe.writes += 1;
         pipe.written.extend_from_slice(&buf[..n]);
         Poll::Ready(Ok(n))
     }
