@@ -34,6 +34,14 @@ async fn against<H: TlsHarness>(
     (server, client.map(drop))
 }
 
+/// A configuration whose handshake timeout the silent-peer cases wait
+/// out.
+fn short_handshake() -> Config {
+    Config::default()
+        .with_handshake_timeout(Some(TLS_TIMEOUT))
+        .expect("a valid timeout")
+}
+
 fn wss(addr: std::net::SocketAddr) -> String {
     format!("wss://{addr}/")
 }
@@ -175,9 +183,7 @@ pub async fn silent_client_times_out<H: TlsHarness>() {
     let (listener, addr) = within::<H, _>("bind", H::Plain::bind())
         .await
         .expect("bind");
-    let config = Config::default()
-        .with_handshake_timeout(Some(TLS_TIMEOUT))
-        .expect("a valid timeout");
+    let config = short_handshake();
     let server = async {
         let tcp = H::Plain::accept(&listener).await.expect("accept");
         H::Plain::accept_tls_with(tcp, pki.server.clone(), config)
@@ -204,9 +210,7 @@ pub async fn silent_server_times_out<H: TlsHarness>() {
     let (listener, addr) = within::<H, _>("bind", H::Plain::bind())
         .await
         .expect("bind");
-    let config = Config::default()
-        .with_handshake_timeout(Some(TLS_TIMEOUT))
-        .expect("a valid timeout");
+    let config = short_handshake();
     let silent = async { H::Plain::accept(&listener).await.expect("accept") };
     let url = wss(addr);
     let client = H::Plain::connect_with_tls(&url, Some(pki.client.clone()), config);
