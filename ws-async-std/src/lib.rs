@@ -29,6 +29,23 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # hyper and axum
+//!
+//! The features `hyper` and `axum` add the modules `hyper` (upgrade a
+//! request inside a hyper 1.x service, over HTTP/1.1 or HTTP/2 extended
+//! CONNECT) and `axum` (the `WebSocketUpgrade` extractor), with the socket
+//! task spawned on async-std. hyper needs its I/O traits on the TCP stream
+//! and, for HTTP/2, an executor: `smol-hyper` provides both
+//! (`smol_hyper::rt::FuturesIo` over any `futures-io` stream,
+//! `SmolExecutor`, `SmolTimer`). It is sound (it zeroes the read buffer
+//! before handing it to the stream, the cost of a memset per read) and small; the
+//! path stays generic over `hyper::rt`, so another glue serves as well.
+//! Serve a connection with hyper's HTTP/1.1 builder
+//! (`serve_connection(FuturesIo::new(tcp), service).with_upgrades()`),
+//! or its HTTP/2 builder with `SmolExecutor`, configured for WebSockets
+//! by `hyper::configure_http2` (the conformance suite's `tests/hyper.rs`
+//! serves HTTP/1.1 this way).
 
 use std::task::{Context, Poll};
 
@@ -63,4 +80,7 @@ ws_driver::define_async_io_adapter!(
     tcp = TcpStream,
     socket = TcpSocket,
     from_tcp = |tcp| TcpSocket(tcp.clone()),
+    spawn = |task| {
+        async_std::task::spawn(task);
+    },
 );

@@ -42,12 +42,21 @@
 //! - `ops`: every operation of the socket and its halves, written once.
 //! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
 //!   when asked for.
+//! - `hyper` and `axum` (features of the same names): sockets upgraded
+//!   inside a hyper or axum server, over HTTP/1.1 and HTTP/2.
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod connect;
 mod drive;
 mod entropy;
 mod error;
 mod handshake;
+#[cfg(feature = "http2")]
+pub mod http2;
+#[cfg(feature = "hyper")]
+pub mod hyper;
+mod integrations;
 mod maybe_tls;
 mod ops;
 pub mod proxy;
@@ -81,11 +90,31 @@ pub use connect::{Connector, Network};
 #[cfg(feature = "futures-rustls")]
 #[doc(hidden)]
 pub use futures_rustls as __futures_rustls;
+/// Expands to its input when ws-driver has HTTP/2 (its `http2` feature),
+/// to nothing otherwise: how the adapters' macros follow this crate's
+/// features rather than their own.
+#[cfg(feature = "http2")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_http2 {
+    ($($item:tt)*) => { $($item)* };
+}
+/// Expands to its input when ws-driver has HTTP/2 (its `http2` feature),
+/// to nothing otherwise.
+#[cfg(not(feature = "http2"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_http2 {
+    ($($item:tt)*) => {};
+}
 pub use handshake::{
     accept, accept_or_http, accept_or_http_over, accept_with, accept_with_over, client, Upgrade,
 };
+#[cfg(feature = "hyper")]
+#[doc(hidden)]
+pub use http as __http;
 pub use maybe_tls::MaybeTlsStream;
-pub use runtime::{PeerAddr, Runtime};
+pub use runtime::{PeerAddr, Runtime, Spawn};
 pub use socket::WebSocket;
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use transport::{NoSocket, SocketHandle, SocketStream, Transport};

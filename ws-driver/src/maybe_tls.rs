@@ -1,11 +1,15 @@
 //! The stream a `futures-io` adapter's `connect` returns: plain TCP for
-//! `ws://`, TLS over it for `wss://` (with the `futures-rustls` feature).
+//! `ws://`, TLS over it for `wss://` (with the `futures-rustls` feature),
+//! or a stream of a shared HTTP/2 connection (with `http2`).
 
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::{PeerAddr, Runtime};
 
 /// A stream that is either plain or TLS (`futures-rustls`), as `connect`
 /// opens it for a `ws://` or a `wss://` URL.
@@ -18,15 +22,22 @@ pub enum MaybeTlsStream<S> {
     /// plain connection should not carry its size.
     #[cfg(feature = "futures-rustls")]
     Rustls(Box<futures_rustls::client::TlsStream<S>>),
+    /// `wss://` over HTTP/2 (RFC 8441): a stream of a connection that other
+    /// sockets may share, whose TLS stream is its task's. Boxed like TLS.
+    #[cfg(feature = "http2")]
+    Http2(Box<crate::http2::Http2Stream>),
 }
 
 impl<S> MaybeTlsStream<S> {
-    /// The stream under TLS, if any.
-    pub fn get_ref(&self) -> &S {
+    /// The stream under TLS, if any: none for an HTTP/2 stream, whose
+    /// connection is shared.
+    pub fn get_ref(&self) -> Option<&S> {
         match self {
-            MaybeTlsStream::Plain(s) => s,
+            MaybeTlsStream::Plain(s) => Some(s),
             #[cfg(feature = "futures-rustls")]
-            MaybeTlsStream::Rustls(tls) => tls.get_ref().0,
+            MaybeTlsStream::Rustls(tls) => Some(tls.get_ref().0),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(_) => None,
         }
     }
 
@@ -37,6 +48,22 @@ impl<S> MaybeTlsStream<S> {
         match self {
             MaybeTlsStream::Plain(_) => None,
             MaybeTlsStream::Rustls(tls) => Some(tls.get_ref().1),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(_) => None,
+        }
+    }
+}
+
+/// The TCP peer: that of the stream under TLS, or of the HTTP/2
+/// connection.
+impl<R: Runtime, S: PeerAddr<R>> PeerAddr<R> for MaybeTlsStream<S> {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            MaybeTlsStream::Plain(s) => s.peer_addr(),
+            #[cfg(feature = "futures-rustls")]
+            MaybeTlsStream::Rustls(tls) => tls.get_ref().0.peer_addr(),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => h2.peer_addr(),
         }
     }
 }
@@ -51,6 +78,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             #[cfg(feature = "futures-rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_read(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_read(cx, buf),
         }
     }
 }
@@ -65,6 +94,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(feature = "futures-rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_write(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_write(cx, buf),
         }
     }
 
@@ -77,6 +108,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             #[cfg(feature = "futures-rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -85,16 +118,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_flush(cx),
             #[cfg(feature = "futures-rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_flush(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_flush(cx),
         }
     }
 
     /// For TLS, sends `close_notify` first (RFC 8446 section 6.1), so that
-    /// the peer reads a clean end rather than a truncation.
+    /// the peer reads a clean end rather than a truncation; for HTTP/2,
+    /// END_STREAM (RFC 8441 section 4).
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_close(cx),
             #[cfg(feature = "futures-rustls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_close(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_close(cx),
         }
     }
 }

@@ -28,6 +28,17 @@ pub trait Runtime: Send + Sync + 'static {
     fn reset(timer: Pin<&mut Self::Timer>, deadline: Instant);
 }
 
+/// A runtime that runs tasks of its own: how the parts of the driver that
+/// outlive a call (an upgraded connection handed over after an HTTP
+/// server sent its response, an HTTP/2 connection shared by several
+/// sockets) get a task on the application's runtime.
+pub trait Spawn: Runtime {
+    /// Runs `task` to completion in the background, detached.
+    fn spawn<F>(task: F)
+    where
+        F: Future<Output = ()> + Send + 'static;
+}
+
 /// A transport with a peer address: the TCP streams of the runtime `R`,
 /// so that a socket over one can say who is at the other end. `R` lets
 /// each adapter name its runtime's stream types.
@@ -50,7 +61,8 @@ macro_rules! define_async_io_adapter {
         $(#[$doc:meta])* $name:ident,
         tcp = $tcp:ty,
         socket = $socket:ty,
-        from_tcp = $from_tcp:expr $(,)?
+        from_tcp = $from_tcp:expr,
+        spawn = $spawn:expr $(,)?
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
@@ -75,15 +87,20 @@ macro_rules! define_async_io_adapter {
             }
         }
 
-        impl $crate::PeerAddr<$name> for $tcp {
-            fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-                <$tcp>::peer_addr(self)
+        impl $crate::Spawn for $name {
+            fn spawn<F>(task: F)
+            where
+                F: std::future::Future<Output = ()> + Send + 'static,
+            {
+                let spawn: fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) =
+                    $spawn;
+                spawn(Box::pin(task));
             }
         }
 
-        impl $crate::PeerAddr<$name> for MaybeTlsStream<$tcp> {
+        impl $crate::PeerAddr<$name> for $tcp {
             fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-                self.get_ref().peer_addr()
+                <$tcp>::peer_addr(self)
             }
         }
 
@@ -170,6 +187,20 @@ macro_rules! define_async_io_adapter {
                 let stream = MaybeTlsStream::Rustls(Box::new(tls));
                 Ok($crate::SocketStream::encrypted(stream, socket))
             }
+
+            #[cfg(feature = "tls")]
+            fn alpn(stream: &Self::Stream) -> Option<&[u8]> {
+                $crate::Transport::get_ref(stream).tls_session()?.alpn_protocol()
+            }
+
+            $crate::__if_http2! {
+                const HTTP2: bool = true;
+
+                fn http2(stream: $crate::http2::Http2Stream) -> Option<Self::Stream> {
+                    let stream = MaybeTlsStream::Http2(Box::new(stream));
+                    Some($crate::SocketStream::new(stream, None))
+                }
+            }
         }
 
         $crate::define_adapter!(
@@ -180,5 +211,7 @@ macro_rules! define_async_io_adapter {
             tcp = $tcp,
             tls = [$crate::__futures_rustls],
         );
+
+        $crate::define_http_integrations!(hyper = {});
     };
 }

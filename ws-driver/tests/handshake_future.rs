@@ -39,6 +39,23 @@ impl ws_driver::Runtime for Nowhere {
     }
 }
 
+/// Nowhere runs no task: only HTTP/2, which `ws://` never reaches, spawns.
+impl ws_driver::Spawn for Nowhere {
+    fn spawn<F>(task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        drop(task);
+    }
+}
+
+/// An in-memory stream has no peer.
+impl ws_driver::PeerAddr<Nowhere> for Cursor<Vec<u8>> {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        Err(std::io::ErrorKind::NotConnected.into())
+    }
+}
+
 impl Network for Nowhere {
     type Tcp = Cursor<Vec<u8>>;
     type Stream = Stream;

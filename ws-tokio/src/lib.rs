@@ -55,6 +55,29 @@
 //! # }
 //! ```
 //!
+//! # HTTP/2
+//!
+//! With the `http2` feature, `Connector::with_http2` opens `wss://`
+//! WebSockets as streams of HTTP/2 connections (RFC 8441) where the
+//! server enables extended CONNECT, and several sockets to one origin
+//! share a connection, which runs on a task of tokio. Off by default:
+//! HTTP/1.1 stays the default. A server that chooses `h2` without the
+//! setting is left for HTTP/1.1 on a new connection; `ws://` stays on
+//! HTTP/1.1. See `ws_driver::http2`.
+//!
+//! ```no_run
+//! # #[cfg(feature = "http2")]
+//! # async fn run() -> Result<(), ws_tokio::Error> {
+//! use ws_tokio::{Config, Connector};
+//!
+//! let connector = Connector::new().with_http2(true);
+//! let (ws, _response) = connector.connect("wss://example.com/feed", Config::default()).await?;
+//! // Another socket to example.com is one more stream of that connection.
+//! let (ws2, _response) = connector.connect("wss://example.com/chat", Config::default()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Proxies
 //!
 //! A [`Connector`] goes through an HTTP or SOCKS5 proxy when given one,
@@ -71,6 +94,49 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # hyper and axum
+//!
+//! With the feature `axum`, `axum::WebSocketUpgrade` is an
+//! axum 0.8 extractor; it runs after (or beside) the handler's other
+//! extractors, and the socket comes over HTTP/1.1 (`GET` + `Upgrade`) or
+//! HTTP/2 (an extended CONNECT, RFC 8441), so route it with
+//! `axum::routing::any`:
+//!
+//! ```no_run
+//! # #[cfg(feature = "axum")]
+//! # mod example {
+//! use ws_tokio::axum::WebSocketUpgrade;
+//! use ws_tokio::Message;
+//!
+//! async fn chat(ws: WebSocketUpgrade) -> axum::response::Response {
+//!     let version = ws.version(); // HTTP/1.1 or HTTP/2.0
+//!     ws.protocols(["chat"]).on_upgrade(move |mut socket| async move {
+//!         let _ = socket.send(Message::text(format!("hello over {version:?}"))).await;
+//!         while let Some(Ok(message)) = socket.recv().await {
+//!             if message.is_data() && socket.send(message).await.is_err() {
+//!                 break;
+//!             }
+//!         }
+//!     })
+//! }
+//!
+//! async fn serve() -> std::io::Result<()> {
+//!     let app = axum::Router::new().route("/chat", axum::routing::any(chat));
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     axum::serve(listener, app).await
+//! }
+//! # }
+//! ```
+//!
+//! With the feature `hyper`, `hyper::upgrade` does the same
+//! inside a plain hyper 1.x service: it checks the request, lets a
+//! callback accept or reject it, and returns the response to send with the
+//! future of the socket. `hyper::server_builder` is
+//! hyper-util's server for HTTP/1.1 and HTTP/2 on one port, with extended
+//! CONNECT enabled and HTTP/2 limits for WebSockets (see the constants of
+//! that module); serve its connections with
+//! `serve_connection_with_upgrades`. Both features are off by default.
 //!
 //! Pings are answered and Close frames echoed while a task waits in
 //! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
@@ -116,15 +182,32 @@ impl ws_driver::Runtime for Tokio {
     }
 }
 
+impl ws_driver::Spawn for Tokio {
+    fn spawn<F>(task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(task);
+    }
+}
+
 impl ws_driver::PeerAddr<Tokio> for TcpStream {
     fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         TcpStream::peer_addr(self)
     }
 }
 
+/// The TCP peer: that of the stream under TLS, or of the HTTP/2
+/// connection.
 impl ws_driver::PeerAddr<Tokio> for MaybeTlsStream<TcpStream> {
     fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.get_ref().peer_addr()
+        match self {
+            MaybeTlsStream::Plain(tcp) => tcp.peer_addr(),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::Rustls(tls) => tls.get_ref().0.peer_addr(),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => h2.peer_addr(),
+        }
     }
 }
 
@@ -180,6 +263,21 @@ impl ws_driver::Network for Tokio {
             .map_err(Error::from_tls_handshake)?;
         Ok(TokioIo::new(MaybeTlsStream::Rustls(Box::new(tls))))
     }
+
+    #[cfg(feature = "tls")]
+    fn alpn(stream: &Self::Stream) -> Option<&[u8]> {
+        ws_driver::Transport::get_ref(stream)
+            .tls_session()?
+            .alpn_protocol()
+    }
+
+    #[cfg(feature = "http2")]
+    const HTTP2: bool = true;
+
+    #[cfg(feature = "http2")]
+    fn http2(stream: ws_driver::http2::Http2Stream) -> Option<Self::Stream> {
+        Some(TokioIo::new(MaybeTlsStream::Http2(Box::new(stream))))
+    }
 }
 
 ws_driver::define_adapter!(
@@ -189,4 +287,32 @@ ws_driver::define_adapter!(
     wrap = TokioIo::new,
     tcp = TcpStream,
     tls = [tokio_rustls],
+);
+
+ws_driver::define_http_integrations!(
+    hyper = {
+        /// hyper-util's server for HTTP/1.1 and HTTP/2 on one port (it
+        /// tells them apart by the HTTP/2 preface), ready for WebSockets
+        /// on tokio: HTTP/2 with extended CONNECT and the limits of
+        /// [`configure_http2`], and pinged every [`KEEP_ALIVE_INTERVAL`];
+        /// both versions with tokio's timer, so that HTTP/1.1's header
+        /// read timeout (30 s, hyper's default) holds off a client that
+        /// sends its head slowly.
+        ///
+        /// Serve each connection with `serve_connection_with_upgrades`
+        /// (`serve_connection` refuses HTTP/1.1 upgrades), its stream
+        /// wrapped in hyper-util's `TokioIo` (not this crate's, which
+        /// goes the other way, to `futures-io`).
+        pub fn server_builder(
+        ) -> hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor> {
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder.http1().timer(hyper_util::rt::TokioTimer::new());
+            ws_driver::__configure_http2!(builder.http2())
+                .timer(hyper_util::rt::TokioTimer::new())
+                .keep_alive_interval(KEEP_ALIVE_INTERVAL)
+                .keep_alive_timeout(KEEP_ALIVE_TIMEOUT);
+            builder
+        }
+    }
 );

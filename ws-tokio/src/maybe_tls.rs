@@ -1,5 +1,6 @@
 //! The stream `connect` opens on tokio: TCP for `ws://`, TLS over it
-//! (tokio-rustls) for `wss://`.
+//! (tokio-rustls) for `wss://`, or a stream of a shared HTTP/2
+//! connection (the `http2` feature).
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -18,15 +19,22 @@ pub enum MaybeTlsStream<S> {
     /// plain connection should not carry its size.
     #[cfg(feature = "tls")]
     Rustls(Box<tokio_rustls::client::TlsStream<S>>),
+    /// `wss://` over HTTP/2 (RFC 8441): a stream of a connection that other
+    /// sockets may share, whose TLS stream is its task's. Boxed like TLS.
+    #[cfg(feature = "http2")]
+    Http2(Box<ws_driver::http2::Http2Stream>),
 }
 
 impl<S> MaybeTlsStream<S> {
-    /// The stream under TLS, if any.
-    pub fn get_ref(&self) -> &S {
+    /// The stream under TLS, if any: none for an HTTP/2 stream, whose
+    /// connection is shared.
+    pub fn get_ref(&self) -> Option<&S> {
         match self {
-            MaybeTlsStream::Plain(s) => s,
+            MaybeTlsStream::Plain(s) => Some(s),
             #[cfg(feature = "tls")]
-            MaybeTlsStream::Rustls(tls) => tls.get_ref().0,
+            MaybeTlsStream::Rustls(tls) => Some(tls.get_ref().0),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(_) => None,
         }
     }
 
@@ -37,6 +45,8 @@ impl<S> MaybeTlsStream<S> {
         match self {
             MaybeTlsStream::Plain(_) => None,
             MaybeTlsStream::Rustls(tls) => Some(tls.get_ref().1),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(_) => None,
         }
     }
 }
@@ -51,6 +61,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_read(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_read(cx, buf),
         }
     }
 }
@@ -65,6 +77,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_write(cx, buf),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_write(cx, buf),
         }
     }
 
@@ -77,6 +91,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -85,6 +101,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => s.is_write_vectored(),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => tls.is_write_vectored(),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => h2.is_write_vectored(),
         }
     }
 
@@ -93,16 +111,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for MaybeTlsStream<S> {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_flush(cx),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_flush(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_flush(cx),
         }
     }
 
     /// For TLS, sends `close_notify` first (RFC 8446 section 6.1), so that
-    /// the peer reads a clean end rather than a truncation.
+    /// the peer reads a clean end rather than a truncation; for HTTP/2,
+    /// END_STREAM (RFC 8441 section 4).
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MaybeTlsStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             #[cfg(feature = "tls")]
             MaybeTlsStream::Rustls(tls) => Pin::new(tls).poll_shutdown(cx),
+            #[cfg(feature = "http2")]
+            MaybeTlsStream::Http2(h2) => Pin::new(h2).poll_shutdown(cx),
         }
     }
 }
