@@ -11,10 +11,13 @@
 //! Runtime-agnostic: the example accepts with its adapter's
 //! `accept_or_http` (or `accept_tls_or_http`) and hands the result to
 //! [`Opening::serve`], generic over the driver's socket and runtime; the
-//! room registry is a `std` mutex and `async-channel` queues.
+//! room registry is a `std` mutex and `async-channel` queues. A server
+//! that reads HTTP itself (the axum example) calls [`Opening::check`] with
+//! the upgrade request it was given, then [`Opening::session`] with the
+//! socket, and answers plain HTTP with [`plain_http::answer`].
 
 #[path = "chat_http.rs"]
-mod http;
+pub(crate) mod plain_http;
 #[path = "chat_rooms.rs"]
 mod rooms;
 // The server half of it: the flags and the acceptor.
@@ -110,6 +113,21 @@ pub(crate) fn config() -> Config {
 struct Hello {
     name: String,
     room: String,
+    /// The HTTP version of the upgrade, as [`version_name`] writes it.
+    version: &'static str,
+}
+
+/// How the chat writes an HTTP version: `HTTP/1.1`, and `HTTP/2` (RFC 9113
+/// has no minor version; the `http` crate's `Debug` says `HTTP/2.0`).
+pub(crate) fn version_name(version: ::http::Version) -> &'static str {
+    match version {
+        ::http::Version::HTTP_09 => "HTTP/0.9",
+        ::http::Version::HTTP_10 => "HTTP/1.0",
+        ::http::Version::HTTP_11 => "HTTP/1.1",
+        ::http::Version::HTTP_2 => "HTTP/2",
+        ::http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP (a version the chat does not know)",
+    }
 }
 
 /// One TCP connection from `peer`, while its first request is read: the
@@ -133,7 +151,8 @@ impl Opening {
 
     /// The handshake callback: logs the upgrade request (address, path,
     /// query, cookies, headers) and accepts it on [`WS_PATH`], taking the
-    /// name and room from the query; a 404 elsewhere.
+    /// name and room from the query and noting the HTTP version (an
+    /// HTTP/1.1 Upgrade, or an HTTP/2 extended CONNECT); a 404 elsewhere.
     pub(crate) fn check(&mut self, request: &Request) -> Result<Accept, Reject> {
         let peer = self.peer;
         self.chat.log(&describe(peer, request));
@@ -155,6 +174,7 @@ impl Opening {
         self.hello = Some(Hello {
             name: param("name"),
             room: param("room"),
+            version: version_name(request.version()),
         });
         Ok(Accept::new())
     }
@@ -173,21 +193,41 @@ impl Opening {
         F: FnOnce(T, Vec<u8>) -> Fut,
         Fut: Future<Output = std::io::Result<()>>,
     {
-        let Opening { chat, peer, hello } = self;
         match found {
-            Ok(Upgrade::WebSocket(ws)) => match hello {
-                Some(hello) => session(&chat, ws, peer, hello).await,
-                None => chat.log(&format!("{peer}: accepted, but not by the chat")),
-            },
+            Ok(Upgrade::WebSocket(ws)) => self.session(ws).await,
             Ok(Upgrade::Http(request, stream)) => {
-                let response = http::response(&chat, peer, &request);
-                if let Err(e) = respond(stream, response).await {
+                let (chat, peer) = (self.chat, self.peer);
+                let answer = plain_http::answer(
+                    &chat,
+                    peer,
+                    request.method(),
+                    request.target(),
+                    request.path(),
+                );
+                if let Err(e) = respond(stream, answer.to_http1()).await {
                     chat.log(&format!("[http] {peer}: could not answer: {e}"));
                 }
             }
             // A form of upgrade this chat was not written for.
-            Ok(_) => chat.log(&format!("{peer}: an upgrade the chat does not serve")),
-            Err(e) => chat.log(&format!("{peer}: {e}")),
+            Ok(_) => self.chat.log(&format!(
+                "{}: an upgrade the chat does not serve",
+                self.peer
+            )),
+            Err(e) => self.chat.log(&format!("{}: {e}", self.peer)),
+        }
+    }
+
+    /// The chat session on `ws`, the socket of the upgrade that
+    /// [`check`](Self::check) accepted, until either side ends it.
+    pub(crate) async fn session<S, R>(self, ws: WebSocket<S, R>)
+    where
+        S: ws_driver::Transport,
+        R: Runtime,
+    {
+        let Opening { chat, peer, hello } = self;
+        match hello {
+            Some(hello) => session(&chat, ws, peer, hello).await,
+            None => chat.log(&format!("{peer}: accepted, but not by the chat")),
         }
     }
 }
@@ -197,10 +237,10 @@ impl Opening {
 /// header, one block.
 fn describe(peer: SocketAddr, request: &Request) -> String {
     let mut out = format!(
-        "[open] {peer} {} {} {:?}",
+        "[open] {peer} {} {} {}",
         request.method(),
         request.target(),
-        request.version()
+        version_name(request.version())
     );
     out.push_str(&format!("\n  path: {}", request.path()));
     for (key, value) in request.query_params() {
@@ -237,7 +277,7 @@ where
     S: ws_driver::Transport,
     R: Runtime,
 {
-    let joined = chat.join(&hello.name, &hello.room, peer);
+    let joined = chat.join(&hello.name, &hello.room, peer, hello.version);
     let (mut reader, mut writer) = ws.split();
     let end = {
         let reading = pin!(read_loop(chat, joined.id, &mut reader));

@@ -42,6 +42,10 @@ struct Member {
     name: String,
     room: String,
     peer: SocketAddr,
+    /// The HTTP version its WebSocket was opened over: `HTTP/1.1` (an
+    /// Upgrade, RFC 6455 section 4) or `HTTP/2` (an extended CONNECT
+    /// stream, RFC 8441 section 5).
+    version: &'static str,
     queue: Sender<Utf8Bytes>,
     kick: Sender<Kick>,
 }
@@ -100,8 +104,15 @@ impl Chat {
 
     /// Adds a client to `room` (default `lobby`) under `name` (default
     /// `guest-N`, made unique with `-2`, `-3`...), greets it and tells
-    /// the room.
-    pub(crate) fn join(&self, name: &str, room: &str, peer: SocketAddr) -> Joined {
+    /// the room. `version` is the HTTP version its WebSocket was opened
+    /// over, for the log and `/list`.
+    pub(crate) fn join(
+        &self,
+        name: &str,
+        room: &str,
+        peer: SocketAddr,
+        version: &'static str,
+    ) -> Joined {
         let (queue_tx, queue) = async_channel::bounded(QUEUE_LEN);
         let (kick, kicked) = async_channel::bounded(1);
         let mut members = self.lock();
@@ -127,7 +138,9 @@ impl Chat {
         };
         // A new queue has room for the greeting.
         let _ = queue_tx.try_send(welcome.into());
-        self.log(&format!("[join] {name} ({peer}) joined {room}"));
+        self.log(&format!(
+            "[join] {name} ({peer}) joined {room} over {version}"
+        ));
         let joined = format!("* {name} joined {room}");
         self.deliver(
             &mut members,
@@ -143,6 +156,7 @@ impl Chat {
                 name: name.clone(),
                 room,
                 peer,
+                version,
                 queue: queue_tx,
                 kick,
             },
@@ -258,7 +272,14 @@ impl Chat {
         for (room, members) in rooms {
             let _ = write!(out, "\n  {room}:");
             for m in members {
-                let _ = write!(out, " {} ({}, {} queued)", m.name, m.peer, m.queue.len());
+                let _ = write!(
+                    out,
+                    " {} ({}, {}, {} queued)",
+                    m.name,
+                    m.peer,
+                    m.version,
+                    m.queue.len()
+                );
             }
         }
         out

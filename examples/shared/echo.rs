@@ -16,7 +16,9 @@ mod echo_loop;
 #[path = "tls.rs"]
 pub(crate) mod tls;
 
-pub(crate) use echo_loop::Spawn;
+// `echo`: for a server that accepts the socket itself (the axum example).
+#[allow(unused_imports)]
+pub(crate) use echo_loop::{echo, Spawn};
 
 /// The command line: `--addr HOST:PORT` (default 127.0.0.1:9001),
 /// `--threads N` (default 1: a current-thread runtime), `--split` (echo
@@ -76,6 +78,8 @@ fn usage() -> ! {
 }
 
 /// The handshake callback: every valid upgrade request is accepted.
+// Not used by the axum example, whose extractor accepts.
+#[allow(dead_code)]
 pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
     Ok(Accept::new())
 }
@@ -83,6 +87,8 @@ pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
 /// Serves one connection: waits for `accepting` (the adapter's
 /// `accept_with` or `accept_tls_with`), then echoes (see [`echo_loop`]);
 /// a failed handshake is logged.
+// Not used by the axum example, whose extractor accepts.
+#[allow(dead_code)]
 pub(crate) async fn serve<S, R>(
     accepting: impl Future<Output = Result<WebSocket<S, R>, ws_driver::Error>>,
     split: bool,

@@ -81,9 +81,24 @@ pub(crate) fn acceptor<A>(files: Option<&ServerTls>) -> Option<A>
 where
     A: From<std::sync::Arc<ws_driver::tls::ServerConfig>>,
 {
+    acceptor_with_alpn(files, &[])
+}
+
+/// Like [`acceptor`], with the application protocols the server picks
+/// from in ALPN (RFC 7301), by its order: `h2` first makes an HTTP/2
+/// connection of a browser's (RFC 9113 section 3.2), and with it
+/// WebSockets over HTTP/2 (RFC 8441).
+#[cfg(feature = "tls")]
+pub(crate) fn acceptor_with_alpn<A>(files: Option<&ServerTls>, alpn: &[&[u8]]) -> Option<A>
+where
+    A: From<std::sync::Arc<ws_driver::tls::ServerConfig>>,
+{
     let files = files?;
     match ws_driver::tls::server_config_from_pem_files(&files.cert, &files.key) {
-        Ok(config) => Some(A::from(std::sync::Arc::new(config))),
+        Ok(mut config) => {
+            config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+            Some(A::from(std::sync::Arc::new(config)))
+        }
         Err(e) => exit(&format!(
             "cannot serve TLS with {} and {}: {e}",
             files.cert.display(),
@@ -95,6 +110,12 @@ where
 /// No TLS in this build: always `None` (the flags were refused).
 #[cfg(not(feature = "tls"))]
 pub(crate) fn acceptor(_files: Option<&ServerTls>) -> Option<NoTls> {
+    None
+}
+
+/// No TLS in this build: always `None` (the flags were refused).
+#[cfg(not(feature = "tls"))]
+pub(crate) fn acceptor_with_alpn(_files: Option<&ServerTls>, _alpn: &[&[u8]]) -> Option<NoTls> {
     None
 }
 

@@ -1,7 +1,8 @@
 //! The chat server on tokio: the page at http://127.0.0.1:8083/, the
 //! WebSocket at `/ws?name=NAME&room=ROOM`, and the operator console on
 //! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
-//! only tokio's listener, spawn, stdin and executor.
+//! only tokio's listener, spawn, stdin and executor, which the axum chat
+//! (`axum-chat.rs`) uses too.
 //!
 //! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
@@ -10,11 +11,13 @@
 #[path = "../../examples/shared/chat.rs"]
 pub(crate) mod shared;
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// The TLS acceptor, if the build has TLS.
 #[cfg(feature = "tls")]
@@ -25,13 +28,30 @@ pub(crate) type Tls = shared::tls::NoTls;
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
     let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
+    run("tokio", &args.addr, tls, serve)
+}
+
+/// Starts a multi-threaded tokio runtime, binds `addr`, prints the banner
+/// (the chat served by `server`), starts the operator console on stdin
+/// and runs `serve` on the listener: this example's server, or the axum
+/// example's.
+pub(crate) fn run<F, Fut>(
+    server: &str,
+    addr: &str,
+    tls: Option<Tls>,
+    serve: F,
+) -> std::io::Result<()>
+where
+    F: FnOnce(TcpListener, Arc<shared::Chat>, Option<Tls>) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let listener = TcpListener::bind(&args.addr).await?;
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        println!("{}", shared::banner("tokio", addr, tls.is_some()));
+        println!("{}", shared::banner(server, addr, tls.is_some()));
         let chat = shared::Chat::new(|line| println!("{line}"));
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
@@ -43,31 +63,46 @@ fn main() -> std::io::Result<()> {
 /// Accepts connections on `listener` and serves each in its own task,
 /// over TLS with `tls`.
 pub(crate) async fn serve(listener: TcpListener, chat: Arc<shared::Chat>, tls: Option<Tls>) {
+    accept_loop(listener, &chat, |stream, peer| {
+        let mut opening = shared::Opening::new(&chat, peer);
+        let tls = tls.clone();
+        async move {
+            let config = shared::config();
+            match tls {
+                None => {
+                    let found =
+                        ws_tokio::accept_or_http(stream, config, |r| opening.check(r)).await;
+                    opening.serve(found, respond).await
+                }
+                #[cfg(feature = "tls")]
+                Some(tls) => {
+                    let found =
+                        ws_tokio::accept_tls_or_http(&tls, stream, config, |r| opening.check(r))
+                            .await;
+                    opening.serve(found, respond).await
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Accepts connections on `listener` for ever and runs `connection` for
+/// each (with Nagle's algorithm off: chat lines are small) in its own
+/// task; a failed accept is logged to `chat`.
+pub(crate) async fn accept_loop<F, Fut>(
+    listener: TcpListener,
+    chat: &shared::Chat,
+    mut connection: F,
+) where
+    F: FnMut(TcpStream, SocketAddr) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                let mut opening = shared::Opening::new(&chat, peer);
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    let config = shared::config();
-                    match tls {
-                        None => {
-                            let found =
-                                ws_tokio::accept_or_http(stream, config, |r| opening.check(r))
-                                    .await;
-                            opening.serve(found, respond).await
-                        }
-                        #[cfg(feature = "tls")]
-                        Some(tls) => {
-                            let found = ws_tokio::accept_tls_or_http(&tls, stream, config, |r| {
-                                opening.check(r)
-                            })
-                            .await;
-                            opening.serve(found, respond).await
-                        }
-                    }
-                });
+                tokio::spawn(connection(stream, peer));
             }
             Err(e) => {
                 // Out of file descriptors, say: wait a little, go on.
