@@ -53,9 +53,12 @@ if os.environ.get("AUTOBAHN_SITE"):
 BEHAVIORS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 PASSING = ("OK", "INFORMATIONAL")
 ROLES = ("server", "client")
-# The README's rows, in order: transport (TCP, then TLS) x adapter x halves x
-# role; a TLS agent is the plain agent's name with "-tls" appended.
+# The README's rows, in order: transport (TCP, then TLS) x adapter x socket x
+# role; a TLS agent is the plain agent's name with "-tls" appended. Each
+# adapter's agents: the echo on the whole socket, through its split halves,
+# and (tokio only) the whole-socket echo behind axum's router.
 ADAPTERS = ("tokio", "async-std", "smol")
+SOCKETS = (("", "one task"), ("-split", "split halves"), ("-axum", "one task, axum"))
 README_BEGIN = "<!-- autobahn:begin -->"
 README_END = "<!-- autobahn:end -->"
 VERSION = "25.10.1"
@@ -286,10 +289,10 @@ def readme_section(expected_dir):
     """The Conformance section's generated part, from the expected files."""
     rows = []
     entries = []
-    combinations = [(tls, adapter, split)
-                    for tls in (False, True) for adapter in ADAPTERS for split in (False, True)]
-    for tls, adapter, split in combinations:
-        agent = "ws-%s%s%s" % (adapter, "-split" if split else "", "-tls" if tls else "")
+    combinations = [(tls, adapter, socket)
+                    for tls in (False, True) for adapter in ADAPTERS for socket in SOCKETS]
+    for tls, adapter, (suffix, socket) in combinations:
+        agent = "ws-%s%s%s" % (adapter, suffix, "-tls" if tls else "")
         for role in ROLES:
             expected = load_expected(expected_path(expected_dir, agent, role))
             if expected is None:
@@ -304,7 +307,7 @@ def readme_section(expected_dir):
             name = "%s %s" % (agent, role)
             entries.append((name, expected))
             rows.append("| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                agent, "split halves" if split else "one task", "TLS" if tls else "TCP", role,
+                agent, socket, "TLS" if tls else "TCP", role,
                 counts["OK"], counts["NON-STRICT"], counts["INFORMATIONAL"],
                 counts["UNIMPLEMENTED"], counts["FAILED"], close_column(close_bad)))
     names = [n for n, _ in entries]

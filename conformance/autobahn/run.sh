@@ -8,16 +8,20 @@
 #       [--timeout SECONDS] [--update-expected] [--update-readme]
 #
 #   server   wstest -m fuzzingclient against each agent's echo-server example
+#            (axum-echo for tokio-axum)
 #   client   each agent's autobahn-client example against a wstest -m
 #            fuzzingserver of its own
 #   all      both (the default)
 #
-# Agents (--agents, comma-separated; default all six): tokio, async-std and
+# Agents (--agents, comma-separated; default all seven): tokio, async-std and
 # smol (agents ws-tokio, ...: the example echoes on the whole socket in one
 # task), and tokio-split, async-std-split and smol-split (ws-tokio-split,
 # ...: `--split`, the socket's ReadHalf in one task hands each message over
 # a bounded channel to its WriteHalf in another). Six agents as server and
-# as client: twelve runs.
+# as client: twelve runs. And tokio-axum (agent ws-tokio-axum), a server
+# only: ws-tokio's axum-echo example, the same echo on a socket that axum's
+# router hands over (the extractor ws_tokio::axum::WebSocketUpgrade, an
+# HTTP/1.1 upgrade inside hyper); it has no client run. Thirteen runs.
 #
 # TLS agents: each agent with `-tls` appended (tokio-tls, tokio-split-tls,
 # ...: agents ws-tokio-tls, ...) runs the same example over TLS: as server
@@ -31,7 +35,8 @@
 # also name TLS agents itself, mixed with plain ones.
 #
 #   (default)  sections 1 to 11 on every agent, and every section (12 and 13
-#              too: permessage-deflate) on ws-tokio, as server and as client.
+#              too: permessage-deflate) on ws-tokio, as server and as client,
+#              and on ws-tokio-axum.
 #              What .ci/run runs. Sections 12 and 13 take 5-10 minutes per
 #              agent, mostly wstest's own CPU; 1 to 11 about 15 s.
 #   --full     every section on every agent (about 1 h 40 min with --jobs 1
@@ -83,14 +88,14 @@ role=all
 mode=default
 cases='*'
 exclude=
-agents=tokio,async-std,smol,tokio-split,async-std-split,smol-split
+agents=tokio,async-std,smol,tokio-split,async-std-split,smol-split,tokio-axum
 jobs=1
 timeout=1800
 update_expected=
 update_readme=
 tls_only=
 usage() {
-    sed -n '3,73p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,77p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 while (($#)); do
@@ -119,17 +124,20 @@ done
 IFS=, read -r -a agent_list <<<"$agents"
 adapters=()
 any_tls=
+any_axum=
 for i in "${!agent_list[@]}"; do
     a=${agent_list[i]#ws-}
     [[ -n $tls_only && $a != *-tls ]] && a=$a-tls
     agent_list[i]=$a
     case ${a%-tls} in
-        tokio | async-std | smol | tokio-split | async-std-split | smol-split) ;;
+        tokio | async-std | smol | tokio-split | async-std-split | smol-split | tokio-axum) ;;
         *) echo "run.sh: unknown agent $a" >&2; exit 2 ;;
     esac
     [[ $a == *-tls ]] && any_tls=1
+    [[ ${a%-tls} == *-axum ]] && any_axum=1
     adapter=${a%-tls}
     adapter=${adapter%-split}
+    adapter=${adapter%-axum}
     [[ " ${adapters[*]:-} " == *" $adapter "* ]] || adapters+=("$adapter")
 done
 
@@ -222,10 +230,17 @@ json_list() {
     echo "[${joined//,/, }]"
 }
 
+# Whether agent $1 runs every section in the default mode: ws-tokio, and
+# ws-tokio-axum, whose handshake is axum's and hyper's and whose stream is
+# hyper's upgraded one.
+whole_suite() {
+    [[ $mode == full || ${1#ws-} == tokio || ${1#ws-} == tokio-axum ]]
+}
+
 # The exclude patterns of agent $1: --exclude, and sections 12 and 13 for
-# every agent but ws-tokio unless --full.
+# the agents without the whole suite.
 agent_exclude() {
-    if [[ $mode != full && $1 != ws-tokio ]]; then
+    if ! whole_suite "$1"; then
         echo "$exclude,12.*,13.*"
     else
         echo "$exclude"
@@ -269,16 +284,20 @@ examples=()
 [[ $role == client || $role == all ]] && examples+=(--example autobahn-client)
 build_start=$(date +%s)
 for a in "${adapters[@]}"; do
+    # The axum agent's server, built beside tokio's others.
+    axum=()
+    [[ $a == tokio && -n $any_axum && " ${roles[*]} " == *" server "* ]] && axum=(--example axum-echo)
     # Examples of the three packages share output names: copy each
     # package's binaries away right after building them.
-    log "building ws-$a ${examples[*]}"
-    (cd "$root" && cargo build --quiet --release -p "ws-$a" "${examples[@]}" </dev/null)
+    log "building ws-$a ${examples[*]} ${axum[*]}"
+    (cd "$root" && cargo build --quiet --release -p "ws-$a" "${examples[@]}" "${axum[@]}" </dev/null)
     for r in "${roles[@]}"; do
         case $r in
             server) cp "$target/release/examples/echo-server" "$out/bin/echo-server-$a" ;;
             client) cp "$target/release/examples/autobahn-client" "$out/bin/autobahn-client-$a" ;;
         esac
     done
+    ((${#axum[@]} == 0)) || cp "$target/release/examples/axum-echo" "$out/bin/axum-echo-$a"
 done
 log "built in $(($(date +%s) - build_start)) s"
 
@@ -341,10 +360,25 @@ write_spec() {
     } >"$out/specs/$2-$agent.json"
 }
 
-# The adapter of agent $1 (tokio for tokio-split-tls).
+# The adapter of agent $1 (tokio for tokio-split-tls and tokio-axum).
 agent_adapter() {
     local adapter=${1%-tls}
-    echo "${adapter%-split}"
+    adapter=${adapter%-split}
+    echo "${adapter%-axum}"
+}
+
+# The echo server of agent $1 as a server: axum-echo for an axum agent,
+# else echo-server, of its adapter.
+agent_server() {
+    case ${1%-tls} in
+        *-axum) echo "$out/bin/axum-echo-$(agent_adapter "$1")" ;;
+        *) echo "$out/bin/echo-server-$(agent_adapter "$1")" ;;
+    esac
+}
+
+# Whether agent $1 has role $2: an axum agent is a server only.
+agent_has_role() {
+    [[ $2 == server || ${1%-tls} != *-axum ]]
 }
 
 # The flags of agent $1's example beyond its address: --split for split
@@ -360,18 +394,17 @@ agent_flags() {
     fi
 }
 
-# Agent $1 (tokio, tokio-split, tokio-tls, ...) as a server: its
-# echo-server on a port of its own choosing, and wstest -m fuzzingclient
-# against it (with a wss:// URL for a TLS agent).
+# Agent $1 (tokio, tokio-split, tokio-tls, tokio-axum, ...) as a server:
+# its echo server on a port of its own choosing, and wstest -m
+# fuzzingclient against it (with a wss:// URL for a TLS agent).
 run_server() {
-    local a=$1 adapter agent=ws-$1 flags=() scheme=ws line url start rc status seconds server
+    local a=$1 agent=ws-$1 flags=() scheme=ws line url start rc status seconds server
     local spec=$out/specs/fuzzingclient-$agent.json log=$out/logs/echo-server-$1.log
     local index_json=$out/reports/servers/index.json
-    adapter=$(agent_adapter "$a")
     mapfile -t flags < <(agent_flags "$a" server)
     [[ $a == *-tls ]] && scheme=wss
     write_spec "$agent" fuzzingclient "$scheme://127.0.0.1:0"
-    "$out/bin/echo-server-$adapter" --addr 127.0.0.1:0 "${flags[@]}" </dev/null >"$log" 2>&1 &
+    "$(agent_server "$a")" --addr 127.0.0.1:0 "${flags[@]}" </dev/null >"$log" 2>&1 &
     server=$!
     pids+=("$server")
     if ! line=$(wait_log "$log" " on $scheme://127\.0\.0\.1:[0-9]+" "$server"); then
@@ -470,12 +503,14 @@ done
 ordered=()
 for r in "${roles[@]}"; do
     for a in "${agent_list[@]}"; do
-        [[ $mode == full || ${a#ws-} == tokio ]] && ordered+=("$r ${a#ws-}")
+        agent_has_role "$a" "$r" || continue
+        whole_suite "$a" && ordered+=("$r ${a#ws-}")
     done
 done
 for r in "${roles[@]}"; do
     for a in "${agent_list[@]}"; do
-        [[ $mode == full || ${a#ws-} == tokio ]] || ordered+=("$r ${a#ws-}")
+        agent_has_role "$a" "$r" || continue
+        whole_suite "$a" || ordered+=("$r ${a#ws-}")
     done
 done
 for run in "${ordered[@]}"; do

@@ -32,12 +32,15 @@
 
 pub mod fault_proxy;
 mod harness;
+pub mod http2;
 pub mod proxies;
 mod raw;
 mod runtimes;
 mod support;
+pub mod system;
 
 pub mod cases;
+pub mod raw_h2;
 pub mod tls;
 
 pub use fault_proxy::FaultProxy;

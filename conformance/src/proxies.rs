@@ -33,9 +33,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use crate::system::{run_bounded, stop};
 
 /// How long `apt-get download` may take for all the packages.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(180);
@@ -159,29 +160,6 @@ impl Drop for ProxyServer {
         if !std::thread::panicking() {
             let _ = fs::remove_dir_all(&self.dir);
         }
-    }
-}
-
-/// Kills `child`'s process group (it leads one of its own), then reaps it.
-fn stop(child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
-    // The group's id is the child's: `process_group(0)` at spawn.
-    let _ = Command::new("kill")
-        .arg("-KILL")
-        .arg("--")
-        .arg(format!("-{}", child.id()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -369,7 +347,7 @@ fn unpack_packages() -> Result<PathBuf, String> {
             .args(private)
             .args(args)
             .current_dir(&download);
-        run_bounded(command, DOWNLOAD_TIMEOUT)
+        run_bounded(&mut command, DOWNLOAD_TIMEOUT)
     };
     let mut download_args = vec!["download"];
     download_args.extend(PACKAGES);
@@ -402,7 +380,7 @@ fn unpack_packages() -> Result<PathBuf, String> {
         if path.extension().is_some_and(|e| e == "deb") {
             let mut command = Command::new("dpkg");
             command.arg("-x").arg(&path).arg(&staging);
-            run_bounded(command, EXTRACT_TIMEOUT)?;
+            run_bounded(&mut command, EXTRACT_TIMEOUT)?;
             count += 1;
         }
     }
@@ -436,7 +414,7 @@ fn check_libraries(binary: &Binary) -> Result<(), String> {
         command.env("LD_LIBRARY_PATH", dir);
     }
     // No ldd (not glibc): the start will tell.
-    let Ok(output) = run_bounded(command, EXTRACT_TIMEOUT) else {
+    let Ok(output) = run_bounded(&mut command, EXTRACT_TIMEOUT) else {
         return Ok(());
     };
     let missing: Vec<&str> = output
@@ -451,50 +429,5 @@ fn check_libraries(binary: &Binary) -> Result<(), String> {
             binary.path.display(),
             missing.join("; ")
         ))
-    }
-}
-
-/// Runs `command` to completion within `limit`, killing it past that;
-/// returns its standard output, or why it failed.
-fn run_bounded(mut command: Command, limit: Duration) -> Result<String, String> {
-    let dir = root();
-    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let program = format!("{command:?}");
-    static RUN: AtomicUsize = AtomicUsize::new(0);
-    let run = RUN.fetch_add(1, Ordering::Relaxed);
-    let out_path = dir.join(format!("cmd-{}-{run}.out", std::process::id()));
-    let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let spawned = command
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0)
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(e) => {
-            let _ = fs::remove_file(&out_path);
-            return Err(format!("{program}: {e}"));
-        }
-    };
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() > deadline => {
-                stop(&mut child);
-                return Err(format!("{program} took more than {limit:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(format!("{program}: {e}")),
-        }
-    };
-    let output = fs::read_to_string(&out_path).unwrap_or_default();
-    let _ = fs::remove_file(&out_path);
-    if status.success() {
-        Ok(output)
-    } else {
-        Err(format!("{program} failed with {status}: {output}"))
     }
 }

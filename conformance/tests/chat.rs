@@ -456,3 +456,143 @@ async fn plain_and_malformed_http_get_answers_not_crashes() {
     assert!(server.logged("-> 404 Not Found"));
     assert!(server.logged("no WebSocket at /elsewhere: 404"));
 }
+
+/// Sends `request` on a fresh connection and reads the answer's head (a
+/// server that keeps the connection open, as hyper does, is not waited
+/// for).
+async fn http_head(addr: SocketAddr, request: &[u8]) -> String {
+    within("an HTTP exchange", async {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(request).await.expect("write");
+        let mut answer = Vec::new();
+        let mut chunk = [0; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+}
+
+/// The axum chat example without `--tls-cert`: the same chat, its sockets
+/// HTTP/1.1 upgrades through axum's router and the extractor, and the
+/// same answers to plain HTTP; a foreign page's upgrade is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_chat_is_the_same_chat_over_http1() {
+    let server = Server::start_axum(None).await;
+    let (mut alice, response) = join(&server, "name=alice&room=lobby").await;
+    assert!(
+        response
+            .extensions()
+            .iter()
+            .any(|e| e.name == "permessage-deflate"),
+        "permessage-deflate not negotiated: {:?}",
+        response.extensions()
+    );
+    assert_eq!(
+        next_text(&mut alice).await,
+        "* welcome, alice: you are in lobby, alone for now"
+    );
+    let (mut bob, _) = join(&server, "name=bob&room=lobby").await;
+    assert_eq!(
+        next_text(&mut bob).await,
+        "* welcome, bob: you are in lobby with alice"
+    );
+    assert_eq!(next_text(&mut alice).await, "* bob joined lobby");
+    alice
+        .send(Message::text("hello over axum"))
+        .await
+        .expect("send");
+    assert_eq!(next_text(&mut bob).await, "alice: hello over axum");
+
+    // The chat's own check saw the request; each join names its version.
+    server.wait_logged("[lobby] alice: hello over axum").await;
+    assert!(server.logged("GET /ws?name=alice&room=lobby HTTP/1.1"));
+    assert!(server.logged("query: name=bob"));
+    assert!(server.logged("joined lobby over HTTP/1.1"));
+    assert!(!server.logged("over HTTP/2"));
+    server.chat.command("/list");
+    server.wait_logged("\n  lobby: alice (127.0.0.1:").await;
+    assert!(server.logged(", HTTP/1.1, "));
+
+    // The operator closes Bob; the others are told.
+    server.chat.command("/kick bob enough");
+    assert_eq!(close_frame(&mut bob).await, (1008, "enough".to_owned()));
+    assert_eq!(next_text(&mut alice).await, "* bob left lobby (enough)");
+
+    // Plain HTTP, answered as the plain chat answers it.
+    let addr = server.addr;
+    let page = http_head(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page:.80}");
+    assert!(page.contains("content-type: text/html; charset=utf-8"));
+    let cases: [(&[u8], &str); 5] = [
+        (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 404"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 405",
+        ),
+        (b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 426"),
+        (b"\x00\x01\x02 garbage\r\n\r\n", "HTTP/1.1 400"),
+        // The library's default origin policy: a page of another site
+        // may not open a socket here (RFC 6455 section 10.2).
+        (
+            b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+              Origin: http://evil.example\r\n\r\n",
+            "HTTP/1.1 403",
+        ),
+    ];
+    for (request, status) in cases {
+        let answer = http_head(addr, request).await;
+        assert!(
+            answer.starts_with(status),
+            "{:?} got {:?}",
+            String::from_utf8_lossy(request),
+            answer.lines().next()
+        );
+    }
+    assert!(server.logged("-> 426 Upgrade Required"));
+    assert!(server.logged("-> 405 Method Not Allowed"));
+
+    // Still serving.
+    let (mut carol, _) = join(&server, "name=carol").await;
+    assert_eq!(
+        next_text(&mut carol).await,
+        "* welcome, carol: you are in lobby with alice"
+    );
+}
+
+/// The axum chat with `--tls-cert` and `--tls-key` offers `h2` and
+/// `http/1.1` in ALPN; a client that asks for `http/1.1` (the project's)
+/// gets the page and its socket over HTTP/1.1 on the same port.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_chat_over_tls_serves_http1_clients_too() {
+    let pki = conformance::tls::TestPki::get();
+    let server = Server::start_axum(Some(chat_server::axum_tls(&pki.server))).await;
+    let port = server.addr.port();
+    let connector = ws_tokio::Connector::new().with_tls_config(pki.client.clone());
+    let url = format!("wss://localhost:{port}/ws?name=tess&room=vault");
+    let (mut ws, _) = within("connect", connector.connect(url, Config::default()))
+        .await
+        .expect("wss:// connect");
+    assert_eq!(
+        next_text(&mut ws).await,
+        "* welcome, tess: you are in vault, alone for now"
+    );
+    within("send", ws.send(Message::text("over TLS")))
+        .await
+        .expect("send");
+    server.wait_logged("[vault] tess: over TLS").await;
+    assert!(server.logged("[join] tess (127.0.0.1:"));
+    assert!(server.logged("joined vault over HTTP/1.1"));
+    within("close", ws.close(CloseCode::NORMAL, "bye"))
+        .await
+        .expect("close");
+    server
+        .wait_logged("left vault: closed by the client: 1000 bye")
+        .await;
+}

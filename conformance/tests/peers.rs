@@ -7,9 +7,10 @@
 //! must echo them back intact.
 //!
 //! The peers are installed by the test from their registries into
-//! `target/tmp/peers/` (pinned versions, reused once installed): it needs
-//! `python3` with pip and `node` with npm, and fails (it does not skip)
-//! without them. Every wait is bounded, and the peer processes are killed
+//! `target/tmp/peers/` (pinned versions, reused once installed) with
+//! `python3 -m pip` and `npm`, which are installed from Debian's packages
+//! when missing (`conformance::system`); where that cannot be done the
+//! test fails (it does not skip). Every wait is bounded, and the peer processes are killed
 //! at the end, whatever happened.
 
 use std::io::{BufRead, BufReader, Read};
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use conformance::system;
 use tokio::net::TcpListener;
 use ws_proto::deflate::DeflateConfig;
 use ws_tokio::{Accept, CloseCode, Config, Message, MessageKind, WebSocket};
@@ -251,6 +253,11 @@ fn install_dir(name: &str) -> PathBuf {
 /// Installs `websockets` with pip unless that version is there already;
 /// returns the directory to put on `PYTHONPATH`.
 fn install_python_websockets() -> PathBuf {
+    system::require(
+        "python3 with pip",
+        || system::succeeds(Command::new("python3").args(["-m", "pip", "--version"])),
+        &["python3", "python3-pip"],
+    );
     let dir = install_dir("python");
     install_once(&dir, WEBSOCKETS, || {
         let mut pip = Command::new("python3");
@@ -272,6 +279,14 @@ fn install_python_websockets() -> PathBuf {
 /// Installs `ws` with npm unless that version is there already; returns
 /// the directory to put on `NODE_PATH`.
 fn install_node_ws() -> PathBuf {
+    system::require(
+        "node with npm",
+        || {
+            system::succeeds(Command::new("node").arg("--version"))
+                && system::succeeds(Command::new("npm").arg("--version"))
+        },
+        &["nodejs", "npm"],
+    );
     let dir = install_dir("node");
     install_once(&dir, WS, || {
         let mut npm = Command::new("npm");

@@ -1,7 +1,9 @@
-//! The tokio chat example's server on a free loopback port, for the tests
-//! that drive it (`chat.rs` with the project's client, `browser.rs` with
-//! Chromium). The example's file is built in, so the server under test is
-//! the program's own code.
+//! The tokio chat example's server, or the axum chat example's, on a free
+//! loopback port, for the tests that drive it (`chat.rs` with the
+//! project's client, `browser.rs` and `browser_http2.rs` with Chromium).
+//! The examples' files are built in, so the server under test is the
+//! programs' own code: the axum example's file builds the tokio example's
+//! in, and with it the chat both serve.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -10,8 +12,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[allow(dead_code)]
-#[path = "../../../ws-tokio/examples/chat.rs"]
-pub(crate) mod example;
+#[path = "../../../ws-tokio/examples/axum-chat.rs"]
+pub(crate) mod axum_example;
+
+/// The tokio chat example.
+pub(crate) use axum_example::tokio_chat as example;
 
 use example::shared::Chat;
 
@@ -28,6 +33,7 @@ pub(crate) struct Server {
 impl Server {
     /// Binds 127.0.0.1 on a free port and serves the chat there, on the
     /// calling tokio runtime.
+    #[allow(dead_code)]
     pub(crate) async fn start() -> Server {
         Server::start_with(None).await
     }
@@ -40,7 +46,25 @@ impl Server {
         Server::start_with(Some(tls)).await
     }
 
+    /// The axum chat example's server (`axum-chat`): plain HTTP/1.1
+    /// without `tls`, HTTPS with HTTP/1.1 and HTTP/2 with it (see
+    /// [`axum_tls`]).
+    #[allow(dead_code)]
+    pub(crate) async fn start_axum(tls: Option<example::Tls>) -> Server {
+        Server::start_serving(tls, axum_example::serve).await
+    }
+
     async fn start_with(tls: Option<example::Tls>) -> Server {
+        Server::start_serving(tls, example::serve).await
+    }
+
+    /// Binds 127.0.0.1 on a free port and runs `serve` (an example's
+    /// server) there, on the calling tokio runtime.
+    async fn start_serving<F, Fut>(tls: Option<example::Tls>, serve: F) -> Server
+    where
+        F: FnOnce(TcpListener, Arc<Chat>, Option<example::Tls>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let log = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -51,7 +75,7 @@ impl Server {
                 log.lock().expect("log").push(line.to_owned());
             }
         });
-        tokio::spawn(example::serve(listener, chat.clone(), tls));
+        tokio::spawn(serve(listener, chat.clone(), tls));
         Server { addr, chat, log }
     }
 
@@ -62,6 +86,18 @@ impl Server {
             .expect("log")
             .iter()
             .any(|line| line.contains(needle))
+    }
+
+    /// The lines the server logged that start with `prefix`, in order.
+    #[allow(dead_code)]
+    pub(crate) fn lines_with(&self, prefix: &str) -> Vec<String> {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|line| line.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     /// Waits until the server logs a line containing `needle`; fails after
@@ -76,4 +112,18 @@ impl Server {
             panic!("timed out after {LOG_WAIT:?} waiting for the server to log {needle:?}");
         }
     }
+}
+
+/// The TLS acceptor of the axum example for `config` (a test
+/// certificate's), offering `h2` and `http/1.1` in ALPN as the example
+/// does: what its `--tls-cert` and `--tls-key` make.
+#[cfg(feature = "tls")]
+#[allow(dead_code)]
+pub(crate) fn axum_tls(config: &ws_tokio::tls::ServerConfig) -> example::Tls {
+    let mut config = config.clone();
+    config.alpn_protocols = axum_example::axum_server::ALPN
+        .iter()
+        .map(|protocol| protocol.to_vec())
+        .collect();
+    example::Tls::from(Arc::new(config))
 }
