@@ -2,8 +2,8 @@
 # The echo benchmark: our three adapters' echo servers against the peers and
 # two raw TCP echoes, one server thread each, interleaved over several rounds.
 #
-#   bench/run.sh            full matrix, 5 rounds x 3 s (about 26 minutes with the TLS cells)
-#   bench/run.sh --quick    2 rounds x 1.5 s (about 9 minutes)
+#   bench/run.sh            full matrix, 5 rounds x 3 s (about 34 minutes with the TLS and axum cells)
+#   bench/run.sh --quick    2 rounds x 1.5 s (about 12 minutes)
 #
 # Options: --rounds R, --duration S, --warmup S, --servers "a b ...",
 # --cells "c16 c1k ...", --memory-conns N, --no-memory, --no-build,
@@ -13,7 +13,10 @@
 # latest.txt). TLS: --tls-servers "a b ...", --tls-cells "t1kx16 t16x16",
 # --no-tls, --tls-only (only the TLS cells and the TLS memory probe; by
 # default written into a marked section of latest.md, which keeps the
-# last full run, and latest-tls.txt).
+# last full run, and latest-tls.txt). axum: --axum-servers "a b ...",
+# --axum-cells "a16 a1k a16x16 a1kx16", --no-axum, --axum-only (only the
+# axum cells and their memory probe, into a marked section of latest.md
+# and latest-axum.txt).
 #
 # Builds in release what the servers given need (ours from the main
 # workspace, the peers and the load generator from the bench workspace),
@@ -27,6 +30,10 @@
 # bench/target/tls, reused while valid) the TLS cells run in the same
 # rounds against tokio-tungstenite over rustls and a raw TLS echo, and the
 # memory test holds N wss:// connections, each after one message echoed.
+# Behind axum (HTTP/1.1 upgrades through `axum::serve`) the axum cells run
+# our axum extractor against axum's own WebSocket, with the plain ws-tokio
+# server and the raw echo beside them, in the same rounds; their memory
+# test holds N idle connections each.
 # `loadgen report` turns the RESULT lines into the tables of the output
 # file.
 set -euo pipefail
@@ -48,6 +55,9 @@ plain=1
 tls=1
 tls_servers="ws-tokio ws-smol ws-async-std tokio-tungstenite-rustls raw-tls"
 tls_cells="t1kx16 t16x16"
+axum=1
+axum_servers="ws-tokio-axum axum-ws ws-tokio raw-tcp"
+axum_cells="a16 a1k a16x16 a1kx16"
 servers="ws-tokio ws-smol ws-async-std fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol raw-tcp raw-tcp-smol"
 cells="c16 c1k c64k c64kt c1m c16x16"
 # The load generator's CPUs and threads. On two CPUs, with the server on
@@ -74,8 +84,12 @@ while [ $# -gt 0 ]; do
         --tls-servers) tls_servers=$2; shift ;;
         --tls-cells) tls_cells=$2; shift ;;
         --no-tls) tls=0 ;;
-        --tls-only) plain=0; tls=1 ;;
-        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+        --tls-only) plain=0; tls=1; axum=0 ;;
+        --axum-servers) axum_servers=$2; shift ;;
+        --axum-cells) axum_cells=$2; shift ;;
+        --no-axum) axum=0 ;;
+        --axum-only) plain=0; tls=0; axum=1 ;;
+        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -93,6 +107,11 @@ cell_flags() {
         # Over TLS (the flags of --tls are added by the caller).
         t1kx16) echo "--conns 100 --size 1024 --inflight 16" ;;
         t16x16) echo "--conns 100 --size 16 --inflight 16" ;;
+        # Behind axum.
+        a16) echo "--conns 100 --size 16" ;;
+        a1k) echo "--conns 100 --size 1024" ;;
+        a16x16) echo "--conns 100 --size 16 --inflight 16" ;;
+        a1kx16) echo "--conns 100 --size 1024 --inflight 16" ;;
         *) echo "unknown cell $1" >&2; exit 2 ;;
     esac
 }
@@ -108,10 +127,13 @@ cell_threads() {
 
 if [ "$plain" = 0 ]; then servers=""; cells=""; fi
 if [ "$tls" = 0 ]; then tls_servers=""; tls_cells=""; fi
-# With --tls-only and no --out, latest.md keeps the last full run and gets
-# this run in a section of its own.
-tls_section=0
-if [ "$plain" = 0 ] && [ "$out_given" = 0 ]; then tls_section=1; fi
+if [ "$axum" = 0 ]; then axum_servers=""; axum_cells=""; fi
+# With --tls-only or --axum-only and no --out, latest.md keeps the last
+# full run and gets this run in a section of its own ("tls" or "axum").
+section=""
+if [ "$plain" = 0 ] && [ "$out_given" = 0 ]; then
+    if [ "$tls" = 1 ]; then section=tls; else section=axum; fi
+fi
 
 bin="$here/target/servers"
 tls_dir="$here/target/tls"
@@ -141,13 +163,14 @@ if [ "$build" = 1 ]; then
     # Example binaries share one name across packages: build and copy each
     # (only those run: each is a heavy build).
     for adapter in tokio smol async-std; do
-        case " $servers $tls_servers " in *" ws-$adapter "*) ;; *) continue ;; esac
+        case " $servers $tls_servers $axum_servers " in *" ws-$adapter "*) ;; *) continue ;; esac
         (cd "$root" && cargo build --release --quiet -p "ws-$adapter" --example echo-server)
         cp "$root/target/release/examples/echo-server" "$bin/ws-$adapter"
     done
     (cd "$here" && cargo build --release --quiet -p loadgen -p bench-peers)
+    # ws-tokio-axum is ours, but a bench peer: axum serves it.
     for peer in raw-tcp raw-tcp-smol fastwebsockets tokio-websockets tokio-tungstenite async-tungstenite-smol \
-        tokio-tungstenite-rustls raw-tls; do
+        tokio-tungstenite-rustls raw-tls axum-ws ws-tokio-axum; do
         cp "$here/target/release/peer-$peer" "$bin/$peer"
     done
     cp "$here/target/release/loadgen" "$bin/loadgen"
@@ -219,47 +242,46 @@ stop_server() {
 
 raw="$work/results.txt"
 : > "$raw"
+
+# Runs cell $1 against server $2 in round $3; section $4 is plain, tls
+# (the server presents the certificate, the generator trusts it and
+# checks 127.0.0.1 against it) or axum (the line is marked section=axum).
+run_cell() {
+    local cell=$1 server=$2 round=$3 section=$4 flags line tag=""
+    local server_flags=()
+    flags="$(cell_flags "$cell") --threads $(cell_threads "$cell")"
+    case "$section" in
+        tls) server_flags=(--tls-cert "$cert" --tls-key "$key"); flags="$flags --tls $cert" ;;
+        axum) tag=" section=axum" ;;
+    esac
+    case "$server" in raw-*) flags="$flags --raw" ;; esac
+    start_server "$server" "${server_flags[@]}"
+    # A server that breaks an echo, stalls or dies fails the run.
+    # shellcheck disable=SC2086
+    line=$(timeout 120 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" $flags \
+        --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
+        --label "$server" | grep '^RESULT ') || {
+        echo "loadgen failed against $server ($cell, $section)" >&2
+        exit 1
+    }
+    stop_server
+    echo "$line round=$round$tag" >> "$raw"
+    printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
+        "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
+}
+
 started=$(date -u +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== load: rounds=$rounds duration=${duration}s warmup=${warmup}s, loadgen on CPUs $loadgen_cpus, load average $load_start"
 for round in $(seq "$rounds"); do
     for cell in $cells; do
-        for server in $servers; do
-            start_server "$server"
-            flags="$(cell_flags "$cell") --threads $(cell_threads "$cell")"
-            case "$server" in raw-tcp*) flags="$flags --raw" ;; esac
-            # A server that breaks an echo, stalls or dies fails the run.
-            line=$(timeout 120 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" $flags \
-                --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
-                --label "$server" | grep '^RESULT ') || {
-                echo "loadgen failed against $server ($cell)" >&2
-                exit 1
-            }
-            stop_server
-            echo "$line round=$round" >> "$raw"
-            printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
-                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
-        done
+        for server in $servers; do run_cell "$cell" "$server" "$round" plain; done
     done
-    # Over TLS: every server presents the certificate, the generator trusts
-    # it and checks 127.0.0.1 against it.
     for cell in $tls_cells; do
-        for server in $tls_servers; do
-            # shellcheck disable=SC2086
-            start_server "$server" $tls_flags
-            flags="$(cell_flags "$cell") --threads $(cell_threads "$cell") --tls $cert"
-            case "$server" in raw-*) flags="$flags --raw" ;; esac
-            line=$(timeout 120 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" $flags \
-                --warmup "$warmup" --duration "$duration" --server-pid "$server_pid" \
-                --label "$server" | grep '^RESULT ') || {
-                echo "loadgen failed against $server ($cell, TLS)" >&2
-                exit 1
-            }
-            stop_server
-            echo "$line round=$round" >> "$raw"
-            printf 'round %s %-7s %-24s %s\n' "$round" "$cell" "$server" \
-                "$(echo "$line" | grep -o 'msg_per_s=[^ ]*\|srv_us_per_msg=[^ ]*\|gen_cpu_pct=[^ ]*' | tr '\n' ' ')"
-        done
+        for server in $tls_servers; do run_cell "$cell" "$server" "$round" tls; done
+    done
+    for cell in $axum_cells; do
+        for server in $axum_servers; do run_cell "$cell" "$server" "$round" axum; done
     done
 done
 
@@ -301,12 +323,32 @@ if [ "$memory" = 1 ]; then
         echo "$line" >> "$raw"
         printf '%-24s %-10s %s\n' "$server" "wss://" "$(echo "$line" | grep -o 'bytes_per_conn=[^ ]*')"
     done
+    # Behind axum: idle after the handshake, without compression (axum's
+    # own WebSocket has none).
+    for server in $axum_servers; do
+        case "$server" in raw-*) continue ;; esac
+        start_server "$server"
+        line=$(timeout 300 taskset -c "$loadgen_cpus" "$bin/loadgen" --addr "$addr" --idle \
+            --conns "$memory_conns" --sources 8 --settle 2 --server-pid "$server_pid" \
+            --label "$server" | grep '^RESULT ') || {
+            echo "memory test failed against $server (axum)" >&2
+            exit 1
+        }
+        stop_server
+        echo "$line section=axum" >> "$raw"
+        printf '%-24s %-10s %s\n' "$server" "axum" "$(echo "$line" | grep -o 'bytes_per_conn=[^ ]*')"
+    done
 fi
 
 finished=$(date -u +%s)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$(dirname "$out")"
-version() { grep -A1 "^name = \"$1\"$" "$here/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p' | head -1; }
+# The version of package $1 in the bench lock file, the highest where it
+# has several (axum brings a tokio-tungstenite of its own): lowest_version
+# gives the other end.
+versions() { grep -A1 "^name = \"$1\"$" "$here/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p' | sort -V; }
+version() { versions "$1" | tail -1; }
+lowest_version() { versions "$1" | head -1; }
 commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(cd "$root" && git status --porcelain -- ws-proto ws-driver ws-tokio ws-smol ws-async-std examples 2>/dev/null)" ]; then
     commit="$commit (with uncommitted changes)"
@@ -315,17 +357,35 @@ tls_versions=""
 if [ -n "$tls_servers" ]; then
     tls_versions=", rustls $(version rustls), tokio-rustls $(version tokio-rustls)"
 fi
-begin_mark="<!-- TLS-only run: begin -->"
-end_mark="<!-- TLS-only run: end -->"
+axum_versions=""
+if [ -n "$axum_servers" ]; then
+    axum_versions=", axum $(version axum) (tokio-tungstenite $(lowest_version tokio-tungstenite) under axum-ws), hyper $(version hyper)"
+fi
+# A run of one section alone: its marks, its title, how its headings sit
+# under the run's, and its raw lines' file.
+case "$section" in
+    tls)
+        begin_mark="<!-- TLS-only run: begin -->"
+        end_mark="<!-- TLS-only run: end -->"
+        title="TLS-only run (the TLS cells and the TLS memory probe alone)"
+        headings='s/^## Over TLS/### Over TLS/; s/^### /#### /; s/^#### Over TLS/### Over TLS/'
+        ;;
+    axum)
+        begin_mark="<!-- axum run: begin -->"
+        end_mark="<!-- axum run: end -->"
+        title="axum run (the axum cells and their memory probe alone)"
+        headings='s/^## Behind axum/### Behind axum/; s/^### /#### /; s/^#### Behind axum/### Behind axum/'
+        ;;
+esac
 report_file=$out
-if [ "$tls_section" = 1 ]; then report_file="$work/tls.md"; fi
+if [ -n "$section" ]; then report_file="$work/section.md"; fi
 {
-    if [ "$tls_section" = 1 ]; then
+    if [ -n "$section" ]; then
         echo "$begin_mark"
         echo
-        echo "## TLS-only run (the TLS cells and the TLS memory probe alone)"
+        echo "## $title"
         echo
-        echo "Generated by \`${command_line% }\` (raw lines: \`latest-tls.txt\`); the tables above this section are of the last full run."
+        echo "Generated by \`${command_line% }\` (raw lines: \`latest-$section.txt\`); the tables above this section are of the last full run."
     else
         echo "# Echo benchmark results"
         echo
@@ -336,7 +396,7 @@ if [ "$tls_section" = 1 ]; then report_file="$work/tls.md"; fi
     echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, Linux $(uname -r)"
     echo "- load average (1/5/15 min) at start: $load_start; at end: $load_end (other jobs share the machine)"
     echo "- $(rustc --version)"
-    echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)$tls_versions"
+    echo "- ws-stack $commit; tokio-tungstenite $(version tokio-tungstenite), fastwebsockets $(version fastwebsockets), tokio-websockets $(version tokio-websockets), async-tungstenite $(version async-tungstenite), tokio $(version tokio), smol $(version smol)$tls_versions$axum_versions"
     echo "- $rounds interleaved rounds, ${warmup} s warm-up + ${duration} s measured per run; server on CPU 1, load generator on CPU $loadgen_cpus (taskset; its threads per cell in the headroom table); every echo checked"
     echo "- server CPU us/msg: user + system time of the server process over the measured window (/proc/PID/stat, 10 ms ticks) per echoed message"
     if [ -n "$cells" ]; then
@@ -345,17 +405,17 @@ if [ "$tls_section" = 1 ]; then report_file="$work/tls.md"; fi
         echo "- ratios are of medians of this run; msg/s higher is better, CPU/msg lower is better"
     fi
     echo
-    # The TLS section's own heading levels stay under the run's.
-    if [ "$tls_section" = 1 ]; then
-        "$bin/loadgen" report "$raw" | sed 's/^## Over TLS/### Over TLS/; s/^### /#### /; s/^#### Over TLS/### Over TLS/'
+    if [ -n "$section" ]; then
+        # The section's own heading levels stay under the run's.
+        "$bin/loadgen" report "$raw" | sed "$headings"
         echo
         echo "$end_mark"
     else
         "$bin/loadgen" report "$raw"
     fi
 } > "$report_file"
-if [ "$tls_section" = 1 ]; then
-    # Replace the section of an earlier TLS-only run, keep the rest.
+if [ -n "$section" ]; then
+    # Replace the section of an earlier run of it, keep the rest.
     if [ -f "$out" ]; then
         awk -v b="$begin_mark" -v e="$end_mark" '$0 == b {skip = 1} !skip {print} $0 == e {skip = 0}' "$out" |
             sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$work/rest.md"
@@ -363,7 +423,7 @@ if [ "$tls_section" = 1 ]; then
         : > "$work/rest.md"
     fi
     { cat "$work/rest.md"; echo; cat "$report_file"; } > "$out"
-    raw_out="$(dirname "$out")/latest-tls.txt"
+    raw_out="$(dirname "$out")/latest-$section.txt"
 else
     raw_out="${out%.md}.txt"
 fi

@@ -7,6 +7,11 @@
 //! the memory table. Runs over TLS (`tls=1`) get a section of their own
 //! after all that: the same tables against tokio-tungstenite over rustls
 //! and the raw TLS echo, and the memory per idle `wss://` connection.
+//! Runs of the axum cells (`section=axum`, added by `run.sh`) get one too:
+//! our axum upgrade (`ws-tokio-axum`) against axum's own WebSocket
+//! (`axum-ws`), with the plain ws-tokio server and the raw echo of the
+//! same rounds beside them, the targets against axum-ws, and the memory
+//! per idle connection.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -34,6 +39,17 @@ const RAW_TLS: &str = "raw-tls";
 const TLS_PEERS: [&str; 1] = [TLS_PEER];
 /// Our idle `wss://` memory against the TLS peer's: at most this ratio.
 const TLS_MEMORY_RATIO: f64 = 0.5;
+
+/// Our WebSocket behind axum: `ws_tokio::axum::WebSocketUpgrade`.
+const AXUM_OURS: &str = "ws-tokio-axum";
+/// axum's own WebSocket (its `ws` feature, tokio-tungstenite under it).
+const AXUM_PEER: &str = "axum-ws";
+/// The axum peers, in table order.
+const AXUM_PEERS: [&str; 1] = [AXUM_PEER];
+/// Ours against axum-ws: msg/s at 16 in flight at least this ratio.
+const AXUM_RATE_RATIO: f64 = 1.3;
+/// Ours against axum-ws: CPU per message at 1 in flight at most this ratio.
+const AXUM_CPU_RATIO: f64 = 0.8;
 
 type Record = BTreeMap<String, String>;
 
@@ -103,7 +119,10 @@ struct Cell {
 }
 
 fn order(server: &str) -> usize {
-    OURS.iter()
+    [AXUM_OURS]
+        .iter()
+        .chain(OURS.iter())
+        .chain(AXUM_PEERS.iter())
         .chain(PEERS.iter())
         .chain(TLS_PEERS.iter())
         .chain(RAWS.iter())
@@ -115,6 +134,11 @@ fn order(server: &str) -> usize {
 /// Whether a `RESULT` line is of a run over TLS.
 fn is_tls(r: &Record) -> bool {
     r.get("tls").map(String::as_str) == Some("1")
+}
+
+/// Whether a `RESULT` line is of the axum cells or their memory probe.
+fn is_axum(r: &Record) -> bool {
+    r.get("section").map(String::as_str) == Some("axum")
 }
 
 fn cell_name(r: &Record) -> String {
@@ -162,9 +186,13 @@ pub fn run(files: &[String]) -> Result<(), String> {
     let mut memory: Memory = BTreeMap::new();
     let mut tls_cells: Cells = Vec::new();
     let mut tls_memory: Memory = BTreeMap::new();
+    let mut axum_cells: Cells = Vec::new();
+    let mut axum_memory: Memory = BTreeMap::new();
     for r in &records {
         let server = r.get("label").cloned().unwrap_or_default();
-        let (cells, memory) = if is_tls(r) {
+        let (cells, memory) = if is_axum(r) {
+            (&mut axum_cells, &mut axum_memory)
+        } else if is_tls(r) {
             (&mut tls_cells, &mut tls_memory)
         } else {
             (&mut cells, &mut memory)
@@ -222,6 +250,7 @@ pub fn run(files: &[String]) -> Result<(), String> {
     }
     memory_table(&mut out, &memory, "");
     tls_section(&mut out, &tls_cells, &tls_memory);
+    axum_section(&mut out, &axum_cells, &axum_memory);
     print!("{out}");
     Ok(())
 }
@@ -276,7 +305,11 @@ fn cell_tables(
             let c = &servers[s];
             let (rate, cpu) = (c.rate.median(), c.cpu.median());
             medians.insert((name.clone(), s.clone()), (rate, cpu));
-            let bold = if OURS.contains(&s.as_str()) { "**" } else { "" };
+            let bold = if OURS.contains(&s.as_str()) || s == AXUM_OURS {
+                "**"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "| {bold}{s}{bold} | {} | {} - {} | {} | {} - {} | {} | {} | {} | {} | {} / {} | {}% |",
@@ -421,6 +454,107 @@ fn tls_section(out: &mut String, cells: &Cells, memory: &Memory) {
         }
         let _ = writeln!(out);
     }
+}
+
+/// The axum cells: our axum upgrade against axum's own WebSocket, both
+/// behind `axum::serve` over HTTP/1.1, with the plain ws-tokio server and
+/// the raw TCP echo of the same rounds; the generator's headroom; the
+/// targets against axum-ws (msg/s at 16 in flight, CPU per message at 1
+/// in flight) and the cost of the axum path against the plain server; and
+/// the memory per idle connection.
+fn axum_section(out: &mut String, cells: &Cells, memory: &Memory) {
+    if cells.is_empty() && memory.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Behind axum (HTTP/1.1 upgrade)\n");
+    let _ = writeln!(
+        out,
+        "`{AXUM_OURS}`: `ws_tokio::axum::WebSocketUpgrade` and `on_upgrade`, the socket echoing \
+         as `ws-tokio`'s echo server does; `{AXUM_PEER}`: axum's own `ws` feature \
+         (tokio-tungstenite), `recv` then `send` as axum documents it. Both are served by \
+         `axum::serve` on one thread; `ws-tokio` is our plain echo server and `{RAW}` the raw \
+         echo, in the same rounds.\n"
+    );
+    let mut medians: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    let mut tables = String::new();
+    cell_tables(
+        &mut tables,
+        cells,
+        &AXUM_PEERS,
+        RAW,
+        "raw TCP",
+        &mut medians,
+    );
+    if !cells.is_empty() {
+        headroom(out, cells, &[RAW]);
+        let get = |cell: &str, server: &str| {
+            medians
+                .get(&(cell.to_owned(), server.to_owned()))
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN))
+        };
+        let best = |cell: &str, server: &str| {
+            cells
+                .iter()
+                .find(|(name, _)| name == cell)
+                .and_then(|(_, servers)| servers.get(server))
+                .map_or((f64::NAN, f64::NAN), |c| (c.rate.max(), c.cpu.min()))
+        };
+        let _ = writeln!(out, "### Targets against axum-ws\n");
+        let _ = writeln!(out, "| target | medians | best rounds | wanted | |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---|");
+        for (cell, _) in cells {
+            let in_flight = cell.contains("in flight");
+            let (figure, name, op, limit): (Figure, &str, &str, f64) = if in_flight {
+                (rate, "msg/s", ">=", AXUM_RATE_RATIO)
+            } else {
+                (cpu, "CPU/msg", "<=", AXUM_CPU_RATIO)
+            };
+            let value = figure(&get, cell, AXUM_OURS, AXUM_PEER);
+            let met = if op == ">=" {
+                value >= limit
+            } else {
+                value <= limit
+            };
+            let verdict = match (value.is_finite(), met) {
+                (false, _) => "not measured",
+                (true, true) => "met",
+                (true, false) => "**not met**",
+            };
+            let _ = writeln!(
+                out,
+                "| {AXUM_OURS}: {cell}, {name} vs {AXUM_PEER} | {} | {} | {op} {limit} | {verdict} |",
+                fmt(value, 2),
+                fmt(figure(&best, cell, AXUM_OURS, AXUM_PEER), 2)
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "### The axum path against the plain server (medians)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| cell | {AXUM_OURS} msg/s | ws-tokio msg/s | ratio | {AXUM_OURS} CPU us/msg | ws-tokio CPU us/msg | ratio |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        for (cell, _) in cells {
+            let (a, b) = (get(cell, AXUM_OURS), get(cell, "ws-tokio"));
+            let _ = writeln!(
+                out,
+                "| {cell} | {} | {} | {} | {} | {} | {} |",
+                fmt(a.0, 0),
+                fmt(b.0, 0),
+                ratio(a.0, b.0),
+                fmt(a.1, 3),
+                fmt(b.1, 3),
+                ratio(a.1, b.1)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    out.push_str(&tables);
+    memory_table(out, memory, " behind axum (after the handshake)");
 }
 
 /// Formats one figure of a server's (msg/s, CPU/msg) medians.

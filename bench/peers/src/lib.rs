@@ -98,6 +98,15 @@ pub fn current_thread() -> io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// One thread with tokio's timer as well, as ws-tokio's `echo-server`
+/// builds it (`enable_all`): our driver's handshake timeout and keepalive
+/// run on it.
+pub fn current_thread_with_time() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// Reads an upgrade request and answers 101; no extension is accepted.
