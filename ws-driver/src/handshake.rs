@@ -11,10 +11,10 @@ use ws_proto::handshake::{
     Accept, ClientHandshake, ClientRequest, HandshakeError, IntoClientRequest, Reject, Request,
     Response, ServerHandshake,
 };
-use ws_proto::{Config, Connection};
+use ws_proto::{Config, Connection, Role};
 
 use crate::entropy::OsEntropy;
-use crate::{Error, Runtime, Transport, WebSocket};
+use crate::{trace, Error, Runtime, Transport, WebSocket};
 
 /// How many bytes one read of the handshake takes.
 const HANDSHAKE_READ: usize = 4096;
@@ -98,6 +98,7 @@ where
             Upgrade::WebSocket(ws) => Ok(ws),
             Upgrade::Http(request, mut stream) => {
                 let error = HandshakeError::NotUpgrade(request);
+                trace::handshake_failed(&error);
                 if let Some(response) = error.response() {
                     stream.write_all(&response).await?;
                     stream.close().await?;
@@ -157,16 +158,20 @@ where
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let timeout = config.handshake_timeout();
-    let (stream, conn) = with_timeout::<R, _>(timeout, async {
-        let mut stream = open.await?;
-        let conn = answer(&mut stream, config, callback).await?;
-        Ok((stream, conn))
-    })
-    .await?;
-    Ok(match conn {
-        Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
-        Err(request) => Upgrade::Http(request, stream),
-    })
+    let work = async {
+        let (stream, conn) = with_timeout::<R, _>(timeout, async {
+            let mut stream = open.await?;
+            trace::peer!(stream.peer_addr());
+            let conn = answer(&mut stream, config, callback).await?;
+            Ok((stream, conn))
+        })
+        .await?;
+        Ok(match conn {
+            Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
+            Err(request) => Upgrade::Http(request, stream),
+        })
+    };
+    trace::Conn::new(Role::Server).run(work).await
 }
 
 /// Reads the upgrade request and answers it: the connection, or a plain
@@ -188,6 +193,7 @@ where
             Ok(None) => {}
             Err(HandshakeError::NotUpgrade(request)) => return Ok(Err(request)),
             Err(e) => {
+                trace::handshake_failed(&e);
                 if let Some(response) = e.response() {
                     stream.write_all(&response).await?;
                     stream.close().await?;
@@ -198,13 +204,24 @@ where
     };
     match callback(&request) {
         Ok(accept) => {
-            let (response, conn) = handshake.accept(&request, accept)?;
+            let (response, conn) = handshake
+                .accept(&request, accept)
+                .inspect_err(trace::handshake_failed)?;
+            trace::negotiated!(
+                trace::response_field(&response, "sec-websocket-protocol"),
+                trace::response_field(&response, "sec-websocket-extensions")
+            );
             stream.write_all(&response).await?;
             stream.flush().await?;
             Ok(Ok(conn))
         }
         Err(reject) => {
             let status = reject.status();
+            trace::event!(
+                tracing::Level::DEBUG,
+                status,
+                "handshake rejected by the application"
+            );
             stream.write_all(&handshake.reject(reject)).await?;
             stream.close().await?;
             Err(Error::CallbackRejected(status))
@@ -243,7 +260,8 @@ where
     S: Transport,
 {
     let timeout = config.handshake_timeout();
-    with_timeout::<R, _>(timeout, request_upgrade(stream, request, config)).await
+    let work = with_timeout::<R, _>(timeout, request_upgrade(stream, request, config));
+    trace::Conn::new(Role::Client).run(work).await
 }
 
 /// Sends the upgrade request and reads the server's answer.
@@ -256,7 +274,8 @@ where
     R: Runtime,
     S: Transport,
 {
-    let entropy = OsEntropy::new()?;
+    trace::peer!(stream.peer_addr());
+    let entropy = OsEntropy::new().inspect_err(|e| trace::ours("no entropy for the key", e))?;
     let (mut handshake, bytes) = ClientHandshake::new(request, config, Box::new(entropy));
     stream.write_all(&bytes).await?;
     stream.flush().await?;
@@ -270,11 +289,20 @@ where
         if std::mem::take(&mut first) && crate::tls::looks_like_tls(&data) {
             return Err(crate::tls::TlsError::NotTls.into());
         }
-        if let Some(response) = handshake.receive(&data)? {
+        if let Some(response) = handshake
+            .receive(&data)
+            .inspect_err(trace::handshake_failed)?
+        {
             break response;
         }
     };
-    let conn = handshake.into_connection()?;
+    let conn = handshake
+        .into_connection()
+        .inspect_err(trace::handshake_failed)?;
+    trace::negotiated!(
+        response.subprotocol(),
+        response.header("sec-websocket-extensions")
+    );
     Ok((WebSocket::from_parts(stream, conn), response))
 }
 
@@ -306,10 +334,10 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);
         }
-        sleep
-            .as_mut()
-            .poll(cx)
-            .map(|_| Err(Error::HandshakeTimeout))
+        sleep.as_mut().poll(cx).map(|_| {
+            trace::event!(tracing::Level::DEBUG, ?limit, "handshake timed out");
+            Err(Error::HandshakeTimeout)
+        })
     })
     .await
 }

@@ -65,6 +65,7 @@ mod socket;
 mod split;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod trace;
 mod transport;
 
 pub use error::Error;

@@ -4,11 +4,17 @@
 //! driver writes a frame header and a large payload together with one
 //! vectored write; so this shim forwards them.
 
+use std::any::Any;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use ws_driver::PeerAddr;
+
+use crate::MaybeTlsStream;
 
 /// A tokio stream with the `futures-io` traits.
 #[derive(Debug)]
@@ -22,8 +28,10 @@ impl<S> TokioIo<S> {
 }
 
 /// tokio remembers a socket's readiness itself, and its `poll_shutdown`
-/// shuts the write side down: the defaults serve.
-impl<S: AsyncRead + AsyncWrite + Unpin> ws_driver::Transport for TokioIo<S> {
+/// shuts the write side down: the defaults serve. The peer's address is
+/// known for tokio's TCP stream and the streams over it (TLS, the
+/// connector's): `S` is `'static` so that the shim can tell them.
+impl<S: AsyncRead + AsyncWrite + Unpin + 'static> ws_driver::Transport for TokioIo<S> {
     type Inner = S;
 
     fn get_ref(&self) -> &S {
@@ -37,6 +45,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ws_driver::Transport for TokioIo<S> {
     fn into_inner(self) -> S {
         self.0
     }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        let any = &self.0 as &dyn Any;
+        let peer = if let Some(tcp) = any.downcast_ref::<TcpStream>() {
+            tcp.peer_addr()
+        } else if let Some(stream) = any.downcast_ref::<MaybeTlsStream<TcpStream>>() {
+            PeerAddr::peer_addr(stream)
+        } else {
+            return tls_peer_addr(any);
+        };
+        peer.ok()
+    }
+}
+
+/// The peer of a server's TLS stream over tokio's TCP.
+#[cfg(feature = "tls")]
+fn tls_peer_addr(any: &dyn Any) -> Option<SocketAddr> {
+    let tls = any.downcast_ref::<tokio_rustls::server::TlsStream<TcpStream>>()?;
+    tls.get_ref().0.peer_addr().ok()
+}
+
+/// Without TLS, no other stream has a known peer.
+#[cfg(not(feature = "tls"))]
+fn tls_peer_addr(_: &dyn Any) -> Option<SocketAddr> {
+    None
 }
 
 impl<S: AsyncRead + Unpin> futures_io::AsyncRead for TokioIo<S> {
