@@ -46,6 +46,17 @@
 //! or its HTTP/2 builder with `SmolExecutor`, configured for WebSockets
 //! by `hyper::configure_http2` (the conformance suite's `tests/hyper.rs`
 //! serves HTTP/1.1 this way).
+//!
+//! # Logging
+//!
+//! The feature `tracing` (off by default) logs each connection through
+//! `tracing`: a `debug` span per connection (role, peer address,
+//! subprotocol, extensions) and `debug` events for handshake refusals and
+//! timeouts, protocol errors, timeouts and the close (who closed, code,
+//! reason), `warn` for failures of ours; see the "Logging" section of
+//! ws-driver's documentation for the list. The chat example installs
+//! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
+//! them.
 
 use std::task::{Context, Poll};
 
@@ -71,6 +82,10 @@ impl ws_driver::SocketHandle for TcpSocket {
 
     fn shutdown_write(&self) -> std::io::Result<()> {
         self.0.shutdown(std::net::Shutdown::Write)
+    }
+
+    fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.0.peer_addr().ok()
     }
 }
 

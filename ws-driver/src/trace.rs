@@ -5,6 +5,7 @@
 //! branch. Call sites stay one line, with no `#[cfg]` of their own.
 
 use std::future::{poll_fn, Future};
+use std::net::SocketAddr;
 use std::pin::pin;
 
 use ws_proto::handshake::HandshakeError;
@@ -60,6 +61,37 @@ macro_rules! negotiated {
     }};
 }
 pub(crate) use negotiated;
+
+/// The peer's address, kept for the log by a transport that cannot find
+/// it later (tokio's shim, generic over its stream): with the `tracing`
+/// feature; without, nothing, and the address is not even looked up.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeptPeer {
+    #[cfg(feature = "tracing")]
+    addr: Option<SocketAddr>,
+}
+
+impl KeptPeer {
+    /// Keeps what `lookup` finds (called only with the feature).
+    #[inline(always)]
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub fn new(lookup: impl FnOnce() -> Option<SocketAddr>) -> KeptPeer {
+        KeptPeer {
+            #[cfg(feature = "tracing")]
+            addr: lookup(),
+        }
+    }
+
+    /// The address kept; always `None` without the feature.
+    #[inline(always)]
+    pub fn get(&self) -> Option<SocketAddr> {
+        #[cfg(feature = "tracing")]
+        return self.addr;
+        #[cfg(not(feature = "tracing"))]
+        None
+    }
+}
 
 /// A connection's span and what its events need to remember: the span
 /// with the feature, nothing without.

@@ -42,6 +42,17 @@
 //! or its HTTP/2 builder with `SmolExecutor`, configured for WebSockets
 //! by `hyper::configure_http2` (the conformance suite's `tests/hyper.rs`
 //! serves HTTP/1.1 this way).
+//!
+//! # Logging
+//!
+//! The feature `tracing` (off by default) logs each connection through
+//! `tracing`: a `debug` span per connection (role, peer address,
+//! subprotocol, extensions) and `debug` events for handshake refusals and
+//! timeouts, protocol errors, timeouts and the close (who closed, code,
+//! reason), `warn` for failures of ours; see the "Logging" section of
+//! ws-driver's documentation for the list. The chat example installs
+//! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
+//! them.
 
 use std::sync::Arc;
 

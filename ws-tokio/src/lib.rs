@@ -142,6 +142,17 @@
 //! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
 //! [`WebSocket::split`](ws_driver::WebSocket::split) to send from another
 //! task.
+//!
+//! # Logging
+//!
+//! The feature `tracing` (off by default) logs each connection through
+//! `tracing`: a `debug` span per connection (role, peer address,
+//! subprotocol, extensions) and `debug` events for handshake refusals and
+//! timeouts, protocol errors, timeouts and the close (who closed, code,
+//! reason), `warn` for failures of ours; see the "Logging" section of
+//! ws-driver's documentation for the list. The chat example installs
+//! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
+//! them.
 
 mod io;
 mod maybe_tls;
@@ -248,7 +259,7 @@ impl ws_driver::Network for Tokio {
     }
 
     fn plain(tcp: TcpStream) -> Self::Stream {
-        TokioIo::new(MaybeTlsStream::Plain(tcp))
+        io::wrap(MaybeTlsStream::Plain(tcp))
     }
 
     #[cfg(feature = "tls")]
@@ -261,7 +272,7 @@ impl ws_driver::Network for Tokio {
             .connect(name, tcp)
             .await
             .map_err(Error::from_tls_handshake)?;
-        Ok(TokioIo::new(MaybeTlsStream::Rustls(Box::new(tls))))
+        Ok(io::wrap(MaybeTlsStream::Rustls(Box::new(tls))))
     }
 
     #[cfg(feature = "tls")]
@@ -276,7 +287,7 @@ impl ws_driver::Network for Tokio {
 
     #[cfg(feature = "http2")]
     fn http2(stream: ws_driver::http2::Http2Stream) -> Option<Self::Stream> {
-        Some(TokioIo::new(MaybeTlsStream::Http2(Box::new(stream))))
+        Some(io::wrap(MaybeTlsStream::Http2(Box::new(stream))))
     }
 }
 
@@ -284,7 +295,7 @@ ws_driver::define_adapter!(
     read = tokio::io::AsyncRead,
     write = tokio::io::AsyncWrite,
     io = TokioIo<S>,
-    wrap = TokioIo::new,
+    wrap = io::wrap,
     tcp = TcpStream,
     tls = [tokio_rustls],
 );
