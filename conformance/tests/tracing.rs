@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -291,4 +292,43 @@ async fn a_protocol_error_logs_the_close_code_and_the_rule() {
     let failed = capture.event("server", "protocol error");
     assert_eq!(failed.field("code"), "1002");
     assert_eq!(failed.field("error"), "client frame is not masked");
+}
+
+#[tokio::test]
+async fn a_handshake_timeout_and_an_idle_timeout_are_logged() {
+    let (capture, _guard) = capture();
+    let (listener, addr) = listener().await;
+    let quick = Duration::from_millis(50);
+    let server = tokio::spawn(async move {
+        // A client that connects and says nothing: the handshake timeout.
+        let (silent, _) = listener.accept().await.expect("accept");
+        let config = Config::default()
+            .with_handshake_timeout(Some(quick))
+            .expect("config");
+        let timed_out = ws_tokio::accept_with(silent, config, |_| Ok(Accept::new())).await;
+        assert!(matches!(timed_out, Err(Error::HandshakeTimeout)));
+        // A client that opens and then says nothing: the idle timeout.
+        let (idle, _) = listener.accept().await.expect("accept");
+        let config = Config::default()
+            .with_idle_timeout(Some(quick))
+            .expect("config");
+        let mut ws = ws_tokio::accept_with(idle, config, |_| Ok(Accept::new()))
+            .await
+            .expect("server handshake");
+        while let Some(Ok(_)) = ws.recv().await {}
+    });
+    let silent = TcpStream::connect(addr).await.expect("connect");
+    let (mut idle, _) = ws_tokio::connect_with(chat_request(addr), Config::default())
+        .await
+        .expect("client handshake");
+    // The client answers the server's Close (1001, or the idle code)
+    // and ends with it.
+    while let Some(Ok(_)) = idle.recv().await {}
+    server.await.expect("server task");
+    drop(silent);
+
+    let handshake = capture.event("server", "handshake timed out");
+    assert_eq!(handshake.field("limit"), "50ms");
+    let idle = capture.event("server", "connection timed out");
+    assert!(idle.field("timeout").contains("idle"), "{idle:?}");
 }

@@ -74,7 +74,7 @@
 //! | `transport ended without a closing handshake` | `debug` | `code` (1006) |
 //! | `transport failed`: an I/O error ended the connection | `debug` | `error` |
 //! | `connection closed`: the closing handshake is done | `debug` | `closed_by` (`us` or `peer`: who sent the first Close), `code`, `reason` |
-//! | `connection ended`: after a failure | `debug` | `error` |
+//! | `connection ended`: the end of a failed connection's drain | `debug` | `error` |
 //! | `no entropy for the key` (a client's handshake), `upgrade impossible` (a request hyper cannot hand over) | `warn` | `error` |
 //!
 //! What the peer does is logged at `debug`, so that bad clients cannot

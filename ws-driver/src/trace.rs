@@ -221,10 +221,13 @@ impl Conn {
                 );
                 self.seen = Seen::Ended;
             }
-            (State::Ended(Err(e)), seen) => {
-                if seen != Seen::Failed {
-                    failed(e);
-                }
+            // Failed and ended at once (the transport's end, the close
+            // timeout): one event says both.
+            (State::Ended(Err(e)), Seen::Open | Seen::Closing { .. }) => {
+                failed(e);
+                self.seen = Seen::Ended;
+            }
+            (State::Ended(Err(e)), _) => {
                 event!(tracing::Level::DEBUG, error = %e, "connection ended");
                 self.seen = Seen::Ended;
             }
