@@ -236,9 +236,20 @@ async fn a_bad_request_logs_the_status_it_was_answered_with() {
     let (capture, _guard) = capture();
     let (listener, addr) = listener().await;
     let server = tokio::spawn(async move {
+        let (plain, _) = listener.accept().await.expect("accept");
+        let no_upgrade = ws_tokio::accept(plain).await.map(drop);
         let (stream, _) = listener.accept().await.expect("accept");
-        ws_tokio::accept(stream).await.map(drop)
+        (no_upgrade, ws_tokio::accept(stream).await.map(drop))
     });
+    // A plain request, no upgrade: 426 (section 4.2.2).
+    let mut plain = TcpStream::connect(addr).await.expect("connect");
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    plain.read_to_end(&mut answer).await.expect("read");
+    assert!(answer.starts_with(b"HTTP/1.1 426"));
     let mut tcp = TcpStream::connect(addr).await.expect("connect");
     // Section 4.1: the request must have a `Sec-WebSocket-Key`.
     tcp.write_all(
@@ -251,10 +262,16 @@ async fn a_bad_request_logs_the_status_it_was_answered_with() {
     tcp.read_to_end(&mut answer).await.expect("read");
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    assert!(server.await.expect("server task").is_err());
+    let (no_upgrade, bad) = server.await.expect("server task");
+    assert!(no_upgrade.is_err() && bad.is_err());
 
-    let refused = capture.event("server", "handshake refused");
-    assert_eq!(refused.field("status"), "400");
+    let refused = capture.events("handshake refused");
+    let statuses: Vec<_> = refused
+        .iter()
+        .map(|e| (e.role(), e.field("status")))
+        .collect();
+    assert_eq!(statuses, [("server", "426"), ("server", "400")]);
+    assert!(refused.iter().all(|e| e.span.contains_key("peer")));
 }
 
 #[tokio::test]

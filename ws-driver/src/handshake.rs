@@ -93,7 +93,8 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(async move {
+    let trace = trace::Conn::new(Role::Server);
+    Box::pin(trace.run(async move {
         match server_handshake(open, config, callback).await? {
             Upgrade::WebSocket(ws) => Ok(ws),
             Upgrade::Http(request, mut stream) => {
@@ -106,7 +107,7 @@ where
                 Err(error.into())
             }
         }
-    })
+    }))
 }
 
 /// Like [`accept_with`], but a plain HTTP request is handed back with its
@@ -129,7 +130,7 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(server_handshake(async { Ok(stream) }, config, callback))
+    accept_or_http_over(async { Ok(stream) }, config, callback)
 }
 
 /// Like [`accept_or_http`] on the stream that `open` makes, within the
@@ -144,9 +145,12 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(server_handshake(open, config, callback))
+    let trace = trace::Conn::new(Role::Server);
+    Box::pin(trace.run(server_handshake(open, config, callback)))
 }
 
+/// The server's handshake, inside the connection span its caller runs it
+/// in (so that an answer the caller writes, a 426, is logged in it too).
 async fn server_handshake<R, S, F>(
     open: impl Future<Output = Result<S, Error>>,
     config: Config,
@@ -158,20 +162,17 @@ where
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let timeout = config.handshake_timeout();
-    let work = async {
-        let (stream, conn) = with_timeout::<R, _>(timeout, async {
-            let mut stream = open.await?;
-            trace::peer!(stream.peer_addr());
-            let conn = answer(&mut stream, config, callback).await?;
-            Ok((stream, conn))
-        })
-        .await?;
-        Ok(match conn {
-            Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
-            Err(request) => Upgrade::Http(request, stream),
-        })
-    };
-    trace::Conn::new(Role::Server).run(work).await
+    let (stream, conn) = with_timeout::<R, _>(timeout, async {
+        let mut stream = open.await?;
+        trace::peer!(stream.peer_addr());
+        let conn = answer(&mut stream, config, callback).await?;
+        Ok((stream, conn))
+    })
+    .await?;
+    Ok(match conn {
+        Ok(conn) => Upgrade::WebSocket(WebSocket::from_parts(stream, conn)),
+        Err(request) => Upgrade::Http(request, stream),
+    })
 }
 
 /// Reads the upgrade request and answers it: the connection, or a plain
