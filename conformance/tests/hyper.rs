@@ -139,7 +139,7 @@ async fn round_trip<S: ws_driver::Transport, R: Runtime>(
 
 /// Closes `ws` and reads to its end.
 async fn close<S: ws_driver::Transport, R: Runtime>(ws: &mut ws_driver::WebSocket<S, R>) {
-    within_on::<R, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within_on::<R, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
     for _ in 0..MAX_MESSAGES {

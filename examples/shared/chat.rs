@@ -278,7 +278,7 @@ where
     R: Runtime,
 {
     let joined = chat.join(&hello.name, &hello.room, peer, hello.version);
-    let (mut reader, mut writer) = ws.split();
+    let (mut reader, mut writer) = ws.into_split();
     let end = {
         let reading = pin!(read_loop(chat, joined.id, &mut reader));
         let writing = pin!(write_loop(&mut writer, &joined.queue, &joined.kicked));
@@ -293,7 +293,7 @@ where
             // it still says is dropped. Bounded: a client that reads
             // nothing cannot take our Close, so it is cut off.
             let goodbye = async {
-                let _ = writer.close(kick.code, &kick.reason).await;
+                let _ = writer.close_with(kick.code, &kick.reason).await;
                 while let Some(Ok(_)) = reader.recv().await {}
             };
             let how = match within::<R, _>(CLOSE_GRACE, goodbye).await {

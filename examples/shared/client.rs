@@ -69,7 +69,7 @@ where
     R: Runtime,
     L: Stream<Item = Result<String, E>>,
 {
-    let (mut reader, mut writer) = ws.split();
+    let (mut reader, mut writer) = ws.into_split();
     let print = pin!(async move {
         while let Some(message) = reader.recv().await {
             match message {
@@ -91,7 +91,7 @@ where
                 return;
             }
         }
-        let _ = writer.close(CloseCode::NORMAL, "bye").await;
+        let _ = writer.close_with(CloseCode::NORMAL, "bye").await;
     });
     if let Either::Right(((), print)) = select(print, send).await {
         print.await;

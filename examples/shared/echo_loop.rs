@@ -68,7 +68,7 @@ where
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
-    let (reader, writer) = ws.split();
+    let (reader, writer) = ws.into_split();
     let (messages, inbox) = async_channel::bounded(1);
     let (queued, queued_rx) = async_channel::bounded(1);
     // Closed (never sent on) when the writer task ends.
