@@ -227,7 +227,7 @@ async fn upgrade(
             _ => &seen.http11_sockets,
         };
         counter.fetch_add(1, Ordering::SeqCst);
-        run(ws, &path, &seen).await;
+        run(ws.into_driver(), &path, &seen).await;
     });
     Ok(response.map(|()| Full::new(Bytes::new())))
 }

@@ -546,7 +546,10 @@ pub async fn transport_access<H: Harness>() {
         H::NAME
     );
     let closing = async {
-        client.close_with(CloseCode::NORMAL, "").await.expect("close");
+        client
+            .close_with(CloseCode::NORMAL, "")
+            .await
+            .expect("close");
         client
     };
     let serving = async {
