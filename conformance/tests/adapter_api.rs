@@ -76,6 +76,18 @@ macro_rules! adapter_api {
                 close
             }
 
+            /// The adapter's types wrap the driver's and add nothing: a
+            /// socket is one pointer (its boxed driver), a half one `Arc`.
+            #[test]
+            fn socket_types_are_the_drivers_size() {
+                use std::mem::size_of;
+                assert_eq!(size_of::<WebSocket>(), size_of::<usize>());
+                assert_eq!(size_of::<Server>(), size_of::<usize>());
+                assert_eq!(size_of::<$adapter::ReadHalf>(), size_of::<usize>());
+                assert_eq!(size_of::<$adapter::WriteHalf>(), size_of::<usize>());
+                assert_eq!(size_of::<$adapter::hyper::WebSocket>(), size_of::<usize>());
+            }
+
             #[test]
             fn into_split_and_reunite() {
                 H::block_on(async {
