@@ -324,10 +324,12 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
 }
 
 /// Defines an adapter's public API over its runtime, so that the three
-/// adapters offer the same names with the same documentation:
-/// `WebSocket<S>`, `ReadHalf<S>`, `WriteHalf<S>`, `accept`, `accept_with`,
-/// `accept_or_http`, `client`, `Connector`, `connect`, `connect_with` and,
-/// with TLS, `accept_tls`, `accept_tls_with` and `accept_tls_or_http`.
+/// adapters offer the same names with the same documentation: the socket
+/// types of [`define_socket_types!`](crate::define_socket_types)
+/// (`WebSocket`, `ReadHalf`, `WriteHalf`, `ReuniteError`), `accept`,
+/// `accept_with`, `accept_or_http`, `client`, `Connector`, `connect`,
+/// `connect_with` and, with TLS, `accept_tls`, `accept_tls_with` and
+/// `accept_tls_or_http`, each returning the adapter's own socket type.
 ///
 /// `read` and `write` are the runtime's I/O traits, `io` the
 /// [`Transport`](crate::Transport) the driver sees for a stream `S` (a
