@@ -227,7 +227,7 @@ async fn upgrade(
             _ => &seen.http11_sockets,
         };
         counter.fetch_add(1, Ordering::SeqCst);
-        run(ws, &path, &seen).await;
+        run(ws.into_driver(), &path, &seen).await;
     });
     Ok(response.map(|()| Full::new(Bytes::new())))
 }
@@ -236,7 +236,7 @@ async fn upgrade(
 async fn run<S: Transport>(mut ws: WebSocket<S, ws_tokio::Runtime>, path: &str, seen: &Seen) {
     if path == "/close" {
         let (code, reason) = SERVER_CLOSE;
-        let _ = ws.close(CloseCode::from(code), reason).await;
+        let _ = ws.close_with(CloseCode::from(code), reason).await;
     }
     for _ in 0..MAX_ECHO {
         match ws.recv().await {
@@ -355,7 +355,7 @@ where
         Some(Ok(Message::Pong(payload))) => assert_eq!(&payload[..], b"are you there"),
         other => panic!("[{}] pong: {other:?}", H::NAME),
     }
-    within::<H, _>("close", ws.close(CloseCode::from(4000), "client bye"))
+    within::<H, _>("close", ws.close_with(CloseCode::from(4000), "client bye"))
         .await
         .expect("close");
     assert_eq!(
@@ -432,7 +432,7 @@ where
                     other => panic!("echo on socket {i}: {other:?}"),
                 }
                 round_trip::<H>(&mut ws, Message::text(text_payload(70_000))).await;
-                within::<H, _>("close", ws.close(CloseCode::NORMAL, "done"))
+                within::<H, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
                     .await
                     .expect("close");
             })
@@ -499,7 +499,7 @@ where
         "[{}] h2 first, then HTTP/1.1 alone",
         H::NAME
     );
-    within::<H, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within::<H, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
 }
@@ -515,7 +515,7 @@ where
     round_trip::<H>(&mut ws, Message::text("over HTTP/1.1")).await;
     assert_eq!(server.connections(), 1, "[{}] one connection", H::NAME);
     assert_eq!(server.http11_sockets(), 1, "[{}]", H::NAME);
-    within::<H, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within::<H, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
 }

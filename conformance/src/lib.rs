@@ -46,6 +46,7 @@ pub mod tls;
 pub use fault_proxy::FaultProxy;
 pub use harness::{timeout, within, Connected, Harness, Task, Ws, STEP_TIMEOUT};
 pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
+pub(crate) use runtimes::{driver_pair, driver_socket};
 pub use runtimes::{AsyncStd, Smol, Tokio, TokioCompat};
 pub use support::{
     binary_payload, echo, pair, pair_with, quiet, serve_one, text_payload, tokio_thread, EchoStats,

@@ -97,7 +97,7 @@ impl Harness for Tokio {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_tokio::accept_with(stream, config, callback)
+        crate::driver_socket(ws_tokio::accept_with(stream, config, callback))
     }
 
     fn client(
@@ -105,14 +105,14 @@ impl Harness for Tokio {
         request: ClientRequest,
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_tokio::client(stream, request, config)
+        crate::driver_pair(ws_tokio::client(stream, request, config))
     }
 
     fn connect_url(
         url: &str,
         config: Config,
     ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_tokio::connect_with(url, config)
+        crate::driver_pair(ws_tokio::connect_with(url, config))
     }
 }
 
@@ -173,7 +173,7 @@ impl Harness for AsyncStd {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_async_std::accept_with(stream, config, callback)
+        crate::driver_socket(ws_async_std::accept_with(stream, config, callback))
     }
 
     fn client(
@@ -181,14 +181,14 @@ impl Harness for AsyncStd {
         request: ClientRequest,
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_async_std::client(stream, request, config)
+        crate::driver_pair(ws_async_std::client(stream, request, config))
     }
 
     fn connect_url(
         url: &str,
         config: Config,
     ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_async_std::connect_with(url, config)
+        crate::driver_pair(ws_async_std::connect_with(url, config))
     }
 }
 
@@ -247,7 +247,7 @@ impl Harness for Smol {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_smol::accept_with(stream, config, callback)
+        crate::driver_socket(ws_smol::accept_with(stream, config, callback))
     }
 
     fn client(
@@ -255,14 +255,14 @@ impl Harness for Smol {
         request: ClientRequest,
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_smol::client(stream, request, config)
+        crate::driver_pair(ws_smol::client(stream, request, config))
     }
 
     fn connect_url(
         url: &str,
         config: Config,
     ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_smol::connect_with(url, config)
+        crate::driver_pair(ws_smol::connect_with(url, config))
     }
 }
 
@@ -354,4 +354,28 @@ impl<S: tokio::io::AsyncWrite + Unpin> futures_io::AsyncWrite for TokioCompat<S>
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
     }
+}
+
+/// The socket an adapter's function opens, as the driver's: the cases are
+/// written once over [`Harness`], whose sockets are the driver's type
+/// that every adapter's wraps.
+pub(crate) async fn driver_socket<W, D>(
+    opening: impl Future<Output = Result<W, Error>>,
+) -> Result<D, Error>
+where
+    W: Into<D>,
+{
+    opening.await.map(Into::into)
+}
+
+/// [`driver_socket`] for the functions that give the server's response
+/// too.
+pub(crate) async fn driver_pair<W, D, T>(
+    opening: impl Future<Output = Result<(W, T), Error>>,
+) -> Result<(D, T), Error>
+where
+    W: Into<D>,
+{
+    let (socket, response) = opening.await?;
+    Ok((socket.into(), response))
 }

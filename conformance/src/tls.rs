@@ -354,7 +354,7 @@ impl TlsRuntime for crate::Tokio {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_tokio::accept_with(stream, config, callback)
+        crate::driver_socket(ws_tokio::accept_with(stream, config, callback))
     }
 
     fn tls_client(
@@ -363,7 +363,7 @@ impl TlsRuntime for crate::Tokio {
         config: Config,
     ) -> impl Future<Output = Result<(ws_driver::WebSocket<Self::TlsIo, Self::Rt>, Response), Error>>
            + Send {
-        ws_tokio::client(stream, request, config)
+        crate::driver_pair(ws_tokio::client(stream, request, config))
     }
 
     fn accept_tls_with(
@@ -373,7 +373,9 @@ impl TlsRuntime for crate::Tokio {
     ) -> impl Future<Output = Result<ws_driver::WebSocket<Self::Accepted, Self::Rt>, Error>> + Send
     {
         let acceptor = ws_tokio::TlsAcceptor::from(tls);
-        ws_tokio::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new()))
+        crate::driver_socket(ws_tokio::accept_tls_with(&acceptor, tcp, config, |_| {
+            Ok(Accept::new())
+        }))
     }
 
     fn connect_with_tls(
@@ -386,7 +388,7 @@ impl TlsRuntime for crate::Tokio {
             Some(tls) => connector.with_tls_config(tls),
             None => connector,
         };
-        connector.connect(url, config)
+        crate::driver_pair(connector.connect(url, config))
     }
 }
 
@@ -435,7 +437,7 @@ macro_rules! futures_tls_runtime {
             where
                 F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
             {
-                $adapter::accept_with(stream, config, callback)
+                crate::driver_socket($adapter::accept_with(stream, config, callback))
             }
 
             fn tls_client(
@@ -445,7 +447,7 @@ macro_rules! futures_tls_runtime {
             ) -> impl Future<
                 Output = Result<(ws_driver::WebSocket<Self::TlsIo, Self::Rt>, Response), Error>,
             > + Send {
-                $adapter::client(stream, request, config)
+                crate::driver_pair($adapter::client(stream, request, config))
             }
 
             fn accept_tls_with(
@@ -456,7 +458,7 @@ macro_rules! futures_tls_runtime {
                 Output = Result<ws_driver::WebSocket<Self::Accepted, Self::Rt>, Error>,
             > + Send {
                 let acceptor = $adapter::TlsAcceptor::from(tls);
-                $adapter::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new()))
+                crate::driver_socket($adapter::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new())))
             }
 
             fn connect_with_tls(
@@ -469,7 +471,7 @@ macro_rules! futures_tls_runtime {
                     Some(tls) => connector.with_tls_config(tls),
                     None => connector,
                 };
-                connector.connect(url, config)
+                crate::driver_pair(connector.connect(url, config))
             }
         }
     };

@@ -166,9 +166,10 @@ async fn http1_upgrade_after_the_other_extractors() {
     let request = ws_request(addr, "/rooms/lobby", &["superchat", "chat"])
         .header("Authorization", "Bearer alice")
         .expect("header");
-    let (mut ws, response) = within("connect", ws_tokio::connect(request))
+    let (ws, response) = within("connect", ws_tokio::connect(request))
         .await
         .expect("connect");
+    let mut ws = ws.into_driver();
     assert_eq!(response.subprotocol(), Some("chat"));
     assert_eq!(response.header("x-room"), Some("lobby"));
     assert!(response

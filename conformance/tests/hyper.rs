@@ -139,7 +139,7 @@ async fn round_trip<S: ws_driver::Transport, R: Runtime>(
 
 /// Closes `ws` and reads to its end.
 async fn close<S: ws_driver::Transport, R: Runtime>(ws: &mut ws_driver::WebSocket<S, R>) {
-    within_on::<R, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within_on::<R, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
     for _ in 0..MAX_MESSAGES {
@@ -159,9 +159,10 @@ async fn http1_upgrade_echoes_with_deflate_and_a_subprotocol() {
         .and_then(|r| r.subprotocol("superchat"))
         .and_then(|r| r.subprotocol("chat"))
         .expect("request");
-    let (mut ws, response) = within("connect", ws_tokio::connect(request))
+    let (ws, response) = within("connect", ws_tokio::connect(request))
         .await
         .expect("connect");
+    let mut ws = ws.into_driver();
     assert_eq!(response.status(), 101);
     assert_eq!(response.subprotocol(), Some("chat"));
     assert!(
@@ -407,7 +408,8 @@ fn smol_serves_hyper_and_upgrades() {
         let request = ClientRequest::from_url(&format!("ws://{addr}/echo"))
             .and_then(|r| r.subprotocol("chat"))
             .expect("request");
-        let (mut ws, response) = ws_smol::connect(request).await.expect("connect");
+        let (ws, response) = ws_smol::connect(request).await.expect("connect");
+        let mut ws = ws.into_driver();
         assert_eq!(response.subprotocol(), Some("chat"));
         round_trip(&mut ws, Message::text(text_payload(10_000))).await;
         round_trip(&mut ws, Message::binary(binary_payload(100_000))).await;
@@ -423,9 +425,10 @@ fn async_std_serves_hyper_and_upgrades() {
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         serve_futures_io::<ws_async_std::Runtime>(listener);
-        let (mut ws, response) = ws_async_std::connect(format!("ws://{addr}/echo"))
+        let (ws, response) = ws_async_std::connect(format!("ws://{addr}/echo"))
             .await
             .expect("connect");
+        let mut ws = ws.into_driver();
         assert_eq!(response.status(), 101);
         round_trip(&mut ws, Message::text(text_payload(10_000))).await;
         close(&mut ws).await;

@@ -86,7 +86,7 @@ async fn close_times_out_on_the_paused_clock() {
     let (mut server, _client) = pair().await;
     let start = Instant::now();
     // The client never reads: no reply comes.
-    let close = tokio::spawn(async move { server.close(CloseCode::NORMAL, "").await });
+    let close = tokio::spawn(async move { server.close_with(CloseCode::NORMAL, "").await });
     settle().await;
     advance(CLOSE - Duration::from_millis(1)).await;
     settle().await;

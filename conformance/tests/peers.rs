@@ -176,7 +176,7 @@ fn our_client_against_python_websockets() {
             let who = format!("our client ({name})");
             tokio::time::timeout(WAIT, async {
                 exchange(&mut ws, &who).await;
-                ws.close(CloseCode::NORMAL, "").await
+                ws.close_with(CloseCode::NORMAL, "").await
             })
             .await
             .unwrap_or_else(|_| panic!("{who}: timed out"))
@@ -213,7 +213,7 @@ fn our_server_against_node_ws() {
                 .await
                 .unwrap_or_else(|e| panic!("{who}: the handshake failed: {e}"));
                 exchange(&mut ws, &who).await;
-                ws.close(CloseCode::NORMAL, "").await
+                ws.close_with(CloseCode::NORMAL, "").await
             })
             .await
             .unwrap_or_else(|_| panic!("{who}: timed out"))

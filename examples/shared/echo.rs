@@ -89,11 +89,12 @@ pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
 /// a failed handshake is logged.
 // Not used by the axum example, whose extractor accepts.
 #[allow(dead_code)]
-pub(crate) async fn serve<S, R>(
-    accepting: impl Future<Output = Result<WebSocket<S, R>, ws_driver::Error>>,
+pub(crate) async fn serve<W, S, R>(
+    accepting: impl Future<Output = Result<W, ws_driver::Error>>,
     split: bool,
     spawn: &Spawn,
 ) where
+    W: Into<WebSocket<S, R>>,
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 fn main() {
     let args = shared::Args::parse("ws-async-std");
-    let connector: ws_async_std::Connector = args.connector();
+    let connector: ws_driver::Connector<ws_async_std::Runtime> = args.connector();
     let spawn: shared::Spawn = Arc::new(|task| drop(async_std::task::spawn(task)));
     let code = async_std::task::block_on(shared::run(
         args,

@@ -11,7 +11,7 @@ use async_std::io::{prelude::BufReadExt, BufReader};
 fn main() {
     async_std::task::block_on(async {
         let args = shared::Args::parse();
-        let connector: ws_async_std::Connector = args.connector();
+        let connector: ws_driver::Connector<ws_async_std::Runtime> = args.connector();
         let (ws, _) = shared::connect_or_exit(
             connector.connect(args.url.as_str(), ws_async_std::Config::default()),
         )

@@ -45,6 +45,7 @@
 //! - `hyper` and `axum` (features of the same names): sockets upgraded
 //!   inside a hyper or axum server, over HTTP/1.1 and HTTP/2.
 
+mod adapter;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod connect;
@@ -73,8 +74,9 @@ pub use proxy::{Proxy, ProxyError};
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
     pub use crate::proxy::{Proxy, ProxyError};
-    pub use crate::{proxy, Error, ReuniteError, Upgrade};
+    pub use crate::{proxy, Error, Upgrade};
     pub use ws_proto as proto;
+    pub use ws_proto::handshake::IntoClientRequest;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,
     };
@@ -120,3 +122,5 @@ pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use transport::{NoSocket, SocketHandle, SocketStream, Transport};
 #[doc(hidden)]
 pub use ws_proto as __proto;
+#[doc(hidden)]
+pub use {bytes as __bytes, futures_core as __futures_core, futures_sink as __futures_sink};

@@ -12,7 +12,7 @@ use smol::Executor;
 
 fn main() {
     let args = shared::Args::parse("ws-smol");
-    let connector: ws_smol::Connector = args.connector();
+    let connector: ws_driver::Connector<ws_smol::Runtime> = args.connector();
     // One executor on this thread runs the case loop and the writer tasks.
     let executor = Arc::new(Executor::new());
     let spawn: shared::Spawn = {

@@ -11,7 +11,7 @@ use smol::io::{AsyncBufReadExt, BufReader};
 fn main() {
     smol::block_on(async {
         let args = shared::Args::parse();
-        let connector: ws_smol::Connector = args.connector();
+        let connector: ws_driver::Connector<ws_smol::Runtime> = args.connector();
         let (ws, _) = shared::connect_or_exit(
             connector.connect(args.url.as_str(), ws_smol::Config::default()),
         )

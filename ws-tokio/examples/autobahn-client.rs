@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse("ws-tokio");
-    let connector: ws_tokio::Connector = args.connector();
+    let connector: ws_driver::Connector<ws_tokio::Runtime> = args.connector();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

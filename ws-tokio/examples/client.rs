@@ -33,7 +33,7 @@ mod tokio_stream_lines {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args = shared::Args::parse();
-    let connector: ws_tokio::Connector = args.connector();
+    let connector: ws_driver::Connector<ws_tokio::Runtime> = args.connector();
     let (ws, _) =
         shared::connect_or_exit(connector.connect(args.url.as_str(), ws_tokio::Config::default()))
             .await;

@@ -139,12 +139,17 @@
 //! `serve_connection_with_upgrades`. Both features are off by default.
 //!
 //! Pings are answered and Close frames echoed while a task waits in
-//! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
-//! [`WebSocket::split`](ws_driver::WebSocket::split) to send from another
-//! task.
+//! [`WebSocket::recv`]; split the socket with [`WebSocket::into_split`]
+//! to send from another task.
+//!
+//! # From tokio-tungstenite
+//!
+//! The [`migration`] module lists tokio-tungstenite's names beside ours
+//! and ports its echo server and client.
 
 mod io;
 mod maybe_tls;
+pub mod migration;
 
 use std::pin::Pin;
 use std::time::Instant;

@@ -79,7 +79,7 @@ pub async fn server_initiates<H: Harness>() {
     let (mut server, mut client) = pair_with::<H>(config(), config()).await;
     let server_side = async {
         server
-            .close(CloseCode::GOING_AWAY, "restarting")
+            .close_with(CloseCode::GOING_AWAY, "restarting")
             .await
             .expect("close");
         let end = server.recv().await;

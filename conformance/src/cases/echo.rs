@@ -42,7 +42,7 @@ async fn round_trips<H: Harness>(messages: Vec<Message>) {
 }
 
 async fn close_and_check<H: Harness>(mut client: Ws<H>, server: crate::Task<crate::EchoStats>) {
-    within::<H, _>("close", client.close(CloseCode::NORMAL, "done"))
+    within::<H, _>("close", client.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
     let stats = within::<H, _>("echo task", server).await;

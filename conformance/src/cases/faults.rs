@@ -234,7 +234,7 @@ async fn open_client<H: Harness>(addr: SocketAddr) -> Result<Ws<H>, Error> {
 /// Closes the client's socket, bounded by the close timeout, and receives
 /// until its end.
 async fn close_client<H: Harness>(mut ws: Ws<H>, end: &mut End) {
-    let close = ws.close(CloseCode::NORMAL, "");
+    let close = ws.close_with(CloseCode::NORMAL, "");
     if let Err(e) = bounded::<H, _>("client: close", CLOSE_TIMEOUT, close).await {
         end.fail(e);
     }

@@ -99,7 +99,9 @@ pub async fn recv_events_with_fin<H: Harness>() {
             .send_fragment(MessageKind::Binary, Vec::new(), true)
             .await?;
         server.send(Message::text("whole")).await?;
-        server.close(CloseCode::new(4001), "end of script").await
+        server
+            .close_with(CloseCode::new(4001), "end of script")
+            .await
     };
     let receiver = async {
         let mut events = Vec::new();

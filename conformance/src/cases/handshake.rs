@@ -516,7 +516,7 @@ pub async fn bytes_after_handshake<H: Harness>() {
             .await
             .expect("client handshake");
         let first = ws.recv().await;
-        let closed = ws.close(CloseCode::NORMAL, "").await;
+        let closed = ws.close_with(CloseCode::NORMAL, "").await;
         (first, closed)
     };
     let ((), (first, closed)) = within::<H, _>("frame behind the 101", join(peer, client)).await;
@@ -546,7 +546,10 @@ pub async fn transport_access<H: Harness>() {
         H::NAME
     );
     let closing = async {
-        client.close(CloseCode::NORMAL, "").await.expect("close");
+        client
+            .close_with(CloseCode::NORMAL, "")
+            .await
+            .expect("close");
         client
     };
     let serving = async {

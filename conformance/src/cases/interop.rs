@@ -87,7 +87,7 @@ pub async fn client_against_tokio_server<H: Harness>() {
             message.payload().len()
         );
     }
-    within::<H, _>("close", client.close(CloseCode::NORMAL, ""))
+    within::<H, _>("close", client.close_with(CloseCode::NORMAL, ""))
         .await
         .expect("close");
     let (echoed, close) = server.join().expect("the tokio server panicked");
@@ -116,7 +116,7 @@ pub async fn server_against_tokio_client<H: Harness>() {
                 message.payload().len()
             );
         }
-        tokio_step("client close", ws.close(CloseCode::NORMAL, "bye"))
+        tokio_step("client close", ws.close_with(CloseCode::NORMAL, "bye"))
             .await
             .expect("tokio client close");
     });

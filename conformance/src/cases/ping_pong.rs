@@ -39,7 +39,7 @@ pub async fn client_ping_gets_pong<H: Harness>() {
     )
     .await
     .expect("send pong");
-    within::<H, _>("close", client.close(CloseCode::NORMAL, ""))
+    within::<H, _>("close", client.close_with(CloseCode::NORMAL, ""))
         .await
         .expect("close");
     let stats = within::<H, _>("echo task", server).await;
@@ -61,7 +61,7 @@ pub async fn server_ping_gets_auto_pong<H: Harness>() {
                 other => panic!("[{}] expected a Pong, got {other:?}", H::NAME),
             }
         }
-        server.close(CloseCode::NORMAL, "").await
+        server.close_with(CloseCode::NORMAL, "").await
     };
     let reader = async {
         let mut pings = Vec::new();

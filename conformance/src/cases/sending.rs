@@ -28,7 +28,7 @@ pub async fn feed_then_flush<H: Harness>() {
             H::NAME
         );
     }
-    within::<H, _>("close", client.close(CloseCode::NORMAL, ""))
+    within::<H, _>("close", client.close_with(CloseCode::NORMAL, ""))
         .await
         .expect("close");
     let stats = within::<H, _>("echo task", server).await;

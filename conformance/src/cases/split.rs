@@ -15,7 +15,7 @@ const N: usize = 300;
 /// server closes, and the reader's `recv` ends.
 pub async fn halves_in_two_tasks<H: Harness>() {
     let (mut server, client) = pair::<H>().await;
-    let (mut read, mut write) = client.split();
+    let (mut read, mut write) = client.into_split();
     let reader = H::spawn(async move {
         let mut texts = Vec::new();
         let mut pings = Vec::new();
@@ -62,7 +62,7 @@ pub async fn halves_in_two_tasks<H: Harness>() {
             other => panic!("[{}] server: expected a Pong, got {other:?}", H::NAME),
         }
     }
-    within::<H, _>("server: close", server.close(CloseCode::NORMAL, ""))
+    within::<H, _>("server: close", server.close_with(CloseCode::NORMAL, ""))
         .await
         .expect("server: close");
 

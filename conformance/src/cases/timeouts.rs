@@ -108,7 +108,10 @@ pub async fn keepalive_answered<H: Harness>() {
                 other => panic!("[{}] server: expected a Pong, got {other:?}", H::NAME),
             }
         }
-        server.close(CloseCode::NORMAL, "").await.expect("close");
+        server
+            .close_with(CloseCode::NORMAL, "")
+            .await
+            .expect("close");
         pongs
     };
     let client_side = async {
