@@ -15,8 +15,9 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ws_driver::{Connector, Error, Runtime, WebSocket};
-use ws_proto::{Config, Message};
+use ws_driver::{Runtime, WebSocket};
+
+use super::ws::{self, Config, Connector, Error, Message};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -85,7 +86,7 @@ impl Args {
 
     /// The connector to connect with: with `--ca`, trusting those
     /// certificates for `wss://`.
-    pub(crate) fn connector<R>(&self) -> Connector<R> {
+    pub(crate) fn connector(&self) -> Connector {
         tls::connector(self.ca.as_deref())
     }
 }
