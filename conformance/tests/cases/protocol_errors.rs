@@ -8,9 +8,9 @@ use futures_util::future::join;
 use ws_proto::frame::{apply_mask, OpCode, Rsv};
 use ws_proto::{Config, ProtocolError};
 
-use crate::harness::{timeout, within, Harness};
-use crate::raw::{FrameSpec, RawPeer, CLIENT_KEY};
-use crate::support::{accept_one, connect_to, recv_error};
+use conformance::{accept_one, connect_to, recv_error};
+use conformance::{timeout, within, Harness};
+use conformance::{FrameSpec, RawPeer, CLIENT_KEY};
 
 /// A server with `config` reads `bytes` from a raw client after the
 /// handshake. Its `recv` must fail with a protocol error whose close code
@@ -50,17 +50,29 @@ async fn server_fails<H: Harness>(
     }
 }
 
+#[test]
+fn unmasked_client_frame() {
+    <crate::Harness as conformance::Harness>::block_on(
+        unmasked_client_frame_case::<crate::Harness>(),
+    );
+}
+
 /// A client frame without a mask: 1002, `UnmaskedFrame`.
-pub async fn unmasked_client_frame<H: Harness>() {
+async fn unmasked_client_frame_case<H: Harness>() {
     let bytes = FrameSpec::new(OpCode::Text, "hi").encode();
     let e = server_fails::<H>("unmasked", Config::default(), bytes, 1002).await;
     assert_eq!(e, ProtocolError::UnmaskedFrame);
 }
 
+#[test]
+fn invalid_utf8() {
+    <crate::Harness as conformance::Harness>::block_on(invalid_utf8_case::<crate::Harness>());
+}
+
 /// Invalid UTF-8 in a text message, in one frame, split across two
 /// fragments (a valid lead byte, then a byte that cannot follow it), and
 /// in a Close reason: 1007.
-pub async fn invalid_utf8<H: Harness>() {
+async fn invalid_utf8_case<H: Harness>() {
     let one_frame = FrameSpec::new(OpCode::Text, &b"ok \xff"[..])
         .masked()
         .encode();
@@ -85,9 +97,14 @@ pub async fn invalid_utf8<H: Harness>() {
     server_fails::<H>("close reason", Config::default(), close, 1007).await;
 }
 
+#[test]
+fn oversized_message() {
+    <crate::Harness as conformance::Harness>::block_on(oversized_message_case::<crate::Harness>());
+}
+
 /// A message over `max_message_size` (1 KiB here), declared in one frame
 /// header or reached across fragments: 1009, before the payload is read.
-pub async fn oversized_message<H: Harness>() {
+async fn oversized_message_case<H: Harness>() {
     let config = Config::default()
         .with_max_message_size(1024)
         .expect("config");
@@ -112,11 +129,16 @@ pub async fn oversized_message<H: Harness>() {
     assert!(matches!(e, ProtocolError::MessageTooBig { .. }), "{e:?}");
 }
 
+#[test]
+fn bad_frames() {
+    <crate::Harness as conformance::Harness>::block_on(bad_frames_case::<crate::Harness>());
+}
+
 /// Frames that break section 5 (reserved bits, reserved opcodes,
 /// fragmented or long control frames, continuations out of order, a
 /// non-minimal length, invalid Close bodies), each on its own
 /// connection: 1002.
-pub async fn bad_frames<H: Harness>() {
+async fn bad_frames_case<H: Harness>() {
     let masked = |spec: FrameSpec| spec.masked().encode();
     let mut non_minimal = vec![0x81, 0x80 | 126, 0x00, 0x05];
     non_minimal.extend_from_slice(&CLIENT_KEY);
@@ -174,9 +196,14 @@ pub async fn bad_frames<H: Harness>() {
     }
 }
 
+#[test]
+fn masked_server_frame() {
+    <crate::Harness as conformance::Harness>::block_on(masked_server_frame_case::<crate::Harness>());
+}
+
 /// A server frame with a mask: the client fails with `MaskedFrame` and
 /// sends a (masked) Close 1002.
-pub async fn masked_server_frame<H: Harness>() {
+async fn masked_server_frame_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let peer = async {
         let mut peer = RawPeer::<H>::server_then(&listener, &[]).await;

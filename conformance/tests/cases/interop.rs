@@ -6,8 +6,8 @@ use bytes::Bytes;
 use ws_proto::handshake::Accept;
 use ws_proto::{CloseCode, Message};
 
-use crate::harness::{within, Harness, STEP_TIMEOUT};
-use crate::support::{binary_payload, echo, quiet, text_payload, tokio_thread};
+use conformance::{binary_payload, echo, quiet, text_payload, tokio_thread};
+use conformance::{within, Harness, STEP_TIMEOUT};
 
 /// The messages each side sends, and expects back.
 fn script() -> Vec<Message> {
@@ -33,10 +33,17 @@ async fn tokio_step<T>(what: &str, future: impl std::future::Future<Output = T>)
         .unwrap_or_else(|_| panic!("[tokio peer] timed out: {what}"))
 }
 
+#[test]
+fn client_against_tokio_server() {
+    <crate::Harness as conformance::Harness>::block_on(client_against_tokio_server_case::<
+        crate::Harness,
+    >());
+}
+
 /// The harness's client, through `connect_with`, against a tokio echo
 /// server: every message of the script comes back, then the client
 /// closes and the server sees its Close.
-pub async fn client_against_tokio_server<H: Harness>() {
+async fn client_against_tokio_server_case<H: Harness>() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("address");
@@ -95,9 +102,16 @@ pub async fn client_against_tokio_server<H: Harness>() {
     assert_eq!(close, Some(CloseCode::NORMAL));
 }
 
+#[test]
+fn server_against_tokio_client() {
+    <crate::Harness as conformance::Harness>::block_on(server_against_tokio_client_case::<
+        crate::Harness,
+    >());
+}
+
 /// The harness's server against a tokio client that connects by URL, sends
 /// the script, checks the answers and closes.
-pub async fn server_against_tokio_client<H: Harness>() {
+async fn server_against_tokio_client_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let client = tokio_thread(move || async move {
         let url = format!("ws://{addr}/interop");

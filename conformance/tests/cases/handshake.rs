@@ -12,9 +12,9 @@ use ws_proto::frame::OpCode;
 use ws_proto::handshake::{Accept, ClientRequest, HandshakeError, Reject, Request};
 use ws_proto::{CloseCode, Config, Message};
 
-use crate::harness::{within, Harness, Ws};
-use crate::raw::{FrameSpec, RawPeer};
-use crate::support::pair;
+use conformance::pair;
+use conformance::{within, Harness, Ws};
+use conformance::{FrameSpec, RawPeer};
 
 /// What the server's callback saw of the request.
 #[derive(Debug, Default)]
@@ -58,11 +58,16 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+#[test]
+fn request_inspection() {
+    <crate::Harness as conformance::Harness>::block_on(request_inspection_case::<crate::Harness>());
+}
+
 /// The server's callback sees the path, the query parameters, a cookie, a
 /// custom header, the origin and the offered subprotocols; it chooses one
 /// subprotocol and adds a header, and the client sees both in the
 /// `Response`. Then a message goes each way.
-pub async fn request_inspection<H: Harness>() {
+async fn request_inspection_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let mut seen = None;
     let server = async {
@@ -131,10 +136,15 @@ pub async fn request_inspection<H: Harness>() {
     );
 }
 
+#[test]
+fn rejection() {
+    <crate::Harness as conformance::Harness>::block_on(rejection_case::<crate::Harness>());
+}
+
 /// A callback that rejects with 403: the server gets `Error::CallbackRejected(403)`,
 /// the client `Error::Handshake(HandshakeError::Rejected)` with status 403
 /// and the response's headers.
-pub async fn rejection<H: Harness>() {
+async fn rejection_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let tcp = H::accept(&listener).await.expect("accept");
@@ -190,11 +200,16 @@ async fn accept_noting_callback<H: Harness>(
     .await
 }
 
+#[test]
+fn not_upgrade() {
+    <crate::Harness as conformance::Harness>::block_on(not_upgrade_case::<crate::Harness>());
+}
+
 /// A plain HTTP GET without `Upgrade`: the server returns
 /// `HandshakeError::NotUpgrade` carrying the parsed request, without
 /// calling the callback, and answers 426 Upgrade Required (the stream is
 /// the adapter's, so the application cannot answer it itself).
-pub async fn not_upgrade<H: Harness>() {
+async fn not_upgrade_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let mut called = false;
     let server = accept_noting_callback::<H>(&listener, &mut called);
@@ -225,10 +240,17 @@ pub async fn not_upgrade<H: Harness>() {
     assert!(answer.contains("upgrade: websocket"), "{answer:?}");
 }
 
+#[test]
+fn invalid_upgrade_gets_http_error() {
+    <crate::Harness as conformance::Harness>::block_on(invalid_upgrade_gets_http_error_case::<
+        crate::Harness,
+    >());
+}
+
 /// Upgrade requests that break RFC 6455 are answered with the matching
 /// HTTP error and reported as `Error::Handshake` with that status; the
 /// callback never runs.
-pub async fn invalid_upgrade_gets_http_error<H: Harness>() {
+async fn invalid_upgrade_gets_http_error_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
     let cases: [(&str, String, u16, &str); 4] = [
@@ -297,9 +319,14 @@ pub async fn invalid_upgrade_gets_http_error<H: Harness>() {
     }
 }
 
+#[test]
+fn handshake_timeout() {
+    <crate::Harness as conformance::Harness>::block_on(handshake_timeout_case::<crate::Harness>());
+}
+
 /// A peer that sends half a request, or half an answer, and then nothing:
 /// the handshake fails with `Error::HandshakeTimeout` on either side.
-pub async fn handshake_timeout<H: Harness>() {
+async fn handshake_timeout_case<H: Harness>() {
     let config = Config::default()
         .with_handshake_timeout(Some(Duration::from_millis(200)))
         .expect("config");
@@ -371,10 +398,17 @@ async fn client_times_out<H: Harness, F: Future<Output = ()>>(
     );
 }
 
+#[test]
+fn cross_origin_refused() {
+    <crate::Harness as conformance::Harness>::block_on(
+        cross_origin_refused_case::<crate::Harness>(),
+    );
+}
+
 /// A request whose `Origin` is another site's is refused with 403 before
 /// the callback runs (the default origin policy); the same page on the
 /// server's own host and port is let in.
-pub async fn cross_origin_refused<H: Harness>() {
+async fn cross_origin_refused_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     for (origin, allowed) in [
         ("https://evil.example".to_owned(), false),
@@ -415,10 +449,15 @@ pub async fn cross_origin_refused<H: Harness>() {
     }
 }
 
+#[test]
+fn connect_url() {
+    <crate::Harness as conformance::Harness>::block_on(connect_url_case::<crate::Harness>());
+}
+
 /// `connect_with` on a URL reaches the path and query it names, with the
 /// `Host` header of the URL; another scheme than `ws` or `wss` fails with
 /// an invalid-URL error.
-pub async fn connect_url<H: Harness>() {
+async fn connect_url_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let mut seen = None;
     let server = async {
@@ -458,10 +497,17 @@ pub async fn connect_url<H: Harness>() {
     );
 }
 
+#[test]
+fn bytes_after_handshake() {
+    <crate::Harness as conformance::Harness>::block_on(
+        bytes_after_handshake_case::<crate::Harness>(),
+    );
+}
+
 /// A frame sent in the same write as the handshake (right behind the
 /// request, or right behind the 101) is not lost: the bytes read past the
 /// HTTP head go to the connection.
-pub async fn bytes_after_handshake<H: Harness>() {
+async fn bytes_after_handshake_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
 
     // Behind the request.
@@ -527,10 +573,15 @@ pub async fn bytes_after_handshake<H: Harness>() {
     closed.expect("close");
 }
 
+#[test]
+fn transport_access() {
+    <crate::Harness as conformance::Harness>::block_on(transport_access_case::<crate::Harness>());
+}
+
 /// The transport is at hand while the connection lives: each end's
 /// `peer_addr` names the other, `get_ref` reaches the stream, and
 /// `into_inner` gives it back after the closing handshake.
-pub async fn transport_access<H: Harness>() {
+async fn transport_access_case<H: Harness>() {
     let (mut server, mut client) = pair::<H>().await;
     let to_server = client.peer_addr().expect("the client's peer");
     let to_client = server.peer_addr().expect("the server's peer");

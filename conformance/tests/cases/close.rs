@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use ws_proto::Config;
 
-use crate::harness::{within, Harness, Ws};
-use crate::support::pair_with;
+use conformance::pair_with;
+use conformance::{within, Harness, Ws};
 
 /// A close timeout longer than a step may take: each closing handshake
 /// here must end by the peer's Close and the server's TCP shutdown, not
@@ -53,10 +53,15 @@ async fn sends_refused<H: Harness>(ws: &mut Ws<H>, who: &str) {
     }
 }
 
+#[test]
+fn client_initiates() {
+    <crate::Harness as conformance::Harness>::block_on(client_initiates_case::<crate::Harness>());
+}
+
 /// The client sends a Close (4000, "bye") as a message; the server sees
 /// it, the client sees the echo with the same code and reason, and both
 /// `recv`s then return `None`.
-pub async fn client_initiates<H: Harness>() {
+async fn client_initiates_case<H: Harness>() {
     let (mut server, mut client) = pair_with::<H>(config(), config()).await;
     let code = CloseCode::new(4000);
     let frame = CloseFrame::new(code, "bye").expect("a valid close");
@@ -73,9 +78,14 @@ pub async fn client_initiates<H: Harness>() {
     sends_refused::<H>(&mut server, "server").await;
 }
 
+#[test]
+fn server_initiates() {
+    <crate::Harness as conformance::Harness>::block_on(server_initiates_case::<crate::Harness>());
+}
+
 /// The server calls `close(1001, "restarting")`, which returns once the
 /// handshake is done; the client sees the Close, then `None`.
-pub async fn server_initiates<H: Harness>() {
+async fn server_initiates_case<H: Harness>() {
     let (mut server, mut client) = pair_with::<H>(config(), config()).await;
     let server_side = async {
         server

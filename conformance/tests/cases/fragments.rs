@@ -7,14 +7,21 @@ use std::pin::pin;
 use futures_util::future::{join, select, Either};
 use ws_proto::{CloseCode, Event, Message, MessageKind};
 
-use crate::harness::{within, Harness};
-use crate::support::pair;
+use conformance::pair;
+use conformance::{within, Harness};
+
+#[test]
+fn send_fragments_recv_whole() {
+    <crate::Harness as conformance::Harness>::block_on(send_fragments_recv_whole_case::<
+        crate::Harness,
+    >());
+}
 
 /// Fragments sent with `send_fragment` (a text message with a code point
 /// cut between two fragments and a Ping between fragments, and a binary
 /// message with an empty middle fragment) arrive through `recv` as whole
 /// messages, with the Ping first; the Ping is answered.
-pub async fn send_fragments_recv_whole<H: Harness>() {
+async fn send_fragments_recv_whole_case<H: Harness>() {
     let (mut server, mut client) = pair::<H>().await;
     let sender = async {
         client
@@ -76,10 +83,17 @@ pub async fn send_fragments_recv_whole<H: Harness>() {
     );
 }
 
+#[test]
+fn recv_events_with_fin() {
+    <crate::Harness as conformance::Harness>::block_on(
+        recv_events_with_fin_case::<crate::Harness>(),
+    );
+}
+
 /// Fragments arrive through `recv_event` as they were sent, one event per
 /// frame with its `fin` flag (an empty final fragment included), with a
 /// Ping between fragments as its own event; then the Close.
-pub async fn recv_events_with_fin<H: Harness>() {
+async fn recv_events_with_fin_case<H: Harness>() {
     let (mut server, mut client) = pair::<H>().await;
     let sender = async {
         server

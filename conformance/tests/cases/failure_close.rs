@@ -21,9 +21,9 @@ use ws_driver::Error;
 use ws_proto::frame::OpCode;
 use ws_proto::{CloseCode, Config, Message, ProtocolError};
 
-use crate::harness::{within, Harness};
-use crate::raw::{FrameSpec, RawPeer};
-use crate::support::{accept_one, binary_payload, connect_to, recv_error};
+use conformance::{accept_one, binary_payload, connect_to, recv_error};
+use conformance::{within, Harness};
+use conformance::{FrameSpec, RawPeer};
 
 /// The size of each frame the raw peer writes after its violation.
 const FRAME: usize = 64 << 10;
@@ -104,8 +104,15 @@ async fn server_fails_a_sending_client<H: Harness>(
     }
 }
 
+#[test]
+fn invalid_utf8_reaches_a_sending_client() {
+    <crate::Harness as conformance::Harness>::block_on(
+        invalid_utf8_reaches_a_sending_client_case::<crate::Harness>(),
+    );
+}
+
 /// Invalid UTF-8, then 4 MiB more: the client reads 1007.
-pub async fn invalid_utf8_reaches_a_sending_client<H: Harness>() {
+async fn invalid_utf8_reaches_a_sending_client_case<H: Harness>() {
     let violation = FrameSpec::new(OpCode::Text, &b"ok \xff"[..])
         .masked()
         .encode();
@@ -120,9 +127,16 @@ pub async fn invalid_utf8_reaches_a_sending_client<H: Harness>() {
     assert_eq!(e, ProtocolError::InvalidUtf8);
 }
 
+#[test]
+fn too_big_reaches_a_sending_client() {
+    <crate::Harness as conformance::Harness>::block_on(too_big_reaches_a_sending_client_case::<
+        crate::Harness,
+    >());
+}
+
 /// A message declared over the limit, its payload streaming on: the
 /// client reads 1009.
-pub async fn too_big_reaches_a_sending_client<H: Harness>() {
+async fn too_big_reaches_a_sending_client_case<H: Harness>() {
     let config = Config::default()
         .with_max_message_size(MAX_MESSAGE)
         .expect("config");
@@ -137,11 +151,18 @@ pub async fn too_big_reaches_a_sending_client<H: Harness>() {
     assert!(matches!(e, ProtocolError::MessageTooBig { .. }), "{e:?}");
 }
 
+#[test]
+fn client_code_reaches_a_sending_server() {
+    <crate::Harness as conformance::Harness>::block_on(
+        client_code_reaches_a_sending_server_case::<crate::Harness>(),
+    );
+}
+
 /// A client reads invalid UTF-8 from a raw server that keeps sending: the
 /// server's writes all succeed and it reads the client's Close (1007);
 /// the client waits for the server to close TCP (section 7.1.1), then its
 /// `recv` fails with the error.
-pub async fn client_code_reaches_a_sending_server<H: Harness>() {
+async fn client_code_reaches_a_sending_server_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let peer = async {
         let violation = FrameSpec::new(OpCode::Text, &b"ok \xff"[..]).encode();
@@ -167,10 +188,17 @@ pub async fn client_code_reaches_a_sending_server<H: Harness>() {
     );
 }
 
+#[test]
+fn peer_close_explains_a_failed_send() {
+    <crate::Harness as conformance::Harness>::block_on(peer_close_explains_a_failed_send_case::<
+        crate::Harness,
+    >());
+}
+
 /// A raw server takes the start of a large message, answers with a Close
 /// (1009, "too big") and drops the connection unread: the client's send
 /// fails with [`Error::PeerClosed`] carrying that code and reason.
-pub async fn peer_close_explains_a_failed_send<H: Harness>() {
+async fn peer_close_explains_a_failed_send_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let peer = async {
         let mut peer = RawPeer::<H>::server_then(&listener, &[]).await;

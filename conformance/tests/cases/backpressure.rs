@@ -7,9 +7,9 @@ use futures_util::future::join;
 use ws_proto::handshake::Accept;
 use ws_proto::{Config, Message};
 
-use crate::harness::{timeout, within, Harness};
-use crate::raw::RawPeer;
-use crate::support::binary_payload;
+use conformance::binary_payload;
+use conformance::RawPeer;
+use conformance::{timeout, within, Harness};
 
 /// The connection's write buffer limit in this case.
 const LIMIT: usize = 64 << 10;
@@ -34,12 +34,19 @@ fn socket_buffers() -> usize {
     }
 }
 
+#[test]
+fn send_blocks_when_peer_never_reads() {
+    <crate::Harness as conformance::Harness>::block_on(send_blocks_when_peer_never_reads_case::<
+        crate::Harness,
+    >());
+}
+
 /// A server with a 64 KiB write buffer limit sends 16 KiB messages to a
 /// raw peer that completed the handshake and never reads again. A `send`
 /// eventually does not complete within 1 s, and the bytes of the sends
 /// that did complete stay below what the socket buffers, the limit and
 /// one message can hold: the connection does not queue without bound.
-pub async fn send_blocks_when_peer_never_reads<H: Harness>() {
+async fn send_blocks_when_peer_never_reads_case<H: Harness>() {
     let config = Config::default()
         .with_write_buffer_limit(LIMIT)
         .expect("config");

@@ -41,9 +41,9 @@ use ws_proto::frame::{FrameHeader, OpCode, Rsv};
 use ws_proto::handshake::{Accept, ClientRequest};
 use ws_proto::{CloseCode, Config, Message, MessageKind};
 
-use crate::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset, CLIENT_RECV_BUFFER};
-use crate::harness::{timeout, within, Harness, Ws, STEP_TIMEOUT};
-use crate::support::binary_payload;
+use conformance::binary_payload;
+use conformance::fault_proxy::{Cut, Direction, Fault, FaultProxy, Offset, CLIENT_RECV_BUFFER};
+use conformance::{timeout, within, Harness, Ws, STEP_TIMEOUT};
 
 /// Both ends' handshake timeout. Each timeout is what a stall waits for,
 /// and long enough for a drip (some 64 ms of delays) and a whole script
@@ -465,39 +465,78 @@ async fn every_fault<H: Harness>(point: Point) {
     }
 }
 
+#[test]
+fn in_request() {
+    <crate::Harness as conformance::Harness>::block_on(in_request_case::<crate::Harness>());
+}
+
 /// Every fault inside the client's upgrade request (40 bytes in).
-pub async fn in_request<H: Harness>() {
+async fn in_request_case<H: Harness>() {
     every_fault::<H>(Point::Request).await;
 }
 
+#[test]
+fn in_response() {
+    <crate::Harness as conformance::Harness>::block_on(in_response_case::<crate::Harness>());
+}
+
 /// Every fault inside the server's 101 (40 bytes in).
-pub async fn in_response<H: Harness>() {
+async fn in_response_case<H: Harness>() {
     every_fault::<H>(Point::Response).await;
 }
 
+#[test]
+fn in_frame_header() {
+    <crate::Harness as conformance::Harness>::block_on(in_frame_header_case::<crate::Harness>());
+}
+
 /// Every fault inside the header of the client's first frame.
-pub async fn in_frame_header<H: Harness>() {
+async fn in_frame_header_case<H: Harness>() {
     every_fault::<H>(Point::FrameHeader).await;
 }
 
+#[test]
+fn in_frame_payload() {
+    <crate::Harness as conformance::Harness>::block_on(in_frame_payload_case::<crate::Harness>());
+}
+
 /// Every fault halfway into the payload of the client's first frame.
-pub async fn in_frame_payload<H: Harness>() {
+async fn in_frame_payload_case<H: Harness>() {
     every_fault::<H>(Point::FramePayload).await;
 }
 
+#[test]
+fn in_server_frame_payload() {
+    <crate::Harness as conformance::Harness>::block_on(in_server_frame_payload_case::<
+        crate::Harness,
+    >());
+}
+
 /// Every fault halfway into the payload of the server's greeting.
-pub async fn in_server_frame_payload<H: Harness>() {
+async fn in_server_frame_payload_case<H: Harness>() {
     every_fault::<H>(Point::ServerFramePayload).await;
 }
 
+#[test]
+fn between_fragments() {
+    <crate::Harness as conformance::Harness>::block_on(between_fragments_case::<crate::Harness>());
+}
+
 /// Every fault between the two fragments of the client's second message.
-pub async fn between_fragments<H: Harness>() {
+async fn between_fragments_case<H: Harness>() {
     every_fault::<H>(Point::BetweenFragments).await;
+}
+
+#[test]
+fn in_closing_handshake() {
+    <crate::Harness as conformance::Harness>::block_on(
+        in_closing_handshake_case::<crate::Harness>(),
+    );
 }
 
 /// Every fault inside the server's Close, after the client's Close went
 /// through.
-pub async fn in_closing_handshake<H: Harness>() {
+async fn in_closing_handshake_case<H: Harness>() {
     every_fault::<H>(Point::ClosingHandshake).await;
 }
 
@@ -513,6 +552,13 @@ fn more_than_a_stall_takes() -> usize {
     wmem_max + 2 * CLIENT_RECV_BUFFER + (1 << 20)
 }
 
+#[test]
+fn close_behind_a_stall() {
+    <crate::Harness as conformance::Harness>::block_on(
+        close_behind_a_stall_case::<crate::Harness>(),
+    );
+}
+
 /// A stall inside a message too large for the buffers between the client
 /// and the stall: the client's `send` cannot complete, and it gives up on
 /// it after a while (the message stays queued). Its `close` must still
@@ -520,7 +566,7 @@ fn more_than_a_stall_takes() -> usize {
 /// `Timeout(Close)`, though the Close cannot be written: the close
 /// timeout covers the bytes queued before the Close too. The server sees
 /// its idle timeout; nothing leaks.
-pub async fn close_behind_a_stall<H: Harness>() {
+async fn close_behind_a_stall_case<H: Harness>() {
     let what = format!("[{}] close behind a stall", H::NAME);
     let tally = Tally::default();
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");

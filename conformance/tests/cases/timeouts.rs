@@ -10,9 +10,9 @@ use ws_driver::Error;
 use ws_proto::handshake::Accept;
 use ws_proto::{CloseCode, Config, Message, TimeoutKind};
 
-use crate::harness::{within, Harness};
-use crate::raw::RawPeer;
-use crate::support::{expect_err, pair_with};
+use conformance::RawPeer;
+use conformance::{expect_err, pair_with};
+use conformance::{within, Harness};
 
 /// Runs a server with `config` against a raw client that completes the
 /// handshake and then sends nothing. Returns the server's error, whether
@@ -39,10 +39,15 @@ async fn against_silent_peer<H: Harness>(config: Config) -> (Error, bool, Option
     (error, ended, code, pings)
 }
 
+#[test]
+fn keepalive_timeout() {
+    <crate::Harness as conformance::Harness>::block_on(keepalive_timeout_case::<crate::Harness>());
+}
+
 /// Ping every 100 ms, pong deadline 200 ms, a peer that never answers:
 /// the server's `recv` fails with `Timeout(Keepalive)`, and the peer gets
 /// the Pings and then a Close 1011.
-pub async fn keepalive_timeout<H: Harness>() {
+async fn keepalive_timeout_case<H: Harness>() {
     let config = Config::default()
         .with_ping_interval(Some(Duration::from_millis(100)))
         .and_then(|c| c.with_pong_timeout(Some(Duration::from_millis(200))))
@@ -70,9 +75,14 @@ pub async fn keepalive_timeout<H: Harness>() {
     );
 }
 
+#[test]
+fn idle_timeout() {
+    <crate::Harness as conformance::Harness>::block_on(idle_timeout_case::<crate::Harness>());
+}
+
 /// Idle timeout 200 ms, a peer that sends nothing: the server's `recv`
 /// fails with `Timeout(Idle)` and the peer gets a Close 1001.
-pub async fn idle_timeout<H: Harness>() {
+async fn idle_timeout_case<H: Harness>() {
     let config = Config::default()
         .with_idle_timeout(Some(Duration::from_millis(200)))
         .expect("config");
@@ -90,10 +100,15 @@ pub async fn idle_timeout<H: Harness>() {
     assert_eq!(pings, 0, "[{}] Pings without a ping interval", H::NAME);
 }
 
+#[test]
+fn keepalive_answered() {
+    <crate::Harness as conformance::Harness>::block_on(keepalive_answered_case::<crate::Harness>());
+}
+
 /// Keepalive Pings every 50 ms to a real client waiting in `recv`: its
 /// auto-pong answers them (the server sees the Pongs with the Pings'
 /// payloads) and the connection stays up until the server closes it.
-pub async fn keepalive_answered<H: Harness>() {
+async fn keepalive_answered_case<H: Harness>() {
     let config = Config::default()
         .with_ping_interval(Some(Duration::from_millis(50)))
         // Generous, so that a loaded machine does not fail the case.

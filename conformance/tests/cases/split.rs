@@ -3,17 +3,22 @@
 use bytes::Bytes;
 use ws_proto::{CloseCode, Message};
 
-use crate::harness::{within, Harness};
-use crate::support::pair;
+use conformance::pair;
+use conformance::{within, Harness};
 
 /// How many messages the writer task sends.
 const N: usize = 300;
+
+#[test]
+fn halves_in_two_tasks() {
+    <crate::Harness as conformance::Harness>::block_on(halves_in_two_tasks_case::<crate::Harness>());
+}
 
 /// A reader task collects the echoes of `N` messages while a writer task
 /// sends them, in order. Once the writer is done, the server's Pings are
 /// still answered: by the reader alone, waiting in `recv`. Then the
 /// server closes, and the reader's `recv` ends.
-pub async fn halves_in_two_tasks<H: Harness>() {
+async fn halves_in_two_tasks_case<H: Harness>() {
     let (mut server, client) = pair::<H>().await;
     let (mut read, mut write) = client.split();
     let reader = H::spawn(async move {

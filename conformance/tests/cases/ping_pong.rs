@@ -4,8 +4,8 @@ use bytes::Bytes;
 use futures_util::future::join;
 use ws_proto::{CloseCode, Message};
 
-use crate::harness::{within, Harness};
-use crate::support::{echo, pair};
+use conformance::{echo, pair};
+use conformance::{within, Harness};
 
 fn payloads() -> [Bytes; 3] {
     [
@@ -15,10 +15,17 @@ fn payloads() -> [Bytes; 3] {
     ]
 }
 
+#[test]
+fn client_ping_gets_pong() {
+    <crate::Harness as conformance::Harness>::block_on(
+        client_ping_gets_pong_case::<crate::Harness>(),
+    );
+}
+
 /// The client sends Pings (empty, short, 125 bytes); each comes back as a
 /// Pong with the same payload, and the server sees each Ping. An
 /// unsolicited Pong reaches the server as a Pong.
-pub async fn client_ping_gets_pong<H: Harness>() {
+async fn client_ping_gets_pong_case<H: Harness>() {
     let (server, mut client) = pair::<H>().await;
     let server = echo::<H>(server);
     for payload in payloads() {
@@ -48,10 +55,17 @@ pub async fn client_ping_gets_pong<H: Harness>() {
     assert_eq!(stats.pongs, [Bytes::from_static(b"beat")]);
 }
 
+#[test]
+fn server_ping_gets_auto_pong() {
+    <crate::Harness as conformance::Harness>::block_on(server_ping_gets_auto_pong_case::<
+        crate::Harness,
+    >());
+}
+
 /// The server sends Pings while the client waits in `recv`; the client's
 /// auto-pong answers each with the same payload, and the client sees the
 /// Pings as messages.
-pub async fn server_ping_gets_auto_pong<H: Harness>() {
+async fn server_ping_gets_auto_pong_case<H: Harness>() {
     let (mut server, mut client) = pair::<H>().await;
     let pinger = async {
         for payload in payloads() {

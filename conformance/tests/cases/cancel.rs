@@ -7,8 +7,8 @@ use ws_proto::frame::OpCode;
 use ws_proto::handshake::Accept;
 use ws_proto::{Config, Message};
 
-use crate::harness::{timeout, within, Harness};
-use crate::raw::{FrameSpec, RawPeer};
+use conformance::{timeout, within, Harness};
+use conformance::{FrameSpec, RawPeer};
 
 /// How many messages the peer sends.
 const COUNT: usize = 200;
@@ -20,13 +20,18 @@ fn text(i: usize) -> String {
     format!("message {i:03} {}", "\u{e9}".repeat(i % 40))
 }
 
+#[test]
+fn recv_is_cancel_safe() {
+    <crate::Harness as conformance::Harness>::block_on(recv_is_cancel_safe_case::<crate::Harness>());
+}
+
 /// A raw peer sends 200 text messages, each frame written in two parts
 /// with a pause between them (every fifth message in two fragments,
 /// paused between the fragments). The server races each `recv` against a
 /// 1 ms sleep, dropping the `recv` future whenever the sleep wins, many
 /// times mid-frame and mid-message. All 200 messages arrive whole and in
 /// order.
-pub async fn recv_is_cancel_safe<H: Harness>() {
+async fn recv_is_cancel_safe_case<H: Harness>() {
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let tcp = H::accept(&listener).await.expect("accept");

@@ -3,12 +3,17 @@
 use futures_util::{SinkExt, StreamExt};
 use ws_proto::{CloseCode, Message};
 
-use crate::harness::{within, Harness};
-use crate::support::{echo, pair};
+use conformance::{echo, pair};
+use conformance::{within, Harness};
+
+#[test]
+fn feed_then_flush() {
+    <crate::Harness as conformance::Harness>::block_on(feed_then_flush_case::<crate::Harness>());
+}
 
 /// 100 messages queued with `feed` and written with one `flush` all come
 /// back, in order.
-pub async fn feed_then_flush<H: Harness>() {
+async fn feed_then_flush_case<H: Harness>() {
     let (server, mut client) = pair::<H>().await;
     let server = echo::<H>(server);
     for i in 0..100 {
@@ -35,10 +40,15 @@ pub async fn feed_then_flush<H: Harness>() {
     assert_eq!((stats.echoed, stats.error), (100, None));
 }
 
+#[test]
+fn stream_and_sink() {
+    <crate::Harness as conformance::Harness>::block_on(stream_and_sink_case::<crate::Harness>());
+}
+
 /// The socket as a `Sink` (`feed`, `flush`, `close`) and a `Stream`
 /// (`next`): messages go out and come back, `close` sends a Close 1000,
 /// the stream yields the echoed Close and then ends.
-pub async fn stream_and_sink<H: Harness>() {
+async fn stream_and_sink_case<H: Harness>() {
     let (server, mut client) = pair::<H>().await;
     let server = echo::<H>(server);
     let messages = [

@@ -3,8 +3,8 @@
 
 use ws_proto::{CloseCode, Config, Message};
 
-use crate::harness::{within, Harness, Ws};
-use crate::support::{binary_payload, echo, pair_with, quiet, text_payload};
+use conformance::{binary_payload, echo, pair_with, quiet, text_payload};
+use conformance::{within, Harness, Ws};
 
 /// The sizes on either side of each length encoding, and 1 MiB.
 const SIZES: [usize; 7] = [0, 1, 125, 126, 65535, 65536, 1 << 20];
@@ -41,7 +41,10 @@ async fn round_trips<H: Harness>(messages: Vec<Message>) {
     close_and_check::<H>(client, server).await;
 }
 
-async fn close_and_check<H: Harness>(mut client: Ws<H>, server: crate::Task<crate::EchoStats>) {
+async fn close_and_check<H: Harness>(
+    mut client: Ws<H>,
+    server: conformance::Task<conformance::EchoStats>,
+) {
     within::<H, _>("close", client.close(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
@@ -53,8 +56,13 @@ async fn close_and_check<H: Harness>(mut client: Ws<H>, server: crate::Task<crat
     );
 }
 
+#[test]
+fn text_sizes() {
+    <crate::Harness as conformance::Harness>::block_on(text_sizes_case::<crate::Harness>());
+}
+
 /// Text messages of 0, 1, 125, 126, 65535, 65536 bytes and 1 MiB.
-pub async fn text_sizes<H: Harness>() {
+async fn text_sizes_case<H: Harness>() {
     let messages = SIZES
         .iter()
         .map(|&len| Message::text(text_payload(len)))
@@ -62,8 +70,13 @@ pub async fn text_sizes<H: Harness>() {
     round_trips::<H>(messages).await;
 }
 
+#[test]
+fn binary_sizes() {
+    <crate::Harness as conformance::Harness>::block_on(binary_sizes_case::<crate::Harness>());
+}
+
 /// Binary messages of 0, 1, 125, 126, 65535, 65536 bytes and 1 MiB.
-pub async fn binary_sizes<H: Harness>() {
+async fn binary_sizes_case<H: Harness>() {
     let messages = SIZES
         .iter()
         .map(|&len| Message::binary(binary_payload(len)))
@@ -71,9 +84,14 @@ pub async fn binary_sizes<H: Harness>() {
     round_trips::<H>(messages).await;
 }
 
+#[test]
+fn sixteen_mib() {
+    <crate::Harness as conformance::Harness>::block_on(sixteen_mib_case::<crate::Harness>());
+}
+
 /// A 16 MiB text and a 16 MiB binary message (above the default write
 /// buffer limit of 1 MiB, so the whole path of a large send is used).
-pub async fn sixteen_mib<H: Harness>() {
+async fn sixteen_mib_case<H: Harness>() {
     round_trips::<H>(vec![
         Message::text(text_payload(16 << 20)),
         Message::binary(binary_payload(16 << 20)),

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use futures_util::future::join;
 use ws_driver::tls::{ServerConfig, TlsError};
 use ws_driver::Error;
-use ws_proto::{Config, Message};
+use ws_proto::Config;
 
-use crate::harness::{within, Harness};
-use crate::tls::{TestPki, TlsHarness, TlsRuntime, TLS_TIMEOUT};
+use conformance::tls::{wss, TestPki, TlsHarness, TlsRuntime, TLS_TIMEOUT};
+use conformance::{within, Harness};
 
 /// A server that accepts one connection with `accept_tls_with`,
 /// presenting `tls`, with `config`; its outcome and the client's.
@@ -42,10 +42,6 @@ fn short_handshake() -> Config {
         .expect("a valid timeout")
 }
 
-fn wss(addr: std::net::SocketAddr) -> String {
-    format!("wss://{addr}/")
-}
-
 fn expect_tls(what: &str, name: &str, result: Result<(), Error>) -> TlsError {
     match result {
         Err(Error::Tls(e)) => e,
@@ -53,48 +49,24 @@ fn expect_tls(what: &str, name: &str, result: Result<(), Error>) -> TlsError {
     }
 }
 
-/// `connect` over `accept_tls_with`: a message each way, ALPN `http/1.1`
-/// agreed, and the client's stream says it is TLS.
-pub async fn wss_round_trip<H: TlsHarness>() {
-    let pki = TestPki::get();
-    let (listener, addr) = within::<H, _>("bind", H::Plain::bind())
-        .await
-        .expect("bind");
-    let server = async {
-        let tcp = H::Plain::accept(&listener).await.expect("accept");
-        H::Plain::accept_tls_with(tcp, pki.server.clone(), Config::default())
-            .await
-            .expect("server handshake")
-    };
-    let url = wss(addr);
-    let client = H::Plain::connect_with_tls(&url, Some(pki.client.clone()), Config::default());
-    let (mut server, client) = within::<H, _>("handshakes", join(server, client)).await;
-    let (mut client, response) = client.expect("connect");
-    let echo = async {
-        let message = server.recv().await.expect("a message").expect("no error");
-        server.send(message).await.expect("echo");
-    };
-    assert_eq!(response.status(), 101);
-    assert_eq!(
-        H::Plain::alpn(&client).as_deref(),
-        Some(&b"http/1.1"[..]),
-        "[{}] ALPN",
-        H::NAME
-    );
-    let exchange = async {
-        client.send(Message::text("over TLS")).await.expect("send");
-        client.recv().await
-    };
-    let ((), echoed) = within::<H, _>("echo", join(echo, exchange)).await;
-    assert_eq!(
-        echoed.expect("a message").expect("no error"),
-        Message::text("over TLS")
+#[test]
+fn wss_round_trip() {
+    // In the library: tests/crypto_provider.rs runs it too.
+    <crate::Harness as conformance::Harness>::block_on(conformance::tls::wss_round_trip::<
+        crate::Harness,
+    >());
+}
+
+#[test]
+fn untrusted_certificate() {
+    <crate::Harness as conformance::Harness>::block_on(
+        untrusted_certificate_case::<crate::Harness>(),
     );
 }
 
 /// A certificate from a CA the client does not trust, and the tests' own
 /// certificate against the default (public) roots: both untrusted.
-pub async fn untrusted_certificate<H: TlsHarness>() {
+async fn untrusted_certificate_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (_, client) = against::<H>(pki.untrusted.clone(), wss, Some(pki.client.clone())).await;
     let error = expect_tls("a stranger's CA", H::NAME, client);
@@ -112,8 +84,13 @@ pub async fn untrusted_certificate<H: TlsHarness>() {
     );
 }
 
+#[test]
+fn name_mismatch() {
+    <crate::Harness as conformance::Harness>::block_on(name_mismatch_case::<crate::Harness>());
+}
+
 /// A trusted certificate for another host name.
-pub async fn name_mismatch<H: TlsHarness>() {
+async fn name_mismatch_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (_, client) = against::<H>(pki.wrong_name.clone(), wss, Some(pki.client.clone())).await;
     let error = expect_tls("another host's certificate", H::NAME, client);
@@ -125,8 +102,13 @@ pub async fn name_mismatch<H: TlsHarness>() {
     assert!(error.to_string().contains("host name"), "{error}");
 }
 
+#[test]
+fn expired_certificate() {
+    <crate::Harness as conformance::Harness>::block_on(expired_certificate_case::<crate::Harness>());
+}
+
 /// A trusted certificate that expired.
-pub async fn expired_certificate<H: TlsHarness>() {
+async fn expired_certificate_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (_, client) = against::<H>(pki.expired.clone(), wss, Some(pki.client.clone())).await;
     let error = expect_tls("an expired certificate", H::NAME, client);
@@ -137,9 +119,16 @@ pub async fn expired_certificate<H: TlsHarness>() {
     );
 }
 
+#[test]
+fn tls_and_plain_mixed_up() {
+    <crate::Harness as conformance::Harness>::block_on(
+        tls_and_plain_mixed_up_case::<crate::Harness>(),
+    );
+}
+
 /// A plain `ws://` client on a TLS port, and a `wss://` client on a plain
 /// port: each side's error says the other does not speak TLS.
-pub async fn tls_and_plain_mixed_up<H: TlsHarness>() {
+async fn tls_and_plain_mixed_up_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let plain_url = |addr| format!("ws://{addr}/");
     let (server, client) = against::<H>(pki.server.clone(), plain_url, None).await;
@@ -176,9 +165,16 @@ pub async fn tls_and_plain_mixed_up<H: TlsHarness>() {
     );
 }
 
+#[test]
+fn silent_client_times_out() {
+    <crate::Harness as conformance::Harness>::block_on(silent_client_times_out_case::<
+        crate::Harness,
+    >());
+}
+
 /// TLS slowloris: a peer that opens TCP and never sends its ClientHello
 /// is dropped when the handshake timeout passes.
-pub async fn silent_client_times_out<H: TlsHarness>() {
+async fn silent_client_times_out_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (listener, addr) = within::<H, _>("bind", H::Plain::bind())
         .await
@@ -203,9 +199,16 @@ pub async fn silent_client_times_out<H: TlsHarness>() {
     );
 }
 
+#[test]
+fn silent_server_times_out() {
+    <crate::Harness as conformance::Harness>::block_on(silent_server_times_out_case::<
+        crate::Harness,
+    >());
+}
+
 /// A server that takes TCP and never answers the ClientHello: the client
 /// gives up when its handshake timeout passes.
-pub async fn silent_server_times_out<H: TlsHarness>() {
+async fn silent_server_times_out_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (listener, addr) = within::<H, _>("bind", H::Plain::bind())
         .await
@@ -223,11 +226,18 @@ pub async fn silent_server_times_out<H: TlsHarness>() {
     );
 }
 
+#[test]
+fn server_config_from_pem() {
+    <crate::Harness as conformance::Harness>::block_on(
+        server_config_from_pem_case::<crate::Harness>(),
+    );
+}
+
 /// The server's configuration from PEM files, as a server author makes
 /// it; a file with no certificate or no key is a typed error naming it.
-pub async fn server_config_from_pem<H: TlsHarness>() {
+async fn server_config_from_pem_case<H: TlsHarness>() {
     let pki = TestPki::get();
-    let dir = crate::tls::scratch_dir(H::NAME);
+    let dir = conformance::tls::scratch_dir(H::NAME);
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, &pki.server_pem.0).expect("write the certificate");
     std::fs::write(&key, &pki.server_pem.1).expect("write the key");
@@ -255,10 +265,15 @@ pub async fn server_config_from_pem<H: TlsHarness>() {
     }
 }
 
+#[test]
+fn client_certificate() {
+    <crate::Harness as conformance::Harness>::block_on(client_certificate_case::<crate::Harness>());
+}
+
 /// A caller's own `ClientConfig` through the `Connector`: a client
 /// certificate for a server that requires one. Without it, the server
 /// refuses the handshake, and each side's error is a TLS one.
-pub async fn client_certificate<H: TlsHarness>() {
+async fn client_certificate_case<H: TlsHarness>() {
     let pki = TestPki::get();
     let (server, client) =
         against::<H>(pki.mutual.clone(), wss, Some(pki.client_with_cert.clone())).await;
