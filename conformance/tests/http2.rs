@@ -2,6 +2,10 @@
 //! (hyper with `ws_tokio::hyper::server_builder` and `upgrade`, in
 //! `conformance::http2`): the cases of `cases/http2.rs` on each runtime.
 
+// The one file of cases, built in once per runtime, each time with its
+// module's harness: the duplication is the point.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "cases"]
 mod tokio {
     /// The harness of this module's cases.
