@@ -50,7 +50,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `deflate` | yes | permessage-deflate (RFC 7692), negotiated when the `Config` enables it |
-//! | `async-io` | no | the timer of `async-io` (smol, async-std), for `define_async_io_runtime!` |
+//! | `async-io` | no | the timer of `async-io` (smol, async-std), for `define_async_io_adapter!` |
 //! | `tls` | no | the `tls` module: rustls (`wss://`, the server's PEM loading), with no crypto provider or roots of its own |
 //! | `tls-ring` | no | rustls' `ring` crypto provider |
 //! | `tls-aws-lc-rs` | no | rustls' `aws-lc-rs` crypto provider (preferred when both are on) |
