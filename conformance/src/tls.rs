@@ -323,7 +323,7 @@ impl TlsRuntime for crate::Tokio {
     const TLS_NAME: &'static str = "tokio+tls";
     type TlsTcp = tokio_rustls::TlsStream<tokio::net::TcpStream>;
     type TlsIo = ws_tokio::TokioIo<Self::TlsTcp>;
-    type TlsRaw = crate::TokioCompat<Self::TlsTcp>;
+    type TlsRaw = ws_tokio::TokioIo<Self::TlsTcp>;
     type Accepted = ws_tokio::TokioIo<ws_tokio::TlsStream<tokio::net::TcpStream>>;
 
     async fn tls_accept(tcp: Self::Tcp, config: Arc<ServerConfig>) -> io::Result<Self::TlsTcp> {
@@ -338,7 +338,7 @@ impl TlsRuntime for crate::Tokio {
     }
 
     fn tls_into_raw(stream: Self::TlsTcp) -> Self::TlsRaw {
-        crate::TokioCompat(stream)
+        ws_tokio::TokioIo::new(stream)
     }
 
     fn alpn(ws: &Connected<Self>) -> Option<Vec<u8>> {
@@ -494,6 +494,57 @@ pub trait TlsHarness: Harness {
 
 impl<H: TlsRuntime> TlsHarness for Tls<H> {
     type Plain = H;
+}
+
+/// The `wss://` URL of a server at `addr`.
+pub fn wss(addr: SocketAddr) -> String {
+    format!("wss://{addr}/")
+}
+
+/// `connect` over `accept_tls_with`: a message each way, ALPN `http/1.1`
+/// agreed, and the client's stream says it is TLS. A case of TLS
+/// (`tests/cases/tls.rs`), here because `tests/crypto_provider.rs` runs it
+/// too.
+pub async fn wss_round_trip<H: TlsHarness>() {
+    let pki = TestPki::get();
+    let (listener, addr) = crate::within::<H, _>("bind", H::Plain::bind())
+        .await
+        .expect("bind");
+    let server = async {
+        let tcp = H::Plain::accept(&listener).await.expect("accept");
+        H::Plain::accept_tls_with(tcp, pki.server.clone(), Config::default())
+            .await
+            .expect("server handshake")
+    };
+    let url = wss(addr);
+    let client = H::Plain::connect_with_tls(&url, Some(pki.client.clone()), Config::default());
+    let (mut server, client) =
+        crate::within::<H, _>("handshakes", futures_util::future::join(server, client)).await;
+    let (mut client, response) = client.expect("connect");
+    let echo = async {
+        let message = server.recv().await.expect("a message").expect("no error");
+        server.send(message).await.expect("echo");
+    };
+    assert_eq!(response.status(), 101);
+    assert_eq!(
+        H::Plain::alpn(&client).as_deref(),
+        Some(&b"http/1.1"[..]),
+        "[{}] ALPN",
+        H::NAME
+    );
+    let exchange = async {
+        client
+            .send(ws_proto::Message::text("over TLS"))
+            .await
+            .expect("send");
+        client.recv().await
+    };
+    let ((), echoed) =
+        crate::within::<H, _>("echo", futures_util::future::join(echo, exchange)).await;
+    assert_eq!(
+        echoed.expect("a message").expect("no error"),
+        ws_proto::Message::text("over TLS")
+    );
 }
 
 /// A directory for the files of one test, under the target directory's

@@ -33,9 +33,9 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{ReadHalf, Runtime, Upgrade, WebSocket, WriteHalf};
-use ws_proto::handshake::{Accept, Reject, Request};
-use ws_proto::{Config, Message, Utf8Bytes};
+use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
+
+use super::ws::{self, Accept, Config, Message, Reject, Request, Upgrade, Utf8Bytes};
 
 #[allow(unused_imports)]
 pub(crate) use rooms::{Chat, Kick, QUEUE_LEN};
@@ -185,7 +185,7 @@ impl Opening {
     /// the peer sent; failures are logged.
     pub(crate) async fn serve<W, S, R, T, F, Fut>(
         self,
-        found: Result<Upgrade<W, T>, ws_driver::Error>,
+        found: Result<Upgrade<W, T>, ws::Error>,
         respond: F,
     ) where
         W: Into<WebSocket<S, R>>,

@@ -8,8 +8,9 @@ use std::pin::pin;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{Connector, Runtime, WebSocket};
-use ws_proto::{CloseCode, Message};
+use ws_driver::{Runtime, WebSocket};
+
+use super::ws::{self, CloseCode, Connector, Message};
 
 // The client half of it: `--ca` and the connector.
 #[allow(dead_code)]
@@ -50,7 +51,7 @@ impl Args {
 
     /// The connector to connect with: with `--ca`, trusting those
     /// certificates for `wss://`.
-    pub(crate) fn connector<R>(&self) -> Connector<R> {
+    pub(crate) fn connector(&self) -> Connector {
         tls::connector(self.ca.as_deref())
     }
 }

@@ -6,8 +6,8 @@ use std::env;
 use std::future::Future;
 
 use ws_driver::{Runtime, WebSocket};
-use ws_proto::handshake::{Accept, Reject, Request};
-use ws_proto::Config;
+
+use super::ws::{self, Accept, Config, Reject, Request};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -90,7 +90,7 @@ pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
 // Not used by the axum example, whose extractor accepts.
 #[allow(dead_code)]
 pub(crate) async fn serve<W, S, R>(
-    accepting: impl Future<Output = Result<W, ws_driver::Error>>,
+    accepting: impl Future<Output = Result<W, ws::Error>>,
     split: bool,
     spawn: &Spawn,
 ) where

@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
-use ws_proto::Message;
+
+use super::ws::Message;
 
 /// A task to spawn: the writer of a split echo.
 pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;

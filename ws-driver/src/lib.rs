@@ -44,6 +44,27 @@
 //!   when asked for.
 //! - `hyper` and `axum` (features of the same names): sockets upgraded
 //!   inside a hyper or axum server, over HTTP/1.1 and HTTP/2.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `deflate` | yes | permessage-deflate (RFC 7692), negotiated when the `Config` enables it |
+//! | `async-io` | no | the timer of `async-io` (smol, async-std), for `define_async_io_adapter!` |
+//! | `tls` | no | the `tls` module: rustls (`wss://`, the server's PEM loading), with no crypto provider or roots of its own |
+//! | `tls-ring` | no | rustls' `ring` crypto provider |
+//! | `tls-aws-lc-rs` | no | rustls' `aws-lc-rs` crypto provider (preferred when both are on) |
+//! | `tls-webpki-roots` | no | Mozilla's root certificates, bundled (`webpki-roots`) |
+//! | `tls-native-roots` | no | the platform's root certificates, read at run time |
+//! | `futures-rustls` | no | TLS streams of `futures-rustls`, for the `async-io` adapters |
+//! | `http2` | no | the `http2` module: WebSockets over HTTP/2 for `wss://` (RFC 8441) |
+//! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server |
+//! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//!
+//! The adapters turn these on for their users; their defaults are
+//! `deflate`, `tls-ring` and `tls-webpki-roots`.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
 #[cfg(feature = "axum")]
