@@ -11,7 +11,8 @@
 //! Handshake failures have their own type,
 //! [`HandshakeError`](crate::handshake::HandshakeError), since there is no
 //! connection yet and the answer is an HTTP status. A setting refused when
-//! a configuration is built is a [`ConfigError`], the caller's alone.
+//! a configuration is validated ([`Config::validate`](crate::Config::validate))
+//! is a [`ConfigError`], the caller's alone.
 
 use std::fmt;
 

@@ -181,9 +181,7 @@ fn negotiation_through_the_handshakes() {
     // Windows and context takeover as asked by the client.
     let asks = eager()
         .with_server_max_window_bits(10)
-        .unwrap()
         .with_client_max_window_bits(9)
-        .unwrap()
         .with_client_no_context_takeover(true);
     let (_, _, agreed) = handshake(with_deflate(Some(asks)), with_deflate(Some(eager())));
     assert_eq!(
@@ -273,9 +271,7 @@ fn zeros_from_server(len: usize, fragments: usize) -> Vec<u8> {
 }
 
 fn limited_deflate_client(limit: usize) -> Connection {
-    let config = with_deflate(Some(eager()))
-        .with_max_message_size(limit)
-        .unwrap();
+    let config = with_deflate(Some(eager())).with_max_message_size(limit);
     handshake(config, with_deflate(Some(eager()))).0
 }
 
@@ -369,13 +365,10 @@ fn deflate_config() -> impl Strategy<Value = DeflateConfig> {
             |(server_bits, client_bits, server_nct, client_nct, level, threshold)| {
                 DeflateConfig::default()
                     .with_server_max_window_bits(server_bits)
-                    .unwrap()
                     .with_client_max_window_bits(client_bits)
-                    .unwrap()
                     .with_server_no_context_takeover(server_nct)
                     .with_client_no_context_takeover(client_nct)
                     .with_level(level)
-                    .unwrap()
                     .with_threshold(threshold)
             },
         )

@@ -21,9 +21,7 @@ const RFC_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
 /// A server that lets the sample's page, on another host than the
 /// server, open a socket.
 fn rfc_server() -> ServerHandshake {
-    let config = Config::default()
-        .with_allowed_origins(["http://example.com"])
-        .unwrap();
+    let config = Config::default().with_allowed_origins(["http://example.com"]);
     ServerHandshake::new(config)
 }
 
@@ -90,9 +88,7 @@ fn same_origin_no_origin_allowed_origins_and_any_origin_pass() {
         (Config::default(), &[b"http://chat.example.com:8080"]),
         (Config::default(), &[b"https://CHAT.example.com:8080"]),
         (
-            Config::default()
-                .with_allowed_origins(["*.example.org"])
-                .unwrap(),
+            Config::default().with_allowed_origins(["*.example.org"]),
             &[b"https://app.example.org"],
         ),
         (
@@ -366,11 +362,8 @@ fn limits_give_431_and_414() {
     let config = Config::default().with_handshake_limits(
         HandshakeLimits::default()
             .with_max_headers(10)
-            .unwrap()
             .with_max_line(200)
-            .unwrap()
-            .with_max_bytes(1024)
-            .unwrap(),
+            .with_max_bytes(1024),
     );
     let receive_with = |config: &Config, bytes: &[u8]| {
         ServerHandshake::new(config.clone()).receive(bytes).unwrap()

@@ -126,7 +126,7 @@ fn closes_that_may_not_be_sent_are_refused() {
 
 #[test]
 fn a_full_write_buffer_refuses_sends_until_drained() {
-    let config = Config::default().with_write_buffer_limit(100).unwrap();
+    let config = Config::default().with_write_buffer_limit(100);
     for mut conn in [client(config.clone()), server(config.clone())] {
         // A message larger than the limit is accepted into an empty buffer.
         conn.send_binary(vec![9; 150]).unwrap();

@@ -300,9 +300,7 @@ pub async fn invalid_upgrade_gets_http_error<H: Harness>() {
 /// A peer that sends half a request, or half an answer, and then nothing:
 /// the handshake fails with `Error::HandshakeTimeout` on either side.
 pub async fn handshake_timeout<H: Harness>() {
-    let config = Config::default()
-        .with_handshake_timeout(Some(Duration::from_millis(200)))
-        .expect("config");
+    let config = Config::default().with_handshake_timeout(Duration::from_millis(200));
 
     // Server side.
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");

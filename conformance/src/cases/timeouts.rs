@@ -44,9 +44,8 @@ async fn against_silent_peer<H: Harness>(config: Config) -> (Error, bool, Option
 /// the Pings and then a Close 1011.
 pub async fn keepalive_timeout<H: Harness>() {
     let config = Config::default()
-        .with_ping_interval(Some(Duration::from_millis(100)))
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_millis(200))))
-        .expect("config");
+        .with_ping_interval(Duration::from_millis(100))
+        .with_pong_timeout(Duration::from_millis(200));
     let (error, ended, code, pings) = against_silent_peer::<H>(config).await;
     assert!(
         matches!(
@@ -73,9 +72,7 @@ pub async fn keepalive_timeout<H: Harness>() {
 /// Idle timeout 200 ms, a peer that sends nothing: the server's `recv`
 /// fails with `Timeout(Idle)` and the peer gets a Close 1001.
 pub async fn idle_timeout<H: Harness>() {
-    let config = Config::default()
-        .with_idle_timeout(Some(Duration::from_millis(200)))
-        .expect("config");
+    let config = Config::default().with_idle_timeout(Duration::from_millis(200));
     let (error, ended, code, pings) = against_silent_peer::<H>(config).await;
     assert!(
         matches!(
@@ -95,10 +92,9 @@ pub async fn idle_timeout<H: Harness>() {
 /// payloads) and the connection stays up until the server closes it.
 pub async fn keepalive_answered<H: Harness>() {
     let config = Config::default()
-        .with_ping_interval(Some(Duration::from_millis(50)))
+        .with_ping_interval(Duration::from_millis(50))
         // Generous, so that a loaded machine does not fail the case.
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_secs(5))))
-        .expect("config");
+        .with_pong_timeout(Duration::from_secs(5));
     let (mut server, mut client) = pair_with::<H>(config, Config::default()).await;
     let server_side = async {
         let mut pongs: Vec<Bytes> = Vec::new();
