@@ -295,6 +295,29 @@ fn a_bomb_fails_with_1009_as_soon_as_it_passes_the_limit() {
 }
 
 #[test]
+fn over_the_limit_is_one_error_compressed_or_not() {
+    const LIMIT: usize = 10_000;
+    let expected = Error::Protocol(ProtocolError::MessageTooBig {
+        len: LIMIT as u64 + 1,
+        max: LIMIT,
+    });
+    let compressed = zeros_from_server(LIMIT + 1, 1);
+    let plain = common::peer_frame(Role::Client, OpCode::Binary, true, &[0; LIMIT + 1]);
+    for (what, wire) in [("compressed", compressed), ("uncompressed", plain)] {
+        let mut client = limited_deflate_client(LIMIT);
+        let error = common::receive_error(&mut client, &wire);
+        assert_eq!(error, expected, "{what}");
+        assert_eq!(
+            error.to_string(),
+            "protocol error: message of at least 10001 bytes exceeds the limit of 10000",
+            "{what}"
+        );
+        // RFC 6455 section 7.4.1: 1009 for a message too big to process.
+        common::expect_close_sent(&mut client, CloseCode::MESSAGE_TOO_BIG);
+    }
+}
+
+#[test]
 fn the_limit_counts_inflated_bytes_exactly() {
     const LIMIT: usize = 100_000;
     for fragments in [1, 7] {
