@@ -633,3 +633,34 @@ fn bytes_that_cannot_start_http_are_refused_at_once() {
         Ok(None)
     );
 }
+
+#[test]
+fn an_invalid_config_is_refused_with_500_before_the_request_is_read() {
+    let invalid = Config::default().with_max_frame_size(0);
+    let mut server = ServerHandshake::new(invalid.clone());
+    let error = server.receive(RFC_REQUEST).unwrap_err();
+    let HandshakeError::Config(config_error) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config_error.setting(), "max_frame_size");
+    assert_eq!(error.status(), Some(500));
+    let response = error.response().unwrap();
+    assert!(response.starts_with(b"HTTP/1.1 500 Internal Server Error\r\n"));
+    assert!(server.buffered().is_empty(), "nothing was read");
+    // The refusal is final.
+    assert_eq!(server.receive(b"").unwrap_err(), error);
+
+    // The same over the http crate's types, as hyper hands them over.
+    let (parts, ()) = http::Request::get("http://example.com/chat")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let refused = ServerHandshake::from_http(invalid, &parts, None).unwrap_err();
+    assert_eq!(refused, error);
+    assert!(ServerHandshake::from_http(Config::default(), &parts, None).is_ok());
+}

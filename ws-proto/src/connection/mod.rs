@@ -163,6 +163,11 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// The server end of an accepted connection.
+    ///
+    /// `config` is taken as it is; the handshakes and the adapters check it
+    /// with [`Config::validate`] first. One that fails the check does not
+    /// panic the connection, but does what it says (a write buffer limit of
+    /// zero refuses every send, say).
     pub fn server(config: Config) -> Self {
         Connection::new(Role::Server, config, None)
     }
