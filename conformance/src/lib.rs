@@ -79,6 +79,7 @@ macro_rules! conformance_suite {
                 not_upgrade,
                 invalid_upgrade_gets_http_error,
                 handshake_timeout,
+                invalid_config_refused,
                 cross_origin_refused,
                 connect_url,
                 bytes_after_handshake,
