@@ -59,7 +59,7 @@ use crate::origin::OriginPolicy;
 /// # Validity
 ///
 /// [`validate`](Self::validate) refuses: a message limit, write buffer
-/// limit or timeout of zero; a frame limit under 125 bytes (a control
+/// limit or timeout of zero; a frame limit set under 125 bytes (a control
 /// frame must fit, RFC 6455 section 5.5) or over the message limit;
 /// handshake limits out of the ranges [`HandshakeLimits`] gives; deflate
 /// window bits outside 8 to 15 (RFC 7692 section 7.1.2.1) or a level over
@@ -395,15 +395,18 @@ impl Config {
         if self.max_message_size == 0 {
             return Err(ConfigError::new("max_message_size", "must not be zero"));
         }
-        let frame = self.max_frame_size();
-        if frame < MAX_CONTROL_PAYLOAD {
-            return Err(ConfigError::new("max_frame_size", "must be at least 125"));
-        }
-        if frame > self.max_message_size {
-            return Err(ConfigError::new(
-                "max_frame_size",
-                "must not exceed max_message_size",
-            ));
+        // A frame limit that follows a message limit under 125 bytes is
+        // not held to the minimum a set one is.
+        if let Some(frame) = self.max_frame_size {
+            if frame < MAX_CONTROL_PAYLOAD {
+                return Err(ConfigError::new("max_frame_size", "must be at least 125"));
+            }
+            if frame > self.max_message_size {
+                return Err(ConfigError::new(
+                    "max_frame_size",
+                    "must not exceed max_message_size",
+                ));
+            }
         }
         if self.write_buffer_limit == 0 {
             return Err(ConfigError::new("write_buffer_limit", "must not be zero"));
@@ -531,6 +534,10 @@ mod tests {
         let small = Config::default().with_max_message_size(1000);
         assert_eq!(small.max_frame_size(), 1000);
         assert!(small.validate().is_ok());
+        // A message limit under 125 bytes is valid; the frame limit follows.
+        let tiny = Config::default().with_max_message_size(10);
+        assert_eq!(tiny.max_frame_size(), 10);
+        assert!(tiny.validate().is_ok());
         assert_eq!(refused(small.with_max_frame_size(1001)), "max_frame_size");
         assert_eq!(
             refused(Config::default().with_ping_interval(Duration::ZERO)),
