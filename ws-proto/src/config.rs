@@ -213,7 +213,10 @@ impl Config {
         self.ping_interval
     }
 
-    /// Sets [`ping_interval`](Self::ping_interval); not zero.
+    /// Sets [`ping_interval`](Self::ping_interval); not zero. After
+    /// [`without_keepalive`](Self::without_keepalive), set the
+    /// [`pong_timeout`](Self::pong_timeout) too for the Pongs to be waited
+    /// for.
     pub fn with_ping_interval(mut self, every: Duration) -> Self {
         self.ping_interval = Some(every);
         self
