@@ -219,3 +219,49 @@ impl From<Error> for io::Error {
         io::Error::new(kind, e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ws_proto::{ProtocolError, TimeoutKind, UsageError};
+
+    use super::*;
+
+    #[test]
+    fn closed_timeout_and_close_code_answer_for_every_layer() {
+        let peer = CloseFrame::new(CloseCode::GOING_AWAY, "restart").expect("a valid close");
+        let peer_closed = Error::PeerClosed(peer);
+        assert!(peer_closed.is_closed() && !peer_closed.is_timeout());
+        assert_eq!(peer_closed.close_code(), Some(CloseCode::GOING_AWAY));
+
+        let after_close = Error::WebSocket(ws_proto::Error::Usage(UsageError::Closed));
+        assert!(after_close.is_closed() && after_close.is_usage());
+        assert_eq!(after_close.close_code(), None);
+
+        assert!(Error::HandshakeTimeout.is_timeout());
+        assert_eq!(Error::HandshakeTimeout.close_code(), None);
+        let keepalive = Error::WebSocket(ws_proto::Error::Timeout(TimeoutKind::Keepalive));
+        assert!(keepalive.is_timeout() && !keepalive.is_closed());
+        assert_eq!(keepalive.close_code(), Some(CloseCode::INTERNAL_ERROR));
+
+        let too_big = Error::WebSocket(ws_proto::Error::Protocol(ProtocolError::MessageTooBig {
+            len: 2,
+            max: 1,
+        }));
+        assert_eq!(too_big.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
+        assert!(!too_big.is_closed() && !too_big.is_timeout());
+    }
+
+    #[test]
+    fn a_config_refused_by_the_handshake_is_error_config() {
+        let refusal = ws_proto::Config::default()
+            .with_write_buffer_limit(0)
+            .validate()
+            .expect_err("a zero limit is invalid");
+        let error = Error::from(HandshakeError::Config(refusal.clone()));
+        assert!(
+            matches!(&error, Error::Config(e) if *e == refusal),
+            "{error:?}"
+        );
+        assert_eq!(io::Error::from(error).kind(), io::ErrorKind::InvalidInput);
+    }
+}
