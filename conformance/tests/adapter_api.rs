@@ -365,9 +365,7 @@ mod connect_timeout {
 
     #[tokio::test(start_paused = true)]
     async fn the_configs_limit_covers_resolution() {
-        let config = Config::default()
-            .with_handshake_timeout(Some(Duration::from_secs(3)))
-            .expect("config");
+        let config = Config::default().with_handshake_timeout(Duration::from_secs(3));
         let out = Connector::<Unresolved>::new()
             .connect("ws://never.invalid/", config)
             .await;

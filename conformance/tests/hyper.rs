@@ -280,6 +280,35 @@ fn a_request_hyper_cannot_hand_over_is_a_server_error() {
     assert_eq!(request.headers()["sec-websocket-version"], "13");
 }
 
+#[test]
+fn an_invalid_config_is_a_server_error_before_the_callback() {
+    let mut request = http::Request::get("/echo")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .body(())
+        .expect("request");
+    let invalid = Config::default().with_write_buffer_limit(0);
+    let mut called = false;
+    let result = ws_tokio::hyper::upgrade(&mut request, invalid, |_| {
+        called = true;
+        Ok(Accept::new())
+    });
+    let Err(error) = result else {
+        panic!("upgraded with an invalid config");
+    };
+    let ws_driver::hyper::UpgradeError::Handshake(HandshakeError::Config(config_error)) = &error
+    else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config_error.setting(), "write_buffer_limit");
+    assert!(!called, "the callback ran with an invalid config");
+    let response = error.http_response(http::Version::HTTP_11);
+    assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+}
+
 #[tokio::test]
 async fn http1_served_without_upgrades_fails_the_socket_future() {
     let (tx, rx) = tokio::sync::oneshot::channel();

@@ -15,10 +15,9 @@ const CLOSE: Duration = Duration::from_secs(10);
 
 fn config() -> Config {
     Config::default()
-        .with_ping_interval(Some(PING))
-        .and_then(|c| c.with_pong_timeout(Some(PONG)))
-        .and_then(|c| c.with_close_timeout(Some(CLOSE)))
-        .expect("config")
+        .with_ping_interval(PING)
+        .with_pong_timeout(PONG)
+        .with_close_timeout(CLOSE)
 }
 
 /// A server and a client joined by an in-memory pipe.

@@ -103,10 +103,9 @@ pub(crate) fn banner(runtime: &str, addr: SocketAddr, secure: bool) -> String {
 /// server's own address may open a socket (403 for any other `Origin`),
 /// and permessage-deflate is on.
 pub(crate) fn config() -> Config {
-    let config = Config::default()
+    Config::default()
         .with_max_message_size(64 << 10)
-        .and_then(|c| c.with_write_buffer_limit(64 << 10));
-    config.expect("valid chat settings")
+        .with_write_buffer_limit(64 << 10)
 }
 
 /// Who asked to join, from the upgrade request.

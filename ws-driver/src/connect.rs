@@ -243,6 +243,8 @@ impl<R: Network> Connector<R> {
         let connector = self.clone();
         Box::pin(async move {
             let request = request?;
+            // Before the name is resolved or a socket opened.
+            config.validate()?;
             with_timeout::<R, _>(limit, connector.open(request, config)).await
         })
     }

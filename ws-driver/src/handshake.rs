@@ -72,7 +72,9 @@ impl<W, S> Upgrade<W, S> {
 /// use [`accept_or_http`] to serve those. A request from another site's
 /// page (an `Origin` that `config`'s
 /// [`origin_policy`](Config::origin_policy) does not accept) is answered
-/// with 403 before `callback` sees it.
+/// with 403 before `callback` sees it. A `config` that fails
+/// [`Config::validate`] is refused with [`Error::Config`] before the
+/// stream is opened or read.
 ///
 /// The handshake's state lives on the heap while it runs, not in the
 /// returned future (see [`accept_or_http`]).
@@ -165,6 +167,9 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
+    // Refused before the stream is opened or read: the peer sees the
+    // connection close, and no timer runs on settings that may be zero.
+    config.validate()?;
     let timeout = config.handshake_timeout();
     let (stream, conn) = with_timeout::<R, _>(timeout, async {
         let mut stream = open.await?;
@@ -228,7 +233,9 @@ where
 ///
 /// The request is converted at once: the returned future does not borrow
 /// it. The handshake's state lives on the heap while it runs, not in the
-/// returned future (see [`accept_or_http`]).
+/// returned future (see [`accept_or_http`]). A `config` that fails
+/// [`Config::validate`] is refused with [`Error::Config`] before anything
+/// is written.
 pub fn client<R, S>(
     stream: S,
     request: impl IntoClientRequest,
@@ -251,6 +258,7 @@ where
     R: Runtime,
     S: Transport,
 {
+    config.validate()?;
     let timeout = config.handshake_timeout();
     with_timeout::<R, _>(timeout, request_upgrade(stream, request, config)).await
 }

@@ -97,13 +97,14 @@ pub mod reexports {
     pub use crate::proxy::{Proxy, ProxyError};
     pub use crate::{proxy, Error, Upgrade};
     pub use ws_proto as proto;
+    pub use ws_proto::close::CloseBodyError;
     pub use ws_proto::handshake::IntoClientRequest;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,
     };
     pub use ws_proto::{
-        CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, State,
-        TimeoutKind, Utf8Bytes,
+        CloseCode, CloseFrame, Config, ConfigError, Event, HandshakeLimits, Message, MessageKind,
+        ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
     };
 }
 #[cfg(feature = "async-io")]

@@ -47,9 +47,7 @@ fn send_blocks_when_peer_never_reads() {
 /// that did complete stay below what the socket buffers, the limit and
 /// one message can hold: the connection does not queue without bound.
 async fn send_blocks_when_peer_never_reads_case<H: Harness>() {
-    let config = Config::default()
-        .with_write_buffer_limit(LIMIT)
-        .expect("config");
+    let config = Config::default().with_write_buffer_limit(LIMIT);
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
     let server = async {
         let tcp = H::accept(&listener).await.expect("accept");

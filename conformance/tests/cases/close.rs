@@ -16,9 +16,7 @@ use conformance::{within, Harness, Ws};
 /// here must end by the peer's Close and the server's TCP shutdown, not
 /// by the timer.
 fn config() -> Config {
-    Config::default()
-        .with_close_timeout(Some(Duration::from_secs(60)))
-        .expect("config")
+    Config::default().with_close_timeout(Duration::from_secs(60))
 }
 
 /// Receives until the end, expecting exactly one Close with `code` and

@@ -137,9 +137,7 @@ fn too_big_reaches_a_sending_client() {
 /// A message declared over the limit, its payload streaming on: the
 /// client reads 1009.
 async fn too_big_reaches_a_sending_client_case<H: Harness>() {
-    let config = Config::default()
-        .with_max_message_size(MAX_MESSAGE)
-        .expect("config");
+    let config = Config::default().with_max_message_size(MAX_MESSAGE);
     // The header of a 4 MiB frame; its payload follows, which the server
     // skips to find the client's Close behind it.
     let violation = FrameSpec::new(OpCode::Binary, Vec::new())

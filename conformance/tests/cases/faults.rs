@@ -82,10 +82,9 @@ const MAX_EVENTS: usize = 16;
 fn config() -> Config {
     Config::default()
         .with_deflate(None)
-        .with_handshake_timeout(Some(HANDSHAKE_TIMEOUT))
-        .and_then(|c| c.with_idle_timeout(Some(IDLE_TIMEOUT)))
-        .and_then(|c| c.with_close_timeout(Some(CLOSE_TIMEOUT)))
-        .expect("config")
+        .with_handshake_timeout(HANDSHAKE_TIMEOUT)
+        .with_idle_timeout(IDLE_TIMEOUT)
+        .with_close_timeout(CLOSE_TIMEOUT)
 }
 
 /// The server's one message.

@@ -327,9 +327,7 @@ fn handshake_timeout() {
 /// A peer that sends half a request, or half an answer, and then nothing:
 /// the handshake fails with `Error::HandshakeTimeout` on either side.
 async fn handshake_timeout_case<H: Harness>() {
-    let config = Config::default()
-        .with_handshake_timeout(Some(Duration::from_millis(200)))
-        .expect("config");
+    let config = Config::default().with_handshake_timeout(Duration::from_millis(200));
 
     // Server side.
     let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
@@ -367,6 +365,66 @@ async fn handshake_timeout_case<H: Harness>() {
         }
     })
     .await;
+}
+
+#[test]
+fn invalid_config_refused() {
+    <crate::Harness as conformance::Harness>::block_on(
+        invalid_config_refused_case::<crate::Harness>(),
+    );
+}
+
+/// A config that fails `Config::validate` (a frame limit under the 125
+/// bytes a control frame needs) is refused with `Error::Config` when it is
+/// used, on either side, before anything is read or written: the peer of
+/// the server sees the connection close with no answer, the server the
+/// client would have reached sees no request.
+async fn invalid_config_refused_case<H: Harness>() {
+    let invalid = Config::default().with_max_frame_size(100);
+    let refused = |side: &str, result: Result<(), Error>| match result {
+        Err(Error::Config(e)) => assert_eq!(e.setting(), "max_frame_size", "[{}] {side}", H::NAME),
+        other => panic!(
+            "[{}] {side}: expected Error::Config, got {other:?}",
+            H::NAME
+        ),
+    };
+
+    // Server side.
+    let (listener, addr) = within::<H, _>("bind", H::bind()).await.expect("bind");
+    let server = async {
+        let tcp = H::accept(&listener).await.expect("accept");
+        H::accept_with(tcp, invalid.clone(), |_| Ok(Accept::new()))
+            .await
+            .map(drop)
+    };
+    let peer = async { RawPeer::<H>::connect(addr).await.read_to_end().await };
+    let (server, answer) = within::<H, _>("server refuses", join(server, peer)).await;
+    refused("server", server);
+    assert!(answer.is_empty(), "[{}] the peer got {answer:?}", H::NAME);
+
+    // Client side, on a connected stream.
+    let peer = async {
+        let tcp = H::accept(&listener).await.expect("accept");
+        RawPeer::<H>::new(tcp).read_to_end().await
+    };
+    let client = async {
+        let tcp = H::connect(addr).await.expect("connect");
+        let request = ClientRequest::new(addr.to_string(), "/").expect("request");
+        // The stream is dropped with the failed handshake: the peer's read ends.
+        H::client(tcp, request, invalid.clone()).await.map(drop)
+    };
+    let (request, client) = within::<H, _>("client refuses", join(peer, client)).await;
+    refused("client", client);
+    assert!(
+        request.is_empty(),
+        "[{}] the server got {request:?}",
+        H::NAME
+    );
+
+    // Client side, by URL: refused before connecting at all.
+    let url = H::url(addr, "/");
+    let by_url = within::<H, _>("connect refuses", H::connect_url(&url, invalid)).await;
+    refused("connect", by_url.map(drop));
 }
 
 /// Our client against a raw server on `listener` that reads the request

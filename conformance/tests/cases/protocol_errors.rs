@@ -105,9 +105,7 @@ fn oversized_message() {
 /// A message over `max_message_size` (1 KiB here), declared in one frame
 /// header or reached across fragments: 1009, before the payload is read.
 async fn oversized_message_case<H: Harness>() {
-    let config = Config::default()
-        .with_max_message_size(1024)
-        .expect("config");
+    let config = Config::default().with_max_message_size(1024);
     let header_only = FrameSpec::new(OpCode::Binary, Vec::new())
         .declared_len(2048)
         .masked()

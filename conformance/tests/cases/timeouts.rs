@@ -49,9 +49,8 @@ fn keepalive_timeout() {
 /// the Pings and then a Close 1011.
 async fn keepalive_timeout_case<H: Harness>() {
     let config = Config::default()
-        .with_ping_interval(Some(Duration::from_millis(100)))
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_millis(200))))
-        .expect("config");
+        .with_ping_interval(Duration::from_millis(100))
+        .with_pong_timeout(Duration::from_millis(200));
     let (error, ended, code, pings) = against_silent_peer::<H>(config).await;
     assert!(
         matches!(
@@ -83,9 +82,7 @@ fn idle_timeout() {
 /// Idle timeout 200 ms, a peer that sends nothing: the server's `recv`
 /// fails with `Timeout(Idle)` and the peer gets a Close 1001.
 async fn idle_timeout_case<H: Harness>() {
-    let config = Config::default()
-        .with_idle_timeout(Some(Duration::from_millis(200)))
-        .expect("config");
+    let config = Config::default().with_idle_timeout(Duration::from_millis(200));
     let (error, ended, code, pings) = against_silent_peer::<H>(config).await;
     assert!(
         matches!(
@@ -110,10 +107,9 @@ fn keepalive_answered() {
 /// payloads) and the connection stays up until the server closes it.
 async fn keepalive_answered_case<H: Harness>() {
     let config = Config::default()
-        .with_ping_interval(Some(Duration::from_millis(50)))
+        .with_ping_interval(Duration::from_millis(50))
         // Generous, so that a loaded machine does not fail the case.
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_secs(5))))
-        .expect("config");
+        .with_pong_timeout(Duration::from_secs(5));
     let (mut server, mut client) = pair_with::<H>(config, Config::default()).await;
     let server_side = async {
         let mut pongs: Vec<Bytes> = Vec::new();

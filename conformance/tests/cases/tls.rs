@@ -37,9 +37,7 @@ async fn against<H: TlsHarness>(
 /// A configuration whose handshake timeout the silent-peer cases wait
 /// out.
 fn short_handshake() -> Config {
-    Config::default()
-        .with_handshake_timeout(Some(TLS_TIMEOUT))
-        .expect("a valid timeout")
+    Config::default().with_handshake_timeout(TLS_TIMEOUT)
 }
 
 fn expect_tls(what: &str, name: &str, result: Result<(), Error>) -> TlsError {
