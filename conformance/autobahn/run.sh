@@ -35,15 +35,15 @@
 # also name TLS agents itself, mixed with plain ones.
 #
 #   (default)  sections 1 to 11 on every agent, and every section (12 and 13
-#              too: permessage-deflate) on ws-tokio, as server and as client,
-#              and on ws-tokio-axum.
-#              What .ci/run runs. Sections 12 and 13 take 5-10 minutes per
+#              too: permessage-deflate) on ws-tokio as client and on
+#              ws-tokio-axum as server (the driver's server side, as under
+#              ws-tokio's echo-server). What .ci/run runs. Sections 12 and 13 take 5-10 minutes per
 #              agent, mostly wstest's own CPU; 1 to 11 about 15 s.
 #   --full     every section on every agent (about 1 h 40 min with --jobs 1
 #              on 2 cores)
 #
 # TLS agents run sections 1 to 10 (all but 12 and 13) unless --full: 12 and
-# 13 run on plain ws-tokio only.
+# 13 run in plain only.
 #
 # PATTERNS are wstest case patterns separated by commas, as `1.*,2.1,9.*`;
 # --cases/--exclude narrow every agent's cases further (default `*`,
@@ -230,17 +230,21 @@ json_list() {
     echo "[${joined//,/, }]"
 }
 
-# Whether agent $1 runs every section in the default mode: ws-tokio, and
-# ws-tokio-axum, whose handshake is axum's and hyper's and whose stream is
-# hyper's upgraded one.
+# Whether agent $1 in role $2 (server or client) runs every section in the
+# default mode: ws-tokio as client, and ws-tokio-axum as server (the
+# server side of the same driver and permessage-deflate code as ws-tokio's
+# echo-server, whose handshake is axum's and hyper's and whose stream is
+# hyper's upgraded one). Sections 12 and 13 set the run's time, so each
+# role runs them once.
 whole_suite() {
-    [[ $mode == full || ${1#ws-} == tokio || ${1#ws-} == tokio-axum ]]
+    local agent=${1#ws-}
+    [[ $mode == full || ($agent == tokio && $2 == client) || ($agent == tokio-axum && $2 == server) ]]
 }
 
-# The exclude patterns of agent $1: --exclude, and sections 12 and 13 for
-# the agents without the whole suite.
+# The exclude patterns of agent $1 in role $2: --exclude, and sections 12
+# and 13 where the agent does not run the whole suite.
 agent_exclude() {
-    if ! whole_suite "$1"; then
+    if ! whole_suite "$1" "$2"; then
         echo "$exclude,12.*,13.*"
     else
         echo "$exclude"
@@ -339,8 +343,11 @@ manifest_line() {
 # server's URL; fuzzingserver: $3 is the port to listen on, over TLS for a
 # TLS agent).
 write_spec() {
-    local agent=$1 reports=$out/reports/servers/$1
-    [[ $2 == fuzzingserver ]] && reports=$out/reports/clients/$1
+    local agent=$1 reports=$out/reports/servers/$1 role=server
+    if [[ $2 == fuzzingserver ]]; then
+        reports=$out/reports/clients/$1
+        role=client
+    fi
     {
         echo "{"
         if [[ $2 == fuzzingclient ]]; then
@@ -354,7 +361,7 @@ write_spec() {
         fi
         echo "   \"outdir\": \"$reports\","
         echo "   \"cases\": $(json_list "$cases"),"
-        echo "   \"exclude-cases\": $(json_list "$(agent_exclude "$agent")"),"
+        echo "   \"exclude-cases\": $(json_list "$(agent_exclude "$agent" "$role")"),"
         echo "   \"exclude-agent-cases\": {}"
         echo "}"
     } >"$out/specs/$2-$agent.json"
@@ -504,13 +511,13 @@ ordered=()
 for r in "${roles[@]}"; do
     for a in "${agent_list[@]}"; do
         agent_has_role "$a" "$r" || continue
-        whole_suite "$a" && ordered+=("$r ${a#ws-}")
+        whole_suite "$a" "$r" && ordered+=("$r ${a#ws-}")
     done
 done
 for r in "${roles[@]}"; do
     for a in "${agent_list[@]}"; do
         agent_has_role "$a" "$r" || continue
-        whole_suite "$a" || ordered+=("$r ${a#ws-}")
+        whole_suite "$a" "$r" || ordered+=("$r ${a#ws-}")
     done
 done
 for run in "${ordered[@]}"; do

@@ -4,9 +4,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -39,7 +37,7 @@ impl Harness for Tokio {
     type Io = ws_tokio::TokioIo<tokio::net::TcpStream>;
     type Rt = ws_tokio::Runtime;
     type Connected = ws_tokio::TokioIo<ws_tokio::MaybeTlsStream<tokio::net::TcpStream>>;
-    type Raw = TokioCompat<tokio::net::TcpStream>;
+    type Raw = ws_tokio::TokioIo<tokio::net::TcpStream>;
 
     fn block_on<F: Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_multi_thread()
@@ -86,7 +84,7 @@ impl Harness for Tokio {
     }
 
     fn into_raw(stream: Self::Tcp) -> Self::Raw {
-        TokioCompat(stream)
+        ws_tokio::TokioIo::new(stream)
     }
 
     fn accept_with<F>(
@@ -97,7 +95,7 @@ impl Harness for Tokio {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_tokio::accept_with(stream, config, callback)
+        crate::driver_socket(ws_tokio::accept_with(stream, config, callback))
     }
 
     fn client(
@@ -105,166 +103,128 @@ impl Harness for Tokio {
         request: ClientRequest,
         config: Config,
     ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_tokio::client(stream, request, config)
+        crate::driver_pair(ws_tokio::client(stream, request, config))
     }
 
     fn connect_url(
         url: &str,
         config: Config,
     ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_tokio::connect_with(url, config)
+        crate::driver_pair(ws_tokio::connect_with(url, config))
     }
 }
 
-impl Harness for AsyncStd {
-    const NAME: &'static str = "async-std";
-    type Tcp = async_std::net::TcpStream;
-    type Listener = async_std::net::TcpListener;
-    type Io = ws_async_std::Io<async_std::net::TcpStream>;
-    type Rt = ws_async_std::Runtime;
-    type Connected = ws_async_std::Io<ws_async_std::MaybeTlsStream<async_std::net::TcpStream>>;
-    type Raw = async_std::net::TcpStream;
+/// The harness of a runtime on `async-io` (async-std, smol) and its
+/// adapter, written once: they differ in their TCP types, adapter crate,
+/// `block_on`, `spawn` and timer only.
+macro_rules! async_io_harness {
+    (
+        $harness:ident,
+        name = $name:literal,
+        tcp = $tcp:ty,
+        listener = $listener:ty,
+        adapter = $ws:ident,
+        block_on = $block_on:path,
+        spawn = $spawn:path,
+        sleep = $sleep:expr $(,)?
+    ) => {
+        impl Harness for $harness {
+            const NAME: &'static str = $name;
+            type Tcp = $tcp;
+            type Listener = $listener;
+            type Io = $ws::Io<$tcp>;
+            type Rt = $ws::Runtime;
+            type Connected = $ws::Io<$ws::MaybeTlsStream<$tcp>>;
+            type Raw = $tcp;
 
-    fn block_on<F: Future>(future: F) -> F::Output {
-        async_std::task::block_on(Box::pin(future))
-    }
+            fn block_on<F: Future>(future: F) -> F::Output {
+                $block_on(Box::pin(future))
+            }
 
-    fn spawn<F>(future: F) -> Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Task::new(async_std::task::spawn(
-            AssertUnwindSafe(future).catch_unwind(),
-        ))
-    }
+            fn spawn<F>(future: F) -> Task<F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                Task::new($spawn(AssertUnwindSafe(future).catch_unwind()))
+            }
 
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        async_std::task::sleep(duration)
-    }
+            fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+                $sleep(duration)
+            }
 
-    async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
-        let listener = async_std::net::TcpListener::bind(LOOPBACK).await?;
-        let addr = listener.local_addr()?;
-        Ok((listener, addr))
-    }
+            async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
+                let listener = <$listener>::bind(LOOPBACK).await?;
+                let addr = listener.local_addr()?;
+                Ok((listener, addr))
+            }
 
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Tcp> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
+            async fn accept(listener: &Self::Listener) -> io::Result<Self::Tcp> {
+                let (stream, _) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok(stream)
+            }
 
-    async fn connect(addr: SocketAddr) -> io::Result<Self::Tcp> {
-        let stream = async_std::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
+            async fn connect(addr: SocketAddr) -> io::Result<Self::Tcp> {
+                let stream = <$tcp>::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                Ok(stream)
+            }
 
-    fn into_raw(stream: Self::Tcp) -> Self::Raw {
-        stream
-    }
+            fn into_raw(stream: Self::Tcp) -> Self::Raw {
+                stream
+            }
 
-    fn accept_with<F>(
-        stream: Self::Tcp,
-        config: Config,
-        callback: F,
-    ) -> impl Future<Output = Result<Ws<Self>, Error>> + Send
-    where
-        F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
-    {
-        ws_async_std::accept_with(stream, config, callback)
-    }
+            fn accept_with<F>(
+                stream: Self::Tcp,
+                config: Config,
+                callback: F,
+            ) -> impl Future<Output = Result<Ws<Self>, Error>> + Send
+            where
+                F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
+            {
+                crate::driver_socket($ws::accept_with(stream, config, callback))
+            }
 
-    fn client(
-        stream: Self::Tcp,
-        request: ClientRequest,
-        config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_async_std::client(stream, request, config)
-    }
+            fn client(
+                stream: Self::Tcp,
+                request: ClientRequest,
+                config: Config,
+            ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
+                crate::driver_pair($ws::client(stream, request, config))
+            }
 
-    fn connect_url(
-        url: &str,
-        config: Config,
-    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_async_std::connect_with(url, config)
-    }
+            fn connect_url(
+                url: &str,
+                config: Config,
+            ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
+                crate::driver_pair($ws::connect_with(url, config))
+            }
+        }
+    };
 }
 
-impl Harness for Smol {
-    const NAME: &'static str = "smol";
-    type Tcp = smol::net::TcpStream;
-    type Listener = smol::net::TcpListener;
-    type Io = ws_smol::Io<smol::net::TcpStream>;
-    type Rt = ws_smol::Runtime;
-    type Connected = ws_smol::Io<ws_smol::MaybeTlsStream<smol::net::TcpStream>>;
-    type Raw = smol::net::TcpStream;
+async_io_harness!(
+    AsyncStd,
+    name = "async-std",
+    tcp = async_std::net::TcpStream,
+    listener = async_std::net::TcpListener,
+    adapter = ws_async_std,
+    block_on = async_std::task::block_on,
+    spawn = async_std::task::spawn,
+    sleep = async_std::task::sleep,
+);
 
-    fn block_on<F: Future>(future: F) -> F::Output {
-        SmolExecutor::block_on(future)
-    }
-
-    fn spawn<F>(future: F) -> Task<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Task::new(SmolExecutor::spawn(AssertUnwindSafe(future).catch_unwind()))
-    }
-
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        smol::Timer::after(duration).map(|_| ())
-    }
-
-    async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
-        let listener = smol::net::TcpListener::bind(LOOPBACK).await?;
-        let addr = listener.local_addr()?;
-        Ok((listener, addr))
-    }
-
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Tcp> {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-
-    async fn connect(addr: SocketAddr) -> io::Result<Self::Tcp> {
-        let stream = smol::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-
-    fn into_raw(stream: Self::Tcp) -> Self::Raw {
-        stream
-    }
-
-    fn accept_with<F>(
-        stream: Self::Tcp,
-        config: Config,
-        callback: F,
-    ) -> impl Future<Output = Result<Ws<Self>, Error>> + Send
-    where
-        F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
-    {
-        ws_smol::accept_with(stream, config, callback)
-    }
-
-    fn client(
-        stream: Self::Tcp,
-        request: ClientRequest,
-        config: Config,
-    ) -> impl Future<Output = Result<(Ws<Self>, Response), Error>> + Send {
-        ws_smol::client(stream, request, config)
-    }
-
-    fn connect_url(
-        url: &str,
-        config: Config,
-    ) -> impl Future<Output = Result<(Connected<Self>, Response), Error>> + Send {
-        ws_smol::connect_with(url, config)
-    }
-}
+async_io_harness!(
+    Smol,
+    name = "smol",
+    tcp = smol::net::TcpStream,
+    listener = smol::net::TcpListener,
+    adapter = ws_smol,
+    block_on = SmolExecutor::block_on,
+    spawn = SmolExecutor::spawn,
+    sleep = |duration| smol::Timer::after(duration).map(|_| ()),
+);
 
 thread_local! {
     /// The executor of the test that runs on this thread, if any.
@@ -320,38 +280,26 @@ impl SmolExecutor {
     }
 }
 
-/// A tokio stream through the `futures-io` traits, for the
-/// [`RawPeer`](crate::RawPeer). (The adapter's own wrapper, `TokioIo`,
-/// cannot be built outside `ws-tokio`.)
-#[derive(Debug)]
-pub struct TokioCompat<S>(pub S);
-
-impl<S: tokio::io::AsyncRead + Unpin> futures_io::AsyncRead for TokioCompat<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut buf = tokio::io::ReadBuf::new(buf);
-        ready!(Pin::new(&mut self.0).poll_read(cx, &mut buf))?;
-        Poll::Ready(Ok(buf.filled().len()))
-    }
+/// The socket an adapter's function opens, as the driver's: the cases are
+/// written once over [`Harness`], whose sockets are the driver's type
+/// that every adapter's wraps.
+pub(crate) async fn driver_socket<W, D>(
+    opening: impl Future<Output = Result<W, Error>>,
+) -> Result<D, Error>
+where
+    W: Into<D>,
+{
+    opening.await.map(Into::into)
 }
 
-impl<S: tokio::io::AsyncWrite + Unpin> futures_io::AsyncWrite for TokioCompat<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
+/// [`driver_socket`] for the functions that give the server's response
+/// too.
+pub(crate) async fn driver_pair<W, D, T>(
+    opening: impl Future<Output = Result<(W, T), Error>>,
+) -> Result<(D, T), Error>
+where
+    W: Into<D>,
+{
+    let (socket, response) = opening.await?;
+    Ok((socket.into(), response))
 }

@@ -40,7 +40,7 @@ pub async fn pair_with<H: Harness>(server: Config, client: Config) -> (Ws<H>, Ws
 
 /// Receives until the connection's error, which is returned, and checks
 /// that the socket then ends: the error comes once.
-pub(crate) async fn recv_error<H: Harness>(ws: &mut Ws<H>, who: &str) -> Error {
+pub async fn recv_error<H: Harness>(ws: &mut Ws<H>, who: &str) -> Error {
     let error = expect_err(H::NAME, ws.recv().await);
     let end = ws.recv().await;
     assert!(
@@ -53,7 +53,7 @@ pub(crate) async fn recv_error<H: Harness>(ws: &mut Ws<H>, who: &str) -> Error {
 
 /// Accepts one connection on `listener` and completes the server's
 /// handshake with `config`, accepting the request.
-pub(crate) async fn accept_one<H: Harness>(listener: &H::Listener, config: Config) -> Ws<H> {
+pub async fn accept_one<H: Harness>(listener: &H::Listener, config: Config) -> Ws<H> {
     let tcp = H::accept(listener).await.expect("accept");
     H::accept_with(tcp, config, |_| Ok(Accept::new()))
         .await
@@ -61,7 +61,7 @@ pub(crate) async fn accept_one<H: Harness>(listener: &H::Listener, config: Confi
 }
 
 /// Connects to `addr` and completes the client's handshake with `config`.
-pub(crate) async fn connect_to<H: Harness>(addr: SocketAddr, config: Config) -> Ws<H> {
+pub async fn connect_to<H: Harness>(addr: SocketAddr, config: Config) -> Ws<H> {
     let tcp = H::connect(addr).await.expect("connect");
     let request = ClientRequest::new(addr.to_string(), "/").expect("request");
     H::client(tcp, request, config)
@@ -175,7 +175,7 @@ where
 }
 
 /// The error of a `recv` that must have failed.
-pub(crate) fn expect_err<T: std::fmt::Debug>(name: &str, item: Option<Result<T, Error>>) -> Error {
+pub fn expect_err<T: std::fmt::Debug>(name: &str, item: Option<Result<T, Error>>) -> Error {
     match item {
         Some(Err(e)) => e,
         other => panic!("[{name}] expected an error, got {other:?}"),

@@ -323,7 +323,7 @@ impl TlsRuntime for crate::Tokio {
     const TLS_NAME: &'static str = "tokio+tls";
     type TlsTcp = tokio_rustls::TlsStream<tokio::net::TcpStream>;
     type TlsIo = ws_tokio::TokioIo<Self::TlsTcp>;
-    type TlsRaw = crate::TokioCompat<Self::TlsTcp>;
+    type TlsRaw = ws_tokio::TokioIo<Self::TlsTcp>;
     type Accepted = ws_tokio::TokioIo<ws_tokio::TlsStream<tokio::net::TcpStream>>;
 
     async fn tls_accept(tcp: Self::Tcp, config: Arc<ServerConfig>) -> io::Result<Self::TlsTcp> {
@@ -338,7 +338,7 @@ impl TlsRuntime for crate::Tokio {
     }
 
     fn tls_into_raw(stream: Self::TlsTcp) -> Self::TlsRaw {
-        crate::TokioCompat(stream)
+        ws_tokio::TokioIo::new(stream)
     }
 
     fn alpn(ws: &Connected<Self>) -> Option<Vec<u8>> {
@@ -354,7 +354,7 @@ impl TlsRuntime for crate::Tokio {
     where
         F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
     {
-        ws_tokio::accept_with(stream, config, callback)
+        crate::driver_socket(ws_tokio::accept_with(stream, config, callback))
     }
 
     fn tls_client(
@@ -363,7 +363,7 @@ impl TlsRuntime for crate::Tokio {
         config: Config,
     ) -> impl Future<Output = Result<(ws_driver::WebSocket<Self::TlsIo, Self::Rt>, Response), Error>>
            + Send {
-        ws_tokio::client(stream, request, config)
+        crate::driver_pair(ws_tokio::client(stream, request, config))
     }
 
     fn accept_tls_with(
@@ -373,7 +373,9 @@ impl TlsRuntime for crate::Tokio {
     ) -> impl Future<Output = Result<ws_driver::WebSocket<Self::Accepted, Self::Rt>, Error>> + Send
     {
         let acceptor = ws_tokio::TlsAcceptor::from(tls);
-        ws_tokio::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new()))
+        crate::driver_socket(ws_tokio::accept_tls_with(&acceptor, tcp, config, |_| {
+            Ok(Accept::new())
+        }))
     }
 
     fn connect_with_tls(
@@ -386,7 +388,7 @@ impl TlsRuntime for crate::Tokio {
             Some(tls) => connector.with_tls_config(tls),
             None => connector,
         };
-        connector.connect(url, config)
+        crate::driver_pair(connector.connect(url, config))
     }
 }
 
@@ -435,7 +437,7 @@ macro_rules! futures_tls_runtime {
             where
                 F: FnOnce(&Request) -> Result<Accept, Reject> + Send,
             {
-                $adapter::accept_with(stream, config, callback)
+                crate::driver_socket($adapter::accept_with(stream, config, callback))
             }
 
             fn tls_client(
@@ -445,7 +447,7 @@ macro_rules! futures_tls_runtime {
             ) -> impl Future<
                 Output = Result<(ws_driver::WebSocket<Self::TlsIo, Self::Rt>, Response), Error>,
             > + Send {
-                $adapter::client(stream, request, config)
+                crate::driver_pair($adapter::client(stream, request, config))
             }
 
             fn accept_tls_with(
@@ -456,7 +458,7 @@ macro_rules! futures_tls_runtime {
                 Output = Result<ws_driver::WebSocket<Self::Accepted, Self::Rt>, Error>,
             > + Send {
                 let acceptor = $adapter::TlsAcceptor::from(tls);
-                $adapter::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new()))
+                crate::driver_socket($adapter::accept_tls_with(&acceptor, tcp, config, |_| Ok(Accept::new())))
             }
 
             fn connect_with_tls(
@@ -469,7 +471,7 @@ macro_rules! futures_tls_runtime {
                     Some(tls) => connector.with_tls_config(tls),
                     None => connector,
                 };
-                connector.connect(url, config)
+                crate::driver_pair(connector.connect(url, config))
             }
         }
     };
@@ -492,6 +494,57 @@ pub trait TlsHarness: Harness {
 
 impl<H: TlsRuntime> TlsHarness for Tls<H> {
     type Plain = H;
+}
+
+/// The `wss://` URL of a server at `addr`.
+pub fn wss(addr: SocketAddr) -> String {
+    format!("wss://{addr}/")
+}
+
+/// `connect` over `accept_tls_with`: a message each way, ALPN `http/1.1`
+/// agreed, and the client's stream says it is TLS. A case of TLS
+/// (`tests/cases/tls.rs`), here because `tests/crypto_provider.rs` runs it
+/// too.
+pub async fn wss_round_trip<H: TlsHarness>() {
+    let pki = TestPki::get();
+    let (listener, addr) = crate::within::<H, _>("bind", H::Plain::bind())
+        .await
+        .expect("bind");
+    let server = async {
+        let tcp = H::Plain::accept(&listener).await.expect("accept");
+        H::Plain::accept_tls_with(tcp, pki.server.clone(), Config::default())
+            .await
+            .expect("server handshake")
+    };
+    let url = wss(addr);
+    let client = H::Plain::connect_with_tls(&url, Some(pki.client.clone()), Config::default());
+    let (mut server, client) =
+        crate::within::<H, _>("handshakes", futures_util::future::join(server, client)).await;
+    let (mut client, response) = client.expect("connect");
+    let echo = async {
+        let message = server.recv().await.expect("a message").expect("no error");
+        server.send(message).await.expect("echo");
+    };
+    assert_eq!(response.status(), 101);
+    assert_eq!(
+        H::Plain::alpn(&client).as_deref(),
+        Some(&b"http/1.1"[..]),
+        "[{}] ALPN",
+        H::NAME
+    );
+    let exchange = async {
+        client
+            .send(ws_proto::Message::text("over TLS"))
+            .await
+            .expect("send");
+        client.recv().await
+    };
+    let ((), echoed) =
+        crate::within::<H, _>("echo", futures_util::future::join(echo, exchange)).await;
+    assert_eq!(
+        echoed.expect("a message").expect("no error"),
+        ws_proto::Message::text("over TLS")
+    );
 }
 
 /// A directory for the files of one test, under the target directory's

@@ -1,3 +1,11 @@
-//! The conformance suite on async-std.
+//! The conformance suite on async-std, over plain TCP: the cases of every
+//! transport, the byte-offset faults and the interoperability cases.
 
-conformance::conformance_suite!(conformance::AsyncStd);
+/// The harness every case of this file runs on.
+type Harness = conformance::AsyncStd;
+
+mod cases;
+#[path = "cases/faults.rs"]
+mod faults;
+#[path = "cases/interop.rs"]
+mod interop;

@@ -1,3 +1,9 @@
-//! The conformance suite on async-std, over TLS.
+//! The conformance suite on async-std, over TLS: the cases of every transport
+//! and those of TLS itself.
 
-conformance::conformance_suite!(tls conformance::AsyncStd);
+/// The harness every case of this file runs on.
+type Harness = conformance::Tls<conformance::AsyncStd>;
+
+mod cases;
+#[path = "cases/tls.rs"]
+mod tls;

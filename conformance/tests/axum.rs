@@ -19,7 +19,7 @@ use ws_proto::handshake::HandshakeError;
 use ws_proto::Message;
 use ws_tokio::axum::WebSocketUpgrade;
 
-use http_support::{h2_connect, h2_websocket, within, ws_request};
+use http_support::{h2_connect, h2_websocket, raw_http1, within, ws_request};
 
 /// The most connections one test server accepts, and the most messages
 /// one socket echoes.
@@ -166,9 +166,10 @@ async fn http1_upgrade_after_the_other_extractors() {
     let request = ws_request(addr, "/rooms/lobby", &["superchat", "chat"])
         .header("Authorization", "Bearer alice")
         .expect("header");
-    let (mut ws, response) = within("connect", ws_tokio::connect(request))
+    let (ws, response) = within("connect", ws_tokio::connect(request))
         .await
         .expect("connect");
+    let mut ws = ws.into_driver();
     assert_eq!(response.subprotocol(), Some("chat"));
     assert_eq!(response.header("x-room"), Some("lobby"));
     assert!(response
@@ -220,4 +221,37 @@ async fn http2_extended_connect_through_the_router() {
         .expect("send");
     assert_eq!(recv_text(&mut ws).await, "over HTTP/2");
     assert_eq!(app.upgrades.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_config_is_answered_with_500() {
+    let upgrades = Arc::new(AtomicUsize::new(0));
+    let counted = upgrades.clone();
+    let router = Router::new().route(
+        "/",
+        any(move |ws: WebSocketUpgrade| async move {
+            // A frame limit under the 125 bytes a control frame needs.
+            let invalid = ws_proto::Config::default().with_max_frame_size(100);
+            ws.config(invalid).on_upgrade(move |_| async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+            })
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    let response = raw_http1(addr, &head).await;
+    assert!(
+        response.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+        "{response}"
+    );
+    assert_eq!(upgrades.load(Ordering::SeqCst), 0, "no socket was made");
 }

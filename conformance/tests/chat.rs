@@ -137,7 +137,7 @@ async fn rooms_broadcast_and_the_operator() {
     assert!(server.logged("\n  lobby: alice (127.0.0.1:"));
 
     // Leaving is announced.
-    within("close", bob.close(CloseCode::NORMAL, "bye"))
+    within("close", bob.close_with(CloseCode::NORMAL, "bye"))
         .await
         .expect("close");
     assert_eq!(next_text(&mut alice).await, "* bob left lobby");
@@ -367,7 +367,7 @@ async fn over_tls_the_page_and_the_socket_share_the_port() {
         .expect("send");
     server.wait_logged("[vault] tess: over TLS").await;
     // The closing handshake, over TLS to its end.
-    within("close", ws.close(CloseCode::NORMAL, "bye"))
+    within("close", ws.close_with(CloseCode::NORMAL, "bye"))
         .await
         .expect("close");
     server
@@ -589,7 +589,7 @@ async fn the_axum_chat_over_tls_serves_http1_clients_too() {
     server.wait_logged("[vault] tess: over TLS").await;
     assert!(server.logged("[join] tess (127.0.0.1:"));
     assert!(server.logged("joined vault over HTTP/1.1"));
-    within("close", ws.close(CloseCode::NORMAL, "bye"))
+    within("close", ws.close_with(CloseCode::NORMAL, "bye"))
         .await
         .expect("close");
     server

@@ -4,7 +4,8 @@
 //! implicit `ClientConfig::builder()` panics, as it does here. Every
 //! adapter's `wss://` still works, because ours names its provider.
 
-use conformance::{cases, AsyncStd, Harness, Smol, Tls, Tokio};
+use conformance::tls::wss_round_trip;
+use conformance::{AsyncStd, Harness, Smol, Tls, Tokio};
 use rustls::crypto::CryptoProvider;
 
 #[test]
@@ -16,9 +17,9 @@ fn wss_works_where_the_implicit_provider_panics() {
         "rustls' implicit provider should panic in this build"
     );
 
-    Tokio::block_on(cases::tls::wss_round_trip::<Tls<Tokio>>());
-    Smol::block_on(cases::tls::wss_round_trip::<Tls<Smol>>());
-    AsyncStd::block_on(cases::tls::wss_round_trip::<Tls<AsyncStd>>());
+    Tokio::block_on(wss_round_trip::<Tls<Tokio>>());
+    Smol::block_on(wss_round_trip::<Tls<Smol>>());
+    AsyncStd::block_on(wss_round_trip::<Tls<AsyncStd>>());
 
     // Nothing was installed behind the application's back either.
     assert!(CryptoProvider::get_default().is_none());

@@ -139,7 +139,7 @@ async fn round_trip<S: ws_driver::Transport, R: Runtime>(
 
 /// Closes `ws` and reads to its end.
 async fn close<S: ws_driver::Transport, R: Runtime>(ws: &mut ws_driver::WebSocket<S, R>) {
-    within_on::<R, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within_on::<R, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
     for _ in 0..MAX_MESSAGES {
@@ -159,9 +159,10 @@ async fn http1_upgrade_echoes_with_deflate_and_a_subprotocol() {
         .and_then(|r| r.subprotocol("superchat"))
         .and_then(|r| r.subprotocol("chat"))
         .expect("request");
-    let (mut ws, response) = within("connect", ws_tokio::connect(request))
+    let (ws, response) = within("connect", ws_tokio::connect(request))
         .await
         .expect("connect");
+    let mut ws = ws.into_driver();
     assert_eq!(response.status(), 101);
     assert_eq!(response.subprotocol(), Some("chat"));
     assert!(
@@ -277,6 +278,35 @@ fn a_request_hyper_cannot_hand_over_is_a_server_error() {
     // The request is left whole.
     assert_eq!(request.uri(), "/echo");
     assert_eq!(request.headers()["sec-websocket-version"], "13");
+}
+
+#[test]
+fn an_invalid_config_is_a_server_error_before_the_callback() {
+    let mut request = http::Request::get("/echo")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .body(())
+        .expect("request");
+    let invalid = Config::default().with_write_buffer_limit(0);
+    let mut called = false;
+    let result = ws_tokio::hyper::upgrade(&mut request, invalid, |_| {
+        called = true;
+        Ok(Accept::new())
+    });
+    let Err(error) = result else {
+        panic!("upgraded with an invalid config");
+    };
+    let ws_driver::hyper::UpgradeError::Handshake(HandshakeError::Config(config_error)) = &error
+    else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config_error.setting(), "write_buffer_limit");
+    assert!(!called, "the callback ran with an invalid config");
+    let response = error.http_response(http::Version::HTTP_11);
+    assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 #[tokio::test]
@@ -407,7 +437,8 @@ fn smol_serves_hyper_and_upgrades() {
         let request = ClientRequest::from_url(&format!("ws://{addr}/echo"))
             .and_then(|r| r.subprotocol("chat"))
             .expect("request");
-        let (mut ws, response) = ws_smol::connect(request).await.expect("connect");
+        let (ws, response) = ws_smol::connect(request).await.expect("connect");
+        let mut ws = ws.into_driver();
         assert_eq!(response.subprotocol(), Some("chat"));
         round_trip(&mut ws, Message::text(text_payload(10_000))).await;
         round_trip(&mut ws, Message::binary(binary_payload(100_000))).await;
@@ -423,9 +454,10 @@ fn async_std_serves_hyper_and_upgrades() {
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         serve_futures_io::<ws_async_std::Runtime>(listener);
-        let (mut ws, response) = ws_async_std::connect(format!("ws://{addr}/echo"))
+        let (ws, response) = ws_async_std::connect(format!("ws://{addr}/echo"))
             .await
             .expect("connect");
+        let mut ws = ws.into_driver();
         assert_eq!(response.status(), 101);
         round_trip(&mut ws, Message::text(text_payload(10_000))).await;
         close(&mut ws).await;

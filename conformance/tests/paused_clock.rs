@@ -15,10 +15,9 @@ const CLOSE: Duration = Duration::from_secs(10);
 
 fn config() -> Config {
     Config::default()
-        .with_ping_interval(Some(PING))
-        .and_then(|c| c.with_pong_timeout(Some(PONG)))
-        .and_then(|c| c.with_close_timeout(Some(CLOSE)))
-        .expect("config")
+        .with_ping_interval(PING)
+        .with_pong_timeout(PONG)
+        .with_close_timeout(CLOSE)
 }
 
 /// A server and a client joined by an in-memory pipe.
@@ -86,7 +85,7 @@ async fn close_times_out_on_the_paused_clock() {
     let (mut server, _client) = pair().await;
     let start = Instant::now();
     // The client never reads: no reply comes.
-    let close = tokio::spawn(async move { server.close(CloseCode::NORMAL, "").await });
+    let close = tokio::spawn(async move { server.close_with(CloseCode::NORMAL, "").await });
     settle().await;
     advance(CLOSE - Duration::from_millis(1)).await;
     settle().await;

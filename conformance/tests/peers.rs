@@ -122,9 +122,7 @@ fn variants() -> Vec<(&'static str, DeflateConfig, &'static str)> {
     let small = eager
         .clone()
         .with_client_max_window_bits(9)
-        .expect("valid bits")
-        .with_server_max_window_bits(9)
-        .expect("valid bits");
+        .with_server_max_window_bits(9);
     vec![
         ("context takeover", eager, r#"{"threshold":0}"#),
         (
@@ -176,7 +174,7 @@ fn our_client_against_python_websockets() {
             let who = format!("our client ({name})");
             tokio::time::timeout(WAIT, async {
                 exchange(&mut ws, &who).await;
-                ws.close(CloseCode::NORMAL, "").await
+                ws.close_with(CloseCode::NORMAL, "").await
             })
             .await
             .unwrap_or_else(|_| panic!("{who}: timed out"))
@@ -213,7 +211,7 @@ fn our_server_against_node_ws() {
                 .await
                 .unwrap_or_else(|e| panic!("{who}: the handshake failed: {e}"));
                 exchange(&mut ws, &who).await;
-                ws.close(CloseCode::NORMAL, "").await
+                ws.close_with(CloseCode::NORMAL, "").await
             })
             .await
             .unwrap_or_else(|_| panic!("{who}: timed out"))

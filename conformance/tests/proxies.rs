@@ -71,7 +71,7 @@ async fn exchange<H: Harness, S: Transport>(ws: &mut WebSocket<S, H::Rt>, what: 
         Some(Ok(Message::Binary(got))) => assert_eq!(got[..], binary[..]),
         other => panic!("[{}] {what}: {other:?}", H::NAME),
     }
-    within::<H, _>("close", ws.close(CloseCode::NORMAL, "done"))
+    within::<H, _>("close", ws.close_with(CloseCode::NORMAL, "done"))
         .await
         .expect("close");
 }

@@ -1,3 +1,9 @@
-//! The conformance suite on smol, over TLS.
+//! The conformance suite on smol, over TLS: the cases of every transport
+//! and those of TLS itself.
 
-conformance::conformance_suite!(tls conformance::Smol);
+/// The harness every case of this file runs on.
+type Harness = conformance::Tls<conformance::Smol>;
+
+mod cases;
+#[path = "cases/tls.rs"]
+mod tls;

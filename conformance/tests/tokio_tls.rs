@@ -1,3 +1,9 @@
-//! The conformance suite on tokio, over TLS.
+//! The conformance suite on tokio, over TLS: the cases of every transport
+//! and those of TLS itself.
 
-conformance::conformance_suite!(tls conformance::Tokio);
+/// The harness every case of this file runs on.
+type Harness = conformance::Tls<conformance::Tokio>;
+
+mod cases;
+#[path = "cases/tls.rs"]
+mod tls;

@@ -15,8 +15,9 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ws_driver::{Connector, Error, Runtime, WebSocket};
-use ws_proto::{Config, Message};
+use ws_driver::{Runtime, WebSocket};
+
+use super::ws::{self, Config, Connector, Error, Message};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -85,7 +86,7 @@ impl Args {
 
     /// The connector to connect with: with `--ca`, trusting those
     /// certificates for `wss://`.
-    pub(crate) fn connector<R>(&self) -> Connector<R> {
+    pub(crate) fn connector(&self) -> Connector {
         tls::connector(self.ca.as_deref())
     }
 }
@@ -123,17 +124,17 @@ fn usage() -> ! {
 pub(crate) fn config() -> Config {
     Config::default()
         .with_max_message_size(64 << 20)
-        .and_then(|c| c.with_max_frame_size(64 << 20))
-        .expect("valid limits")
+        .with_max_frame_size(64 << 20)
 }
 
 /// Runs every case of the fuzzing server at `args.url`, connecting with
 /// `connect(url, config)` and (with `--split`) spawning each case's writer
 /// task with `spawn`; returns the process's exit code.
-pub(crate) async fn run<C, F, S, R, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
+pub(crate) async fn run<C, F, W, S, R, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
 where
     C: Fn(String, Config) -> F,
-    F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
+    F: Future<Output = Result<(W, Resp), Error>>,
+    W: Into<WebSocket<S, R>>,
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
@@ -165,7 +166,10 @@ where
     }
     let url = format!("{base}/updateReports?agent={}", args.agent);
     match connect(url, config()).await {
-        Ok((mut ws, _)) => while let Some(Ok(_)) = ws.recv().await {},
+        Ok((ws, _)) => {
+            let mut ws: WebSocket<S, R> = ws.into();
+            while let Some(Ok(_)) = ws.recv().await {}
+        }
         Err(e) => {
             eprintln!("{}: updateReports failed: {e}", args.agent);
             return 1;
@@ -181,16 +185,18 @@ where
 
 /// Asks `/getCaseCount`: the server sends the count as a text message,
 /// then closes.
-async fn case_count<C, F, S, R, Resp>(connect: &C, base: &str) -> Result<u32, String>
+async fn case_count<C, F, W, S, R, Resp>(connect: &C, base: &str) -> Result<u32, String>
 where
     C: Fn(String, Config) -> F,
-    F: Future<Output = Result<(WebSocket<S, R>, Resp), Error>>,
+    F: Future<Output = Result<(W, Resp), Error>>,
+    W: Into<WebSocket<S, R>>,
     S: ws_driver::Transport,
     R: Runtime,
 {
-    let (mut ws, _) = connect(format!("{base}/getCaseCount"), config())
+    let (ws, _) = connect(format!("{base}/getCaseCount"), config())
         .await
         .map_err(|e| e.to_string())?;
+    let mut ws: WebSocket<S, R> = ws.into();
     let mut count = None;
     while let Some(message) = ws.recv().await {
         let message = match message {

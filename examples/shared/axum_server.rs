@@ -1,6 +1,6 @@
 //! How the axum examples (`axum-chat`, `axum-echo`) serve their router on
 //! tokio: each connection of the listener, over TLS when the example was
-//! given a certificate, is served by `ws_tokio::hyper::server_builder()`,
+//! given a certificate, is served by `ws::hyper::server_builder()`,
 //! which speaks HTTP/1.1 or HTTP/2 as the client does (it tells them apart
 //! by the HTTP/2 connection preface, RFC 9113 section 3.4) with HTTP/1.1
 //! upgrades and HTTP/2's extended CONNECT (RFC 8441 section 3) on. So a
@@ -9,7 +9,8 @@
 //! HTTP/1.1. Each request carries the peer's address as axum's
 //! `ConnectInfo`.
 //!
-//! The example that builds this file in names its TLS acceptor `Tls`.
+//! The example that builds this file in names its TLS acceptor `Tls` and
+//! its adapter `ws` (`use ws_tokio as ws;`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,8 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tower_service::Service;
 
 // The example's TLS acceptor (tokio-rustls'), or its stand-in in a build
-// without TLS.
-use super::Tls;
+// without TLS, and the adapter under the name `ws`.
+use super::{ws, Tls};
 
 /// The application protocols offered in ALPN (RFC 7301), by preference:
 /// HTTP/2 (RFC 9113 section 3.2), then HTTP/1.1.
@@ -77,7 +78,7 @@ async fn connection(
         let mut app = app.clone();
         async move { Ok::<_, Infallible>(app.call(request).await.unwrap_or_else(|e| match e {})) }
     });
-    let builder = ws_tokio::hyper::server_builder();
+    let builder = ws::hyper::server_builder();
     let served = match tls {
         None => {
             builder

@@ -33,9 +33,9 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{ReadHalf, Runtime, Upgrade, WebSocket, WriteHalf};
-use ws_proto::handshake::{Accept, Reject, Request};
-use ws_proto::{Config, Message, Utf8Bytes};
+use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
+
+use super::ws::{self, Accept, Config, Message, Reject, Request, Upgrade, Utf8Bytes};
 
 #[allow(unused_imports)]
 pub(crate) use rooms::{Chat, Kick, QUEUE_LEN};
@@ -126,10 +126,9 @@ pub(crate) fn banner(runtime: &str, addr: SocketAddr, secure: bool) -> String {
 /// server's own address may open a socket (403 for any other `Origin`),
 /// and permessage-deflate is on.
 pub(crate) fn config() -> Config {
-    let config = Config::default()
+    Config::default()
         .with_max_message_size(64 << 10)
-        .and_then(|c| c.with_write_buffer_limit(64 << 10));
-    config.expect("valid chat settings")
+        .with_write_buffer_limit(64 << 10)
 }
 
 /// Who asked to join, from the upgrade request.
@@ -206,11 +205,12 @@ impl Opening {
     /// for plain HTTP, the page or an error, written with `respond` (the
     /// runtime's write-all and close) on the stream. Never panics on what
     /// the peer sent; failures are logged.
-    pub(crate) async fn serve<S, R, T, F, Fut>(
+    pub(crate) async fn serve<W, S, R, T, F, Fut>(
         self,
-        found: Result<Upgrade<WebSocket<S, R>, T>, ws_driver::Error>,
+        found: Result<Upgrade<W, T>, ws::Error>,
         respond: F,
     ) where
+        W: Into<WebSocket<S, R>>,
         S: ws_driver::Transport,
         R: Runtime,
         F: FnOnce(T, Vec<u8>) -> Fut,
@@ -242,14 +242,14 @@ impl Opening {
 
     /// The chat session on `ws`, the socket of the upgrade that
     /// [`check`](Self::check) accepted, until either side ends it.
-    pub(crate) async fn session<S, R>(self, ws: WebSocket<S, R>)
+    pub(crate) async fn session<S, R>(self, ws: impl Into<WebSocket<S, R>>)
     where
         S: ws_driver::Transport,
         R: Runtime,
     {
         let Opening { chat, peer, hello } = self;
         match hello {
-            Some(hello) => session(&chat, ws, peer, hello).await,
+            Some(hello) => session(&chat, ws.into(), peer, hello).await,
             None => chat.log(&format!("{peer}: accepted, but not by the chat")),
         }
     }
@@ -301,7 +301,7 @@ where
     R: Runtime,
 {
     let joined = chat.join(&hello.name, &hello.room, peer, hello.version);
-    let (mut reader, mut writer) = ws.split();
+    let (mut reader, mut writer) = ws.into_split();
     let end = {
         let reading = pin!(read_loop(chat, joined.id, &mut reader));
         let writing = pin!(write_loop(&mut writer, &joined.queue, &joined.kicked));
@@ -316,7 +316,7 @@ where
             // it still says is dropped. Bounded: a client that reads
             // nothing cannot take our Close, so it is cut off.
             let goodbye = async {
-                let _ = writer.close(kick.code, &kick.reason).await;
+                let _ = writer.close_with(kick.code, &kick.reason).await;
                 while let Some(Ok(_)) = reader.recv().await {}
             };
             let how = match within::<R, _>(CLOSE_GRACE, goodbye).await {

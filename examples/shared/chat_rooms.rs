@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_channel::{Receiver, Sender, TrySendError};
-use ws_proto::{CloseCode, Utf8Bytes};
+
+use super::ws::{CloseCode, Utf8Bytes};
 
 /// How many messages may wait for one client. A client whose queue is
 /// full (it reads more slowly than its room talks) is closed.

@@ -8,8 +8,9 @@ use std::pin::pin;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{Connector, Runtime, WebSocket};
-use ws_proto::{CloseCode, Message};
+use ws_driver::{Runtime, WebSocket};
+
+use super::ws::{self, CloseCode, Connector, Message};
 
 // The client half of it: `--ca` and the connector.
 #[allow(dead_code)]
@@ -50,7 +51,7 @@ impl Args {
 
     /// The connector to connect with: with `--ca`, trusting those
     /// certificates for `wss://`.
-    pub(crate) fn connector<R>(&self) -> Connector<R> {
+    pub(crate) fn connector(&self) -> Connector {
         tls::connector(self.ca.as_deref())
     }
 }
@@ -63,13 +64,13 @@ fn usage(why: &str) -> ! {
 /// Sends each line of `lines` as a text message and prints every message
 /// that comes back, until stdin ends (then closes with 1000 and waits for
 /// the server's Close) or the server closes.
-pub(crate) async fn session<S, R, L, E>(ws: WebSocket<S, R>, lines: L)
+pub(crate) async fn session<S, R, L, E>(ws: impl Into<WebSocket<S, R>>, lines: L)
 where
     S: ws_driver::Transport,
     R: Runtime,
     L: Stream<Item = Result<String, E>>,
 {
-    let (mut reader, mut writer) = ws.split();
+    let (mut reader, mut writer) = ws.into().into_split();
     let print = pin!(async move {
         while let Some(message) = reader.recv().await {
             match message {
@@ -91,7 +92,7 @@ where
                 return;
             }
         }
-        let _ = writer.close(CloseCode::NORMAL, "bye").await;
+        let _ = writer.close_with(CloseCode::NORMAL, "bye").await;
     });
     if let Either::Right(((), print)) = select(print, send).await {
         print.await;

@@ -6,8 +6,8 @@ use std::env;
 use std::future::Future;
 
 use ws_driver::{Runtime, WebSocket};
-use ws_proto::handshake::{Accept, Reject, Request};
-use ws_proto::Config;
+
+use super::ws::{self, Accept, Config, Reject, Request};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -89,11 +89,12 @@ pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
 /// a failed handshake is logged.
 // Not used by the axum example, whose extractor accepts.
 #[allow(dead_code)]
-pub(crate) async fn serve<S, R>(
-    accepting: impl Future<Output = Result<WebSocket<S, R>, ws_driver::Error>>,
+pub(crate) async fn serve<W, S, R>(
+    accepting: impl Future<Output = Result<W, ws::Error>>,
     split: bool,
     spawn: &Spawn,
 ) where
+    W: Into<WebSocket<S, R>>,
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
@@ -108,6 +109,5 @@ pub(crate) async fn serve<S, R>(
 pub(crate) fn config() -> Config {
     Config::default()
         .with_max_message_size(64 << 20)
-        .and_then(|c| c.with_max_frame_size(64 << 20))
-        .expect("valid limits")
+        .with_max_frame_size(64 << 20)
 }

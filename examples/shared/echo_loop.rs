@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
-use ws_proto::Message;
+
+use super::ws::Message;
 
 /// A task to spawn: the writer of a split echo.
 pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -18,12 +19,14 @@ pub(crate) type Spawn = Arc<dyn Fn(Task) + Send + Sync>;
 
 /// Echoes every text and binary message until the connection ends: on the
 /// whole socket in this task, or with `split` through its two halves in
-/// two tasks (the writer spawned with `spawn`).
-pub(crate) async fn echo<S, R>(ws: WebSocket<S, R>, split: bool, spawn: &Spawn)
+/// two tasks (the writer spawned with `spawn`). `ws` is an adapter's
+/// socket, which wraps the driver's.
+pub(crate) async fn echo<S, R>(ws: impl Into<WebSocket<S, R>>, split: bool, spawn: &Spawn)
 where
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
+    let ws = ws.into();
     if split {
         echo_split(ws, spawn).await
     } else {
@@ -68,7 +71,7 @@ where
     S: ws_driver::Transport + Send + 'static,
     R: Runtime,
 {
-    let (reader, writer) = ws.split();
+    let (reader, writer) = ws.into_split();
     let (messages, inbox) = async_channel::bounded(1);
     let (queued, queued_rx) = async_channel::bounded(1);
     // Closed (never sent on) when the writer task ends.

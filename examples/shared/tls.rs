@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ws;
+
 /// A server's certificate chain and private key, as PEM files.
 pub(crate) struct ServerTls {
     pub(crate) cert: PathBuf,
@@ -79,7 +81,7 @@ pub(crate) enum NoTls {}
 #[cfg(feature = "tls")]
 pub(crate) fn acceptor<A>(files: Option<&ServerTls>) -> Option<A>
 where
-    A: From<std::sync::Arc<ws_driver::tls::ServerConfig>>,
+    A: From<std::sync::Arc<ws::tls::ServerConfig>>,
 {
     acceptor_with_alpn(files, &[])
 }
@@ -91,10 +93,10 @@ where
 #[cfg(feature = "tls")]
 pub(crate) fn acceptor_with_alpn<A>(files: Option<&ServerTls>, alpn: &[&[u8]]) -> Option<A>
 where
-    A: From<std::sync::Arc<ws_driver::tls::ServerConfig>>,
+    A: From<std::sync::Arc<ws::tls::ServerConfig>>,
 {
     let files = files?;
-    match ws_driver::tls::server_config_from_pem_files(&files.cert, &files.key) {
+    match ws::tls::server_config_from_pem_files(&files.cert, &files.key) {
         Ok(mut config) => {
             config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
             Some(A::from(std::sync::Arc::new(config)))
@@ -127,18 +129,17 @@ pub(crate) fn scheme<T>(tls: &Option<T>) -> &'static str {
     }
 }
 
-/// A connector on runtime `R` that trusts the certificates of `ca` for
+/// A connector of the adapter's runtime that trusts the certificates of `ca` for
 /// `wss://` (and nothing else), or the built-in roots without it. Exits
 /// with a message when the file holds no usable certificate.
-pub(crate) fn connector<R>(ca: Option<&Path>) -> ws_driver::Connector<R> {
-    let connector = ws_driver::Connector::new();
+pub(crate) fn connector(ca: Option<&Path>) -> ws::Connector {
+    let connector = ws::Connector::new();
     let Some(ca) = ca else {
         return connector;
     };
     #[cfg(feature = "tls")]
     {
-        let config =
-            ws_driver::tls::roots_from_pem_file(ca).and_then(ws_driver::tls::client_config);
+        let config = ws::tls::roots_from_pem_file(ca).and_then(ws::tls::client_config);
         match config {
             Ok(config) => connector.with_tls_config(std::sync::Arc::new(config)),
             Err(e) => exit(&format!("cannot trust {}: {e}", ca.display())),

@@ -213,8 +213,7 @@ pub fn run(role: Role, data: &[u8]) {
     let write_buffer_limit = usize::from(limits.write_buffer_limit) * 16 + 1;
     let conn_config = config(ours, &timers)
         .with_max_message_size(max_message_size)
-        .and_then(|c| c.with_write_buffer_limit(write_buffer_limit))
-        .expect("limits of at least 1 byte are valid")
+        .with_write_buffer_limit(write_buffer_limit)
         .with_auto_pong(limits.auto_pong)
         .with_auto_close_reply(limits.auto_close_reply);
     let peer_config = Config::default().with_deflate(Some(theirs));

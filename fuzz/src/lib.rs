@@ -92,9 +92,8 @@ impl DeflateParams {
     pub fn config(&self) -> DeflateConfig {
         DeflateConfig::default()
             .with_client_max_window_bits(8 + self.client_max_window_bits % 8)
-            .and_then(|c| c.with_server_max_window_bits(8 + self.server_max_window_bits % 8))
-            .and_then(|c| c.with_level(u32::from(self.level % 10)))
-            .expect("window bits 8-15 and levels 0-9 are valid")
+            .with_server_max_window_bits(8 + self.server_max_window_bits % 8)
+            .with_level(u32::from(self.level % 10))
             .with_client_no_context_takeover(self.client_no_context_takeover)
             .with_server_no_context_takeover(self.server_no_context_takeover)
             .with_threshold(usize::from(self.threshold % 64))
@@ -104,14 +103,25 @@ impl DeflateParams {
 /// A config with `deflate` and timers short enough for a fake clock that
 /// advances in milliseconds (each `Some` at least 1 ms).
 pub fn config(deflate: DeflateConfig, timers: &Timers) -> Config {
-    let ms = |t: Option<u8>| t.map(|t| Duration::from_millis(u64::from(t) + 1));
-    Config::default()
+    let ms = |t: u8| Duration::from_millis(u64::from(t) + 1);
+    let mut config = Config::default()
         .with_deflate(Some(deflate))
-        .with_ping_interval(ms(timers.ping_interval))
-        .and_then(|c| c.with_pong_timeout(ms(timers.pong_timeout)))
-        .and_then(|c| c.with_close_timeout(ms(timers.close_timeout)))
-        .and_then(|c| c.with_idle_timeout(ms(timers.idle_timeout)))
-        .expect("positive durations are valid")
+        .without_keepalive()
+        .without_close_timeout()
+        .without_idle_timeout();
+    if let Some(t) = timers.ping_interval {
+        config = config.with_ping_interval(ms(t));
+    }
+    if let Some(t) = timers.pong_timeout {
+        config = config.with_pong_timeout(ms(t));
+    }
+    if let Some(t) = timers.close_timeout {
+        config = config.with_close_timeout(ms(t));
+    }
+    if let Some(t) = timers.idle_timeout {
+        config = config.with_idle_timeout(ms(t));
+    }
+    config
 }
 
 /// The timers of a [`config`], in milliseconds less one; `None` is off.

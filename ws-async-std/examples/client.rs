@@ -3,7 +3,10 @@
 //! `cargo run -p ws-async-std --example client -- ws://127.0.0.1:9001/`
 //! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
-#[path = "../../examples/shared/client.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_async_std as ws;
+
+#[path = "shared/client.rs"]
 mod shared;
 
 use async_std::io::{prelude::BufReadExt, BufReader};
@@ -11,7 +14,7 @@ use async_std::io::{prelude::BufReadExt, BufReader};
 fn main() {
     async_std::task::block_on(async {
         let args = shared::Args::parse();
-        let connector: ws_async_std::Connector = args.connector();
+        let connector = args.connector();
         let (ws, _) = shared::connect_or_exit(
             connector.connect(args.url.as_str(), ws_async_std::Config::default()),
         )

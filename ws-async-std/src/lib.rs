@@ -57,6 +57,23 @@
 //! ws-driver's documentation for the list. The chat example installs
 //! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
 //! them.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `deflate` | yes | permessage-deflate (RFC 7692), offered by clients and accepted by servers |
+//! | `tls` | through `tls-ring` | TLS with rustls through futures-rustls (`wss://`, `accept_tls`), with no crypto provider or roots of its own |
+//! | `tls-ring` | yes | rustls' `ring` crypto provider (needs a C compiler) |
+//! | `tls-aws-lc-rs` | no | rustls' `aws-lc-rs` crypto provider (preferred when both are on) |
+//! | `tls-webpki-roots` | yes | Mozilla's root certificates, bundled (`webpki-roots`) |
+//! | `tls-native-roots` | no | the platform's root certificates, read at run time |
+//! | `http2` | no | WebSockets over HTTP/2 for `wss://` (RFC 8441) when a `Connector` asks for it |
+//! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server, HTTP/1.1 and HTTP/2 |
+//! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::task::{Context, Poll};
 

@@ -62,9 +62,11 @@ use crate::{Error, Spawn};
 
 /// The extractor of a WebSocket upgrade over HTTP/1.1 or HTTP/2, on the
 /// runtime `R`; see the [module docs](self). `F` is what runs when the
-/// upgrade fails after the response was sent ([`on_failed_upgrade`](Self::on_failed_upgrade)).
+/// upgrade fails after the response was sent ([`on_failed_upgrade`](Self::on_failed_upgrade)),
+/// `W` the socket [`on_upgrade`](Self::on_upgrade) hands over (an
+/// adapter's own type; this crate's [`WebSocket`] by default).
 #[must_use = "the upgrade happens only when the response of on_upgrade is returned"]
-pub struct WebSocketUpgrade<R, F = DefaultOnFailedUpgrade> {
+pub struct WebSocketUpgrade<R, F = DefaultOnFailedUpgrade, W = WebSocket<R>> {
     handshake: ServerHandshake,
     request: Request,
     on_upgrade: OnUpgrade,
@@ -78,10 +80,10 @@ pub struct WebSocketUpgrade<R, F = DefaultOnFailedUpgrade> {
     /// field that was refused.
     accept: Result<Accept, HandshakeError>,
     on_failed: F,
-    runtime: PhantomData<fn() -> R>,
+    runtime: PhantomData<fn() -> (R, W)>,
 }
 
-impl<R, F> fmt::Debug for WebSocketUpgrade<R, F> {
+impl<R, F, W> fmt::Debug for WebSocketUpgrade<R, F, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocketUpgrade")
             .field("request", &self.request)
@@ -91,7 +93,7 @@ impl<R, F> fmt::Debug for WebSocketUpgrade<R, F> {
     }
 }
 
-impl<R, F> WebSocketUpgrade<R, F> {
+impl<R, F, W> WebSocketUpgrade<R, F, W> {
     /// The validated request: path, headers, cookies, the subprotocols and
     /// extensions the client offered.
     pub fn request(&self) -> &Request {
@@ -148,7 +150,7 @@ impl<R, F> WebSocketUpgrade<R, F> {
     /// Sets what runs when the upgrade fails after the response was sent
     /// (the connection ended before hyper handed it over, the handshake
     /// timeout passed); by default the error is dropped.
-    pub fn on_failed_upgrade<C: OnFailedUpgrade>(self, callback: C) -> WebSocketUpgrade<R, C> {
+    pub fn on_failed_upgrade<C: OnFailedUpgrade>(self, callback: C) -> WebSocketUpgrade<R, C, W> {
         WebSocketUpgrade {
             handshake: self.handshake,
             request: self.request,
@@ -163,7 +165,12 @@ impl<R, F> WebSocketUpgrade<R, F> {
     }
 }
 
-impl<R: Spawn, F: OnFailedUpgrade> WebSocketUpgrade<R, F> {
+impl<R, F, W> WebSocketUpgrade<R, F, W>
+where
+    R: Spawn,
+    F: OnFailedUpgrade,
+    W: From<WebSocket<R>> + Send + 'static,
+{
     /// Accepts the upgrade: returns the response for the handler to
     /// return (101, or 200 over HTTP/2), and runs `callback` with the
     /// socket in a task of its own (`R::spawn`) once hyper hands the
@@ -173,7 +180,7 @@ impl<R: Spawn, F: OnFailedUpgrade> WebSocketUpgrade<R, F> {
     /// that refusal and `callback` never runs.
     pub fn on_upgrade<C, Fut>(self, callback: C) -> Response
     where
-        C: FnOnce(WebSocket<R>) -> Fut + Send + 'static,
+        C: FnOnce(W) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let version = self.version();
@@ -188,7 +195,7 @@ impl<R: Spawn, F: OnFailedUpgrade> WebSocketUpgrade<R, F> {
 
     fn accept_upgrade<C, Fut>(self, callback: C) -> Result<Response, UpgradeError>
     where
-        C: FnOnce(WebSocket<R>) -> Fut + Send + 'static,
+        C: FnOnce(W) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let (handshake, request) = match self.config {
@@ -200,7 +207,7 @@ impl<R: Spawn, F: OnFailedUpgrade> WebSocketUpgrade<R, F> {
             accept = accept.subprotocol(protocol);
         }
         let (response, upgrading) =
-            answer::<R>(handshake, &request, accept, self.on_upgrade, self.timeout)?;
+            answer::<R, W>(handshake, &request, accept, self.on_upgrade, self.timeout)?;
         let on_failed = self.on_failed;
         R::spawn(async move {
             match upgrading.await {
@@ -226,7 +233,9 @@ fn revalidate(
     ServerHandshake::from_http(config, &parts, request.protocol()).map_err(UpgradeError::Handshake)
 }
 
-impl<R: Spawn, S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade<R> {
+impl<R: Spawn, W, S: Send + Sync> FromRequestParts<S>
+    for WebSocketUpgrade<R, DefaultOnFailedUpgrade, W>
+{
     type Rejection = WebSocketUpgradeRejection;
 
     async fn from_request_parts(

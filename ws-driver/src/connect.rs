@@ -243,6 +243,8 @@ impl<R: Network> Connector<R> {
         let connector = self.clone();
         Box::pin(async move {
             let request = request?;
+            // Before the name is resolved or a socket opened.
+            config.validate()?;
             let work = with_timeout::<R, _>(limit, connector.open(request, config));
             trace::Conn::new(Role::Client).run(work).await
         })

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 
 use ws_proto::handshake::HandshakeError;
-use ws_proto::CloseFrame;
+use ws_proto::{CloseCode, CloseFrame, ConfigError};
 
 use crate::proxy::ProxyError;
 
@@ -44,6 +44,11 @@ pub enum Error {
     Proxy(ProxyError),
     /// The transport failed.
     Io(io::Error),
+    /// The configuration fails [`Config::validate`](ws_proto::Config::validate).
+    /// Nothing was read or written: a client refuses before it connects,
+    /// a server before it reads the request (inside hyper or axum, the
+    /// upgrade is answered with 500 instead).
+    Config(ConfigError),
 }
 
 impl Error {
@@ -51,6 +56,45 @@ impl Error {
     /// the connection as it was.
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::WebSocket(ws_proto::Error::Usage(_)))
+    }
+
+    /// Whether the connection is closed, and this call could not change
+    /// that: a send or close after the closing handshake began or the
+    /// connection ended ([`ws_proto::Error::is_closed`]), or a write that
+    /// failed because the peer closed ([`Error::PeerClosed`]). What
+    /// tungstenite reports as `AlreadyClosed` or `ConnectionClosed`. (A
+    /// stream that ended cleanly yields `None`, not an error.)
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Error::WebSocket(e) => e.is_closed(),
+            Error::PeerClosed(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a deadline passed: the handshake timeout
+    /// ([`Error::HandshakeTimeout`]), or the keepalive (no Pong), idle or
+    /// close timeout of an open connection ([`ws_proto::Error::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::HandshakeTimeout => true,
+            Error::WebSocket(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// The close code that ended the connection: the one this end sent
+    /// when it failed the connection ([`ws_proto::Error::close_code`]:
+    /// 1002, 1007, 1009, 1011 after a keepalive timeout, 1001 after an idle
+    /// one; 1006 when the transport ended with no Close), or the one the
+    /// peer sent before a write failed ([`Error::PeerClosed`]). `None` for
+    /// errors that ended no connection, or ended it without a code.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        match self {
+            Error::WebSocket(e) => e.close_code(),
+            Error::PeerClosed(frame) => Some(frame.code()),
+            _ => None,
+        }
     }
 }
 
@@ -79,6 +123,7 @@ impl fmt::Display for Error {
             ),
             Error::Proxy(e) => write!(f, "proxy failed: {e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Config(e) => e.fmt(f),
         }
     }
 }
@@ -90,6 +135,7 @@ impl std::error::Error for Error {
             Error::Handshake(e) => Some(e),
             Error::Proxy(e) => Some(e),
             Error::Io(e) => Some(e),
+            Error::Config(e) => Some(e),
             #[cfg(feature = "tls")]
             Error::Tls(e) => Some(e),
             _ => None,
@@ -105,7 +151,18 @@ impl From<ws_proto::Error> for Error {
 
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
-        Error::Handshake(e)
+        match e {
+            // A config the core's handshake refused is the same error as
+            // one refused before connecting.
+            HandshakeError::Config(e) => Error::Config(e),
+            e => Error::Handshake(e),
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
     }
 }
 
@@ -150,7 +207,9 @@ impl From<Error> for io::Error {
             Error::WebSocket(ws_proto::Error::Timeout(_)) | Error::HandshakeTimeout => {
                 io::ErrorKind::TimedOut
             }
-            Error::WebSocket(ws_proto::Error::Usage(_)) => io::ErrorKind::InvalidInput,
+            Error::WebSocket(ws_proto::Error::Usage(_)) | Error::Config(_) => {
+                io::ErrorKind::InvalidInput
+            }
             Error::CallbackRejected(_) => io::ErrorKind::ConnectionRefused,
             Error::TlsUnsupported => io::ErrorKind::Unsupported,
             Error::PeerClosed(_) => io::ErrorKind::ConnectionReset,
@@ -158,5 +217,51 @@ impl From<Error> for io::Error {
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ws_proto::{ProtocolError, TimeoutKind, UsageError};
+
+    use super::*;
+
+    #[test]
+    fn closed_timeout_and_close_code_answer_for_every_layer() {
+        let peer = CloseFrame::new(CloseCode::GOING_AWAY, "restart").expect("a valid close");
+        let peer_closed = Error::PeerClosed(peer);
+        assert!(peer_closed.is_closed() && !peer_closed.is_timeout());
+        assert_eq!(peer_closed.close_code(), Some(CloseCode::GOING_AWAY));
+
+        let after_close = Error::WebSocket(ws_proto::Error::Usage(UsageError::Closed));
+        assert!(after_close.is_closed() && after_close.is_usage());
+        assert_eq!(after_close.close_code(), None);
+
+        assert!(Error::HandshakeTimeout.is_timeout());
+        assert_eq!(Error::HandshakeTimeout.close_code(), None);
+        let keepalive = Error::WebSocket(ws_proto::Error::Timeout(TimeoutKind::Keepalive));
+        assert!(keepalive.is_timeout() && !keepalive.is_closed());
+        assert_eq!(keepalive.close_code(), Some(CloseCode::INTERNAL_ERROR));
+
+        let too_big = Error::WebSocket(ws_proto::Error::Protocol(ProtocolError::MessageTooBig {
+            len: 2,
+            max: 1,
+        }));
+        assert_eq!(too_big.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
+        assert!(!too_big.is_closed() && !too_big.is_timeout());
+    }
+
+    #[test]
+    fn a_config_refused_by_the_handshake_is_error_config() {
+        let refusal = ws_proto::Config::default()
+            .with_write_buffer_limit(0)
+            .validate()
+            .expect_err("a zero limit is invalid");
+        let error = Error::from(HandshakeError::Config(refusal.clone()));
+        assert!(
+            matches!(&error, Error::Config(e) if *e == refusal),
+            "{error:?}"
+        );
+        assert_eq!(io::Error::from(error).kind(), io::ErrorKind::InvalidInput);
     }
 }

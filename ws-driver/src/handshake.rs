@@ -50,6 +50,15 @@ impl<W, S> Upgrade<W, S> {
             Upgrade::Http(request, stream) => Upgrade::Http(request, f(stream)),
         }
     }
+
+    /// The same outcome with the socket of an upgrade passed through `f`:
+    /// how an adapter hands back its own socket type.
+    pub fn map_websocket<V>(self, f: impl FnOnce(W) -> V) -> Upgrade<V, S> {
+        match self {
+            Upgrade::WebSocket(ws) => Upgrade::WebSocket(f(ws)),
+            Upgrade::Http(request, stream) => Upgrade::Http(request, stream),
+        }
+    }
 }
 
 /// Accepts a WebSocket on `stream`: reads the upgrade request and shows it
@@ -63,7 +72,9 @@ impl<W, S> Upgrade<W, S> {
 /// use [`accept_or_http`] to serve those. A request from another site's
 /// page (an `Origin` that `config`'s
 /// [`origin_policy`](Config::origin_policy) does not accept) is answered
-/// with 403 before `callback` sees it.
+/// with 403 before `callback` sees it. A `config` that fails
+/// [`Config::validate`] is refused with [`Error::Config`] before the
+/// stream is opened or read.
 ///
 /// The handshake's state lives on the heap while it runs, not in the
 /// returned future (see [`accept_or_http`]).
@@ -161,6 +172,9 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
+    // Refused before the stream is opened or read: the peer sees the
+    // connection close, and no timer runs on settings that may be zero.
+    config.validate()?;
     let timeout = config.handshake_timeout();
     let (stream, conn) = with_timeout::<R, _>(timeout, async {
         let mut stream = open.await?;
@@ -237,7 +251,9 @@ where
 ///
 /// The request is converted at once: the returned future does not borrow
 /// it. The handshake's state lives on the heap while it runs, not in the
-/// returned future (see [`accept_or_http`]).
+/// returned future (see [`accept_or_http`]). A `config` that fails
+/// [`Config::validate`] is refused with [`Error::Config`] before anything
+/// is written.
 pub fn client<R, S>(
     stream: S,
     request: impl IntoClientRequest,
@@ -260,6 +276,7 @@ where
     R: Runtime,
     S: Transport,
 {
+    config.validate()?;
     let timeout = config.handshake_timeout();
     let work = with_timeout::<R, _>(timeout, request_upgrade(stream, request, config));
     trace::Conn::new(Role::Client).run(work).await
@@ -344,10 +361,12 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
 }
 
 /// Defines an adapter's public API over its runtime, so that the three
-/// adapters offer the same names with the same documentation:
-/// `WebSocket<S>`, `ReadHalf<S>`, `WriteHalf<S>`, `accept`, `accept_with`,
-/// `accept_or_http`, `client`, `Connector`, `connect`, `connect_with` and,
-/// with TLS, `accept_tls`, `accept_tls_with` and `accept_tls_or_http`.
+/// adapters offer the same names with the same documentation: the socket
+/// types of [`define_socket_types!`](crate::define_socket_types)
+/// (`WebSocket`, `ReadHalf`, `WriteHalf`, `ReuniteError`), `accept`,
+/// `accept_with`, `accept_or_http`, `client`, `Connector`, `connect`,
+/// `connect_with` and, with TLS, `accept_tls`, `accept_tls_with` and
+/// `accept_tls_or_http`, each returning the adapter's own socket type.
 ///
 /// `read` and `write` are the runtime's I/O traits, `io` the
 /// [`Transport`](crate::Transport) the driver sees for a stream `S` (a
@@ -369,12 +388,7 @@ macro_rules! define_adapter {
         tcp = $tcp:ty,
         tls = [$($tls:tt)*] $(,)?
     ) => {
-        /// A WebSocket over the stream `S`.
-        pub type WebSocket<S> = $crate::WebSocket<$io, Runtime>;
-        /// The reading half of a [`WebSocket`].
-        pub type ReadHalf<S> = $crate::ReadHalf<$io, Runtime>;
-        /// The writing half of a [`WebSocket`].
-        pub type WriteHalf<S> = $crate::WriteHalf<$io, Runtime>;
+        $crate::define_socket_types!(default = MaybeTlsStream<$tcp>, io = $io);
 
         /// Accepts a WebSocket on `stream` (a TCP stream, a TLS stream, a
         /// Unix socket...) with the default configuration, accepting every
@@ -385,7 +399,8 @@ macro_rules! define_adapter {
         where
             S: $read + $write + Unpin + 'static,
         {
-            $crate::accept::<Runtime, _>($wrap(stream))
+            let accepting = $crate::accept::<Runtime, _>($wrap(stream));
+            async move { accepting.await.map(WebSocket::from) }
         }
 
         /// Accepts a WebSocket on `stream`: `callback` sees the request
@@ -412,7 +427,8 @@ macro_rules! define_adapter {
                 $crate::__proto::handshake::Reject,
             >,
         {
-            $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback)
+            let accepting = $crate::accept_with::<Runtime, _, F>($wrap(stream), config, callback);
+            async move { accepting.await.map(WebSocket::from) }
         }
 
         /// Like [`accept_with`], but a plain HTTP request (no `Upgrade`)
@@ -436,7 +452,10 @@ macro_rules! define_adapter {
         {
             let found = $crate::accept_or_http::<Runtime, _, F>($wrap(stream), config, callback);
             async move {
-                Ok(found.await?.map_http_stream($crate::Transport::into_inner))
+                Ok(found
+                    .await?
+                    .map_websocket(WebSocket::from)
+                    .map_http_stream($crate::Transport::into_inner))
             }
         }
 
@@ -454,13 +473,101 @@ macro_rules! define_adapter {
         where
             S: $read + $write + Unpin + 'static,
         {
-            $crate::client::<Runtime, _>($wrap(stream), request, config)
+            let opening = $crate::client::<Runtime, _>($wrap(stream), request, config);
+            async move {
+                let (socket, response) = opening.await?;
+                Ok((WebSocket::from(socket), response))
+            }
         }
 
-        /// Opens client connections: one TLS configuration (roots of one's
-        /// own, a client certificate) and one time limit for every
-        /// connection it opens. Make one and reuse it.
-        pub type Connector = $crate::Connector<Runtime>;
+        /// Opens client connections: `ws://` over TCP, `wss://` over TLS,
+        /// with one TLS configuration (roots of one's own, a client
+        /// certificate), one time limit and one proxy for every connection
+        /// it opens. Cheap to clone; make one and reuse it.
+        ///
+        /// The whole of a connection's opening (resolving the host, TCP,
+        /// the proxy's tunnel, TLS, the WebSocket handshake) runs within
+        /// one time limit: the `Config`'s handshake timeout unless
+        /// [`with_timeout`](Self::with_timeout) sets another.
+        #[derive(Debug, Clone, Default)]
+        #[repr(transparent)]
+        pub struct Connector($crate::Connector<Runtime>);
+
+        impl Connector {
+            /// A connector with the default TLS configuration (the roots
+            /// of the enabled features, ALPN `http/1.1`), no proxy, and
+            /// the `Config`'s handshake timeout.
+            #[inline]
+            pub fn new() -> Self {
+                Connector($crate::Connector::new())
+            }
+
+            /// Uses `config` for every `wss://` connection: custom roots,
+            /// a client certificate, other ALPN protocols. It is used as
+            /// given (build it with [`tls::client_config`] to keep our
+            /// crypto provider and ALPN `http/1.1`).
+            #[cfg(feature = "tls")]
+            #[inline]
+            pub fn with_tls_config(self, config: std::sync::Arc<$crate::tls::ClientConfig>) -> Self {
+                Connector(self.0.with_tls_config(config))
+            }
+
+            /// Bounds the whole opening of each connection by `limit`,
+            /// instead of the `Config`'s handshake timeout.
+            #[inline]
+            pub fn with_timeout(self, limit: std::time::Duration) -> Self {
+                Connector(self.0.with_timeout(limit))
+            }
+
+            /// Opens every connection through `proxy` (HTTP CONNECT or
+            /// SOCKS5; see [`proxy`]): TLS for `wss://` runs inside the
+            /// tunnel, end to end with the server. The proxy's failures are
+            /// [`Error::Proxy`].
+            #[inline]
+            pub fn with_proxy(self, proxy: $crate::Proxy) -> Self {
+                Connector(self.0.with_proxy(proxy))
+            }
+
+            $crate::__if_http2! {
+                /// Opens `wss://` WebSockets over HTTP/2 (RFC 8441) where
+                /// the server allows it, when `enabled` (off by default);
+                /// sockets to one origin then share a connection. A server
+                /// that does not enable extended CONNECT gets HTTP/1.1.
+                #[inline]
+                pub fn with_http2(self, enabled: bool) -> Self {
+                    Connector(self.0.with_http2(enabled))
+                }
+            }
+
+            /// Connects to a `ws://` or `wss://` URL (anything
+            /// [`IntoClientRequest`]: a `&str`, `String`, `http::Uri`, an
+            /// `http::Request<()>` whose header fields are sent, or a
+            /// `ClientRequest`) and runs the opening handshake with
+            /// `config`. The returned future does not borrow `request` or
+            /// the connector.
+            pub fn connect(
+                &self,
+                request: impl $crate::__proto::handshake::IntoClientRequest,
+                config: $crate::__proto::Config,
+            ) -> impl std::future::Future<
+                Output = Result<(WebSocket, $crate::__proto::handshake::Response), $crate::Error>,
+            > + Send
+                   + 'static {
+                let opening = self.0.connect(request, config);
+                async move {
+                    let (socket, response) = opening.await?;
+                    Ok((WebSocket::from(socket), response))
+                }
+            }
+
+            /// The driver's connector inside, for code generic over
+            /// runtimes.
+            #[doc(hidden)]
+            #[inline]
+            pub fn into_driver(self) -> $crate::Connector<Runtime> {
+                self.0
+            }
+        }
 
         /// Connects to a `ws://` or `wss://` URL (a `&str`, `String`,
         /// `http::Uri`, an `http::Request<()>` with extra header fields such
@@ -473,7 +580,7 @@ macro_rules! define_adapter {
             request: impl $crate::__proto::handshake::IntoClientRequest,
         ) -> impl std::future::Future<
             Output = Result<
-                (WebSocket<MaybeTlsStream<$tcp>>, $crate::__proto::handshake::Response),
+                (WebSocket, $crate::__proto::handshake::Response),
                 $crate::Error,
             >,
         > + Send {
@@ -487,7 +594,7 @@ macro_rules! define_adapter {
             config: $crate::__proto::Config,
         ) -> impl std::future::Future<
             Output = Result<
-                (WebSocket<MaybeTlsStream<$tcp>>, $crate::__proto::handshake::Response),
+                (WebSocket, $crate::__proto::handshake::Response),
                 $crate::Error,
             >,
         > + Send {
@@ -539,11 +646,12 @@ macro_rules! define_adapter {
             >,
         {
             let tls = acceptor.accept(stream);
-            $crate::accept_with_over::<Runtime, _, F>(
+            let accepting = $crate::accept_with_over::<Runtime, _, F>(
                 async move { tls.await.map($wrap).map_err($crate::Error::from_tls_handshake) },
                 config,
                 callback,
-            )
+            );
+            async move { accepting.await.map(WebSocket::from) }
         }
 
         /// Like [`accept_or_http`] over TLS (see [`accept_tls_with`]): one
@@ -574,7 +682,10 @@ macro_rules! define_adapter {
                 callback,
             );
             async move {
-                Ok(found.await?.map_http_stream($crate::Transport::into_inner))
+                Ok(found
+                    .await?
+                    .map_websocket(WebSocket::from)
+                    .map_http_stream($crate::Transport::into_inner))
             }
         }
     };

@@ -29,13 +29,15 @@ macro_rules! define_http_integrations {
                 MAX_SEND_BUF_SIZE,
             };
 
+            pub use $crate::hyper::Upgraded;
+
             /// A WebSocket over the stream hyper hands over after an
             /// upgrade.
-            pub type WebSocket = $crate::hyper::WebSocket<super::Runtime>;
+            pub type WebSocket = super::WebSocket<Upgraded, HyperIo<Upgraded>>;
 
             /// The WebSocket of an accepted upgrade, once hyper has sent
             /// the response and handed the stream over.
-            pub type Upgrading = $crate::hyper::Upgrading<super::Runtime>;
+            pub type Upgrading = $crate::hyper::Upgrading<super::Runtime, WebSocket>;
 
             /// Upgrades `request` to a WebSocket: validates it (an
             /// HTTP/1.1 upgrade or an HTTP/2 extended CONNECT), shows it to
@@ -56,7 +58,7 @@ macro_rules! define_http_integrations {
                     $crate::__proto::handshake::Reject,
                 >,
             {
-                $crate::hyper::upgrade::<super::Runtime, B, F>(request, config, callback)
+                $crate::hyper::upgrade_as::<super::Runtime, WebSocket, B, F>(request, config, callback)
             }
 
             /// [`upgrade`] on a request's head, as extractors see it.
@@ -73,7 +75,7 @@ macro_rules! define_http_integrations {
                     $crate::__proto::handshake::Reject,
                 >,
             {
-                $crate::hyper::upgrade_parts::<super::Runtime, F>(parts, config, callback)
+                $crate::hyper::upgrade_parts_as::<super::Runtime, WebSocket, F>(parts, config, callback)
             }
 
             $($extra)*
@@ -91,7 +93,7 @@ macro_rules! define_http_integrations {
             /// The extractor of a WebSocket upgrade, over HTTP/1.1 or
             /// HTTP/2: `ws.protocols(["chat"]).on_upgrade(|socket| ..)`.
             pub type WebSocketUpgrade<F = DefaultOnFailedUpgrade> =
-                $crate::axum::WebSocketUpgrade<super::Runtime, F>;
+                $crate::axum::WebSocketUpgrade<super::Runtime, F, WebSocket>;
 
             /// The socket [`WebSocketUpgrade::on_upgrade`] hands over.
             pub type WebSocket = super::hyper::WebSocket;

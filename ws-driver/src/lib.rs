@@ -79,7 +79,30 @@
 //!
 //! What the peer does is logged at `debug`, so that bad clients cannot
 //! flood a server's log at `info`. Nothing is logged per message.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `deflate` | yes | permessage-deflate (RFC 7692), negotiated when the `Config` enables it |
+//! | `async-io` | no | the timer of `async-io` (smol, async-std), for `define_async_io_adapter!` |
+//! | `tls` | no | the `tls` module: rustls (`wss://`, the server's PEM loading), with no crypto provider or roots of its own |
+//! | `tls-ring` | no | rustls' `ring` crypto provider |
+//! | `tls-aws-lc-rs` | no | rustls' `aws-lc-rs` crypto provider (preferred when both are on) |
+//! | `tls-webpki-roots` | no | Mozilla's root certificates, bundled (`webpki-roots`) |
+//! | `tls-native-roots` | no | the platform's root certificates, read at run time |
+//! | `futures-rustls` | no | TLS streams of `futures-rustls`, for the `async-io` adapters |
+//! | `http2` | no | the `http2` module: WebSockets over HTTP/2 for `wss://` (RFC 8441) |
+//! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server |
+//! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
+//!
+//! The adapters turn these on for their users; their defaults are
+//! `deflate`, `tls-ring` and `tls-webpki-roots`.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod adapter;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod connect;
@@ -109,14 +132,16 @@ pub use proxy::{Proxy, ProxyError};
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
     pub use crate::proxy::{Proxy, ProxyError};
-    pub use crate::{proxy, Error, ReuniteError, Upgrade};
+    pub use crate::{proxy, Error, Upgrade};
     pub use ws_proto as proto;
+    pub use ws_proto::close::CloseBodyError;
+    pub use ws_proto::handshake::IntoClientRequest;
     pub use ws_proto::handshake::{
         Accept, ClientRequest, HandshakeError, Reject, Request, Response,
     };
     pub use ws_proto::{
-        CloseCode, CloseFrame, Config, Event, Message, MessageKind, ProtocolError, State,
-        TimeoutKind, Utf8Bytes,
+        CloseCode, CloseFrame, Config, ConfigError, Event, HandshakeLimits, Message, MessageKind,
+        ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
     };
 }
 #[cfg(feature = "async-io")]
@@ -158,3 +183,5 @@ pub use trace::KeptPeer as __KeptPeer;
 pub use transport::{NoSocket, SocketHandle, SocketStream, Transport};
 #[doc(hidden)]
 pub use ws_proto as __proto;
+#[doc(hidden)]
+pub use {bytes as __bytes, futures_core as __futures_core, futures_sink as __futures_sink};

@@ -20,8 +20,10 @@ use crate::{ops, Error, PeerAddr, Runtime, Transport};
 /// [`recv_event`](Self::recv_event) (fragment by fragment), send with
 /// [`send`](Self::send), [`feed`](Self::feed) + [`flush`](Self::flush) or
 /// [`send_fragment`](Self::send_fragment), end with
-/// [`close`](Self::close). It is also a `Stream` of messages and a `Sink`
-/// for them, and [`split`](Self::split)s into halves for two tasks.
+/// [`close`](Self::close) or [`close_with`](Self::close_with). It is also
+/// a `Stream` of messages and a `Sink` for them (so `StreamExt::split`
+/// gives a sink and a stream), and [`into_split`](Self::into_split)s into
+/// halves for two tasks.
 ///
 /// Pings are answered and the peer's Close is echoed while the socket is
 /// read, and the timers of the [`Config`](ws_proto::Config) (keepalive,
@@ -181,6 +183,12 @@ impl<S: Transport, R: Runtime> WebSocket<S, R> {
         ops::flush(self).await
     }
 
+    /// Closes the connection normally: [`close_with`](Self::close_with)
+    /// code 1000 (RFC 6455 section 7.4.1, Normal Closure) and no reason.
+    pub async fn close(&mut self) -> Result<(), Error> {
+        self.close_with(CloseCode::NORMAL, "").await
+    }
+
     /// Closes the connection: sends a Close with `code` and `reason`, then
     /// reads (dropping any data still in flight) until the peer's Close
     /// arrives and the transport is shut down, or the close timeout passes.
@@ -189,7 +197,7 @@ impl<S: Transport, R: Runtime> WebSocket<S, R> {
     /// The close timeout, when one is set, bounds all of it, the bytes
     /// queued before the Close included: a peer that stopped reading
     /// cannot hold it longer.
-    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+    pub async fn close_with(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         // Only queued here: the reads below write it out. Flushing first
         // would wait for a peer that stopped reading with nothing to stop
         // the wait, since the close timer runs while the socket is read.
@@ -209,7 +217,11 @@ impl<S: Transport, R: Runtime> WebSocket<S, R> {
     /// before the reply. An application whose replies must precede such a
     /// Close (an echo, say) lets the writer queue each reply before the
     /// reader reads on.
-    pub fn split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
+    ///
+    /// Named as tokio's `TcpStream::into_split`: the socket's `Stream` and
+    /// `Sink` keep `futures::StreamExt::split` reachable, which gives the
+    /// sink first and the stream second.
+    pub fn into_split(self) -> (ReadHalf<S, R>, WriteHalf<S, R>) {
         split::split(*self.driver)
     }
 }

@@ -1,4 +1,4 @@
-//! The halves of a split [`WebSocket`](crate::WebSocket): one driver
+//! The halves of a [`WebSocket`](crate::WebSocket) after `into_split`: one driver
 //! shared by a reading task and a writing task.
 //!
 //! The driver sits behind a mutex that is held only for the length of one
@@ -266,11 +266,17 @@ impl<S: Transport, R: Runtime> WriteHalf<S, R> {
         ops::flush(self).await
     }
 
+    /// Sends a normal Close: [`close_with`](Self::close_with) code 1000
+    /// (RFC 6455 section 7.4.1, Normal Closure) and no reason.
+    pub async fn close(&mut self) -> Result<(), Error> {
+        self.close_with(CloseCode::NORMAL, "").await
+    }
+
     /// Sends a Close with `code` and `reason` (unless one was sent) and
     /// flushes it. The reading half sees the peer's answer and then ends;
     /// its close timer bounds the flush too: when it passes, what the peer
     /// would not read is dropped and this returns.
-    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+    pub async fn close_with(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         ops::queue_close(&mut self.shared.lock().conn, code, reason)?;
         ops::flush(self).await
     }

@@ -33,7 +33,7 @@ fn a_flush_waiting_on_a_released_transport_is_woken() {
     // now never come. The Autobahn client on split halves hit this once in
     // a few runs, on the 4 MiB messages of cases 9.3.x.
     let transport = Scripted::default();
-    let (mut reader, mut writer) = server(&transport).split();
+    let (mut reader, mut writer) = server(&transport).into_split();
     let writer_task = Task::new();
     let mut send = pin!(writer.send(Message::binary(vec![7u8; 64 << 10])));
     assert!(writer_task.poll(send.as_mut()).is_pending());
@@ -78,7 +78,7 @@ fn both_halves_waiting_to_write_are_woken_by_the_one_write_waker() {
     // waits to write the Pong. The transport keeps one write waker, the
     // last poller's: when room appears, both halves must hear of it.
     let transport = Scripted::default();
-    let (mut reader, mut writer) = server(&transport).split();
+    let (mut reader, mut writer) = server(&transport).into_split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     let mut send = pin!(writer.send(Message::text("reply")));
     assert!(writer_task.poll(send.as_mut()).is_pending());
@@ -122,7 +122,7 @@ fn the_writer_waits_while_the_reader_holds_the_write_registration() {
     // The reader polled the transport's write side last (its Pong); the
     // writer, waiting too, is woken through the proxy the reader left.
     let transport = Scripted::default();
-    let (mut reader, mut writer) = server(&transport).split();
+    let (mut reader, mut writer) = server(&transport).into_split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     transport.pipe().input = client_frame(0x9, b"p");
     let mut send = pin!(writer.send(Message::text("x")));
@@ -147,7 +147,7 @@ fn a_writer_that_reads_for_its_error_wakes_the_reader() {
     // transport's read registration from the reader, which must be woken
     // to register again.
     let transport = Scripted::default();
-    let (mut reader, mut writer) = server(&transport).split();
+    let (mut reader, mut writer) = server(&transport).into_split();
     let (reader_task, writer_task) = (Task::new(), Task::new());
     let mut recv = pin!(reader.recv());
     assert!(reader_task.poll(recv.as_mut()).is_pending());
@@ -177,10 +177,10 @@ fn a_writer_that_reads_for_its_error_wakes_the_reader() {
 fn the_writers_close_ends_the_reader_with_the_peers_reply() {
     let transport = Scripted::default();
     transport.pipe().room = usize::MAX;
-    let (mut reader, mut writer) = server(&transport).split();
+    let (mut reader, mut writer) = server(&transport).into_split();
     let task = Task::new();
     assert!(matches!(
-        task.poll(pin!(writer.close(CloseCode::GOING_AWAY, "bye"))),
+        task.poll(pin!(writer.close_with(CloseCode::GOING_AWAY, "bye"))),
         Poll::Ready(Ok(()))
     ));
     assert_eq!(&transport.pipe().written[..2], [0x88, 5]);
@@ -219,7 +219,7 @@ fn a_half_works_on_when_the_other_is_dropped() {
     transport.pipe().room = usize::MAX;
     let task = Task::new();
 
-    let (reader, mut writer) = server(&transport).split();
+    let (reader, mut writer) = server(&transport).into_split();
     drop(reader);
     assert!(matches!(
         task.poll(pin!(writer.send(Message::text("hi")))),
@@ -229,7 +229,7 @@ fn a_half_works_on_when_the_other_is_dropped() {
 
     let transport = Scripted::default();
     transport.pipe().input = client_frame(0x1, b"hello");
-    let (mut reader, writer) = server(&transport).split();
+    let (mut reader, writer) = server(&transport).into_split();
     drop(writer);
     match task.poll(pin!(reader.recv())) {
         Poll::Ready(Some(Ok(Message::Text(text)))) => assert_eq!(text.as_str(), "hello"),
@@ -240,8 +240,8 @@ fn a_half_works_on_when_the_other_is_dropped() {
 #[test]
 fn halves_reunite_only_with_their_own() {
     let (a, b) = (Scripted::default(), Scripted::default());
-    let (read_a, write_a) = server(&a).split();
-    let (read_b, write_b) = server(&b).split();
+    let (read_a, write_a) = server(&a).into_split();
+    let (read_b, write_b) = server(&b).into_split();
     assert!(read_a.is_pair_of(&write_a) && !read_a.is_pair_of(&write_b));
     let ws_proto::State::Open = server(&a).state() else {
         panic!("a new socket is open");

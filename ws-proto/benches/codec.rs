@@ -17,9 +17,7 @@ fn batch(size: usize) -> usize {
 }
 
 fn config() -> Config {
-    Config::default()
-        .with_write_buffer_limit(64 << 20)
-        .expect("valid limit")
+    Config::default().with_write_buffer_limit(64 << 20)
 }
 
 fn text_payload(size: usize) -> String {

@@ -186,8 +186,10 @@ impl CloseFrame {
         body.freeze()
     }
 
-    /// A frame with no body, reported as 1005.
-    pub(crate) fn empty() -> Self {
+    /// A Close frame with no body, reported as 1005
+    /// ([`CloseCode::NO_STATUS`], section 7.4.1): what tungstenite writes
+    /// `Close(None)`. Sending it closes without a code.
+    pub fn empty() -> Self {
         CloseFrame {
             code: CloseCode::NO_STATUS,
             reason: Bytes::new(),

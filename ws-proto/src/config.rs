@@ -1,10 +1,12 @@
 //! Limits, timeouts and automatic replies.
 //!
-//! Every limit has a safe default and every setter validates its input, so
-//! a [`Config`] that exists is a config that makes sense: a limit or a
-//! timeout of zero, a frame limit above the message limit, or handshake
-//! limits out of their ranges are refused with a [`ConfigError`] when they
-//! are set, not discovered later on the wire.
+//! Every limit has a safe default, and the setters chain: each takes a
+//! value and returns the config. What the values must satisfy together is
+//! checked once, by [`Config::validate`], which the adapters call when they
+//! accept or connect: a limit or a timeout of zero, a frame limit above the
+//! message limit, handshake limits or deflate settings out of their ranges
+//! are refused there with a [`ConfigError`], before a byte is read or
+//! written, never discovered later on the wire.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,15 +25,51 @@ use crate::origin::OriginPolicy;
 /// use ws_proto::Config;
 ///
 /// let config = Config::default()
-///     .with_max_message_size(1 << 20)?
-///     .with_ping_interval(Some(Duration::from_secs(20)))?;
+///     .with_max_message_size(1 << 20)
+///     .with_ping_interval(Duration::from_secs(20))
+///     .without_idle_timeout();
 /// assert_eq!(config.max_message_size(), 1 << 20);
+/// // The frame limit follows the message limit unless it was set.
+/// assert_eq!(config.max_frame_size(), 1 << 20);
+/// config.validate()?;
+///
+/// // An invalid setting is refused when the config is validated (or used).
+/// let err = Config::default().with_max_frame_size(0).validate().unwrap_err();
+/// assert_eq!(err.setting(), "max_frame_size");
 /// # Ok::<(), ws_proto::ConfigError>(())
 /// ```
+///
+/// # Defaults
+///
+/// | setting | default | setters |
+/// |---|---|---|
+/// | max message size (all fragments, after decompression) | 64 MiB | [`with_max_message_size`](Self::with_max_message_size) |
+/// | max frame size | 16 MiB, or the message limit if lower | [`with_max_frame_size`](Self::with_max_frame_size) |
+/// | write buffer limit | 1 MiB | [`with_write_buffer_limit`](Self::with_write_buffer_limit) |
+/// | auto pong, echo of the peer's Close | on | [`with_auto_pong`](Self::with_auto_pong), [`with_auto_close_reply`](Self::with_auto_close_reply) |
+/// | ping interval | 20 s | [`with_ping_interval`](Self::with_ping_interval), [`without_keepalive`](Self::without_keepalive) |
+/// | pong timeout | 20 s | [`with_pong_timeout`](Self::with_pong_timeout), [`without_keepalive`](Self::without_keepalive) |
+/// | close timeout | 10 s | [`with_close_timeout`](Self::with_close_timeout), [`without_close_timeout`](Self::without_close_timeout) |
+/// | idle timeout | off | [`with_idle_timeout`](Self::with_idle_timeout), [`without_idle_timeout`](Self::without_idle_timeout) |
+/// | handshake timeout | 10 s | [`with_handshake_timeout`](Self::with_handshake_timeout), [`without_handshake_timeout`](Self::without_handshake_timeout) |
+/// | handshake head | 8 KiB in all, 100 header fields, 4 KiB a line | [`with_handshake_limits`](Self::with_handshake_limits) |
+/// | origins a server accepts | its own, and requests without `Origin` | [`with_allowed_origins`](Self::with_allowed_origins), [`with_any_origin`](Self::with_any_origin) |
+/// | permessage-deflate | offered and accepted (with the `deflate` feature): 15-bit windows both ways, context takeover both ways, level 6, messages under 32 bytes uncompressed | `with_deflate` |
+///
+/// # Validity
+///
+/// [`validate`](Self::validate) refuses: a message limit, write buffer
+/// limit or timeout of zero; a frame limit set under 125 bytes (a control
+/// frame must fit, RFC 6455 section 5.5) or over the message limit;
+/// handshake limits out of the ranges [`HandshakeLimits`] gives; deflate
+/// window bits outside 8 to 15 (RFC 7692 section 7.1.2.1) or a level over
+/// 9; an origin pattern that does not parse.
 #[derive(Debug, Clone)]
 pub struct Config {
     max_message_size: usize,
-    max_frame_size: usize,
+    /// `None` until set: the default frame limit, lowered to the message
+    /// limit, so that the order of the two setters does not matter.
+    max_frame_size: Option<usize>,
     write_buffer_limit: usize,
     auto_pong: bool,
     auto_close_reply: bool,
@@ -46,28 +84,20 @@ pub struct Config {
     deflate: Option<DeflateConfig>,
     /// The negotiators added with [`Config::with_extension`].
     extensions: Vec<Arc<dyn Negotiator>>,
+    /// The first refusal of a setter whose input has no value to keep
+    /// (an origin pattern that does not parse), reported by `validate`.
+    refused: Option<ConfigError>,
 }
 
+/// The frame limit when none is set: 16 MiB.
+const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+
 impl Default for Config {
-    /// The defaults:
-    ///
-    /// | setting | default |
-    /// |---|---|
-    /// | max message size (all fragments) | 64 MiB |
-    /// | max frame size | 16 MiB |
-    /// | write buffer limit | 1 MiB |
-    /// | auto pong, echo of the peer's Close | on |
-    /// | keepalive: ping interval, pong timeout | a Ping every 20 s, its Pong due within 20 s |
-    /// | close timeout | 10 s |
-    /// | idle timeout | off |
-    /// | handshake timeout | 10 s |
-    /// | handshake limits | see [`HandshakeLimits::default`] |
-    /// | origins a server accepts | its own, and requests without `Origin` ([`OriginPolicy::same_origin`]) |
-    /// | permessage-deflate | offered and accepted, see `DeflateConfig::default` (with the `deflate` feature) |
+    /// The defaults, listed in the [table](Config#defaults).
     fn default() -> Self {
         Config {
             max_message_size: 64 << 20,
-            max_frame_size: 16 << 20,
+            max_frame_size: None,
             write_buffer_limit: 1 << 20,
             auto_pong: true,
             auto_close_reply: true,
@@ -84,6 +114,7 @@ impl Default for Config {
             #[cfg(feature = "deflate")]
             deflate: Some(DeflateConfig::default()),
             extensions: Vec::new(),
+            refused: None,
         }
     }
 }
@@ -92,6 +123,19 @@ fn positive(setting: &'static str, value: Option<Duration>) -> Result<(), Config
     match value {
         Some(d) if d.is_zero() => Err(ConfigError::new(setting, "must not be zero")),
         _ => Ok(()),
+    }
+}
+
+fn in_range(
+    setting: &'static str,
+    value: usize,
+    range: std::ops::RangeInclusive<usize>,
+    reason: &'static str,
+) -> Result<(), ConfigError> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(setting, reason))
     }
 }
 
@@ -104,14 +148,10 @@ impl Config {
     }
 
     /// Sets [`max_message_size`](Self::max_message_size); at least 1. A
-    /// frame limit above the new message limit is lowered to it.
-    pub fn with_max_message_size(mut self, bytes: usize) -> Result<Self, ConfigError> {
-        if bytes == 0 {
-            return Err(ConfigError::new("max_message_size", "must not be zero"));
-        }
+    /// frame limit that was not set follows it down.
+    pub fn with_max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
-        self.max_frame_size = self.max_frame_size.min(bytes);
-        Ok(self)
+        self
     }
 
     /// The largest single data frame accepted (control frames are held to
@@ -119,22 +159,14 @@ impl Config {
     /// it is handed out, so this bounds the read buffer.
     pub fn max_frame_size(&self) -> usize {
         self.max_frame_size
+            .unwrap_or(DEFAULT_MAX_FRAME_SIZE.min(self.max_message_size))
     }
 
     /// Sets [`max_frame_size`](Self::max_frame_size): at least 125 (a
     /// control frame must always fit) and at most the message limit.
-    pub fn with_max_frame_size(mut self, bytes: usize) -> Result<Self, ConfigError> {
-        if bytes < MAX_CONTROL_PAYLOAD {
-            return Err(ConfigError::new("max_frame_size", "must be at least 125"));
-        }
-        if bytes > self.max_message_size {
-            return Err(ConfigError::new(
-                "max_frame_size",
-                "must not exceed max_message_size",
-            ));
-        }
-        self.max_frame_size = bytes;
-        Ok(self)
+    pub fn with_max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame_size = Some(bytes);
+        self
     }
 
     /// How many encoded bytes may wait in the write buffer before a send is
@@ -146,12 +178,9 @@ impl Config {
     }
 
     /// Sets [`write_buffer_limit`](Self::write_buffer_limit); at least 1.
-    pub fn with_write_buffer_limit(mut self, bytes: usize) -> Result<Self, ConfigError> {
-        if bytes == 0 {
-            return Err(ConfigError::new("write_buffer_limit", "must not be zero"));
-        }
+    pub fn with_write_buffer_limit(mut self, bytes: usize) -> Self {
         self.write_buffer_limit = bytes;
-        Ok(self)
+        self
     }
 
     /// Whether a Ping is answered with a Pong by the connection itself
@@ -184,11 +213,13 @@ impl Config {
         self.ping_interval
     }
 
-    /// Sets [`ping_interval`](Self::ping_interval); not zero.
-    pub fn with_ping_interval(mut self, every: Option<Duration>) -> Result<Self, ConfigError> {
-        positive("ping_interval", every)?;
-        self.ping_interval = every;
-        Ok(self)
+    /// Sets [`ping_interval`](Self::ping_interval); not zero. After
+    /// [`without_keepalive`](Self::without_keepalive), set the
+    /// [`pong_timeout`](Self::pong_timeout) too for the Pongs to be waited
+    /// for.
+    pub fn with_ping_interval(mut self, every: Duration) -> Self {
+        self.ping_interval = Some(every);
+        self
     }
 
     /// How long after a keepalive Ping the matching Pong (or any other
@@ -198,10 +229,9 @@ impl Config {
     }
 
     /// Sets [`pong_timeout`](Self::pong_timeout); not zero.
-    pub fn with_pong_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
-        positive("pong_timeout", within)?;
-        self.pong_timeout = within;
-        Ok(self)
+    pub fn with_pong_timeout(mut self, within: Duration) -> Self {
+        self.pong_timeout = Some(within);
+        self
     }
 
     /// Turns keepalive off: no Ping is sent and none is waited for. An
@@ -220,10 +250,15 @@ impl Config {
     }
 
     /// Sets [`close_timeout`](Self::close_timeout); not zero.
-    pub fn with_close_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
-        positive("close_timeout", within)?;
-        self.close_timeout = within;
-        Ok(self)
+    pub fn with_close_timeout(mut self, within: Duration) -> Self {
+        self.close_timeout = Some(within);
+        self
+    }
+
+    /// Turns [`close_timeout`](Self::close_timeout) off: the closing handshake may take as long as the peer likes.
+    pub fn without_close_timeout(mut self) -> Self {
+        self.close_timeout = None;
+        self
     }
 
     /// How long the connection may receive nothing at all before it is
@@ -233,10 +268,15 @@ impl Config {
     }
 
     /// Sets [`idle_timeout`](Self::idle_timeout); not zero.
-    pub fn with_idle_timeout(mut self, after: Option<Duration>) -> Result<Self, ConfigError> {
-        positive("idle_timeout", after)?;
-        self.idle_timeout = after;
-        Ok(self)
+    pub fn with_idle_timeout(mut self, after: Duration) -> Self {
+        self.idle_timeout = Some(after);
+        self
+    }
+
+    /// Turns [`idle_timeout`](Self::idle_timeout) off: a connection may stay silent for ever (the default).
+    pub fn without_idle_timeout(mut self) -> Self {
+        self.idle_timeout = None;
+        self
     }
 
     /// How long the opening handshake may take. The core has no clock
@@ -246,10 +286,15 @@ impl Config {
     }
 
     /// Sets [`handshake_timeout`](Self::handshake_timeout); not zero.
-    pub fn with_handshake_timeout(mut self, within: Option<Duration>) -> Result<Self, ConfigError> {
-        positive("handshake_timeout", within)?;
-        self.handshake_timeout = within;
-        Ok(self)
+    pub fn with_handshake_timeout(mut self, within: Duration) -> Self {
+        self.handshake_timeout = Some(within);
+        self
+    }
+
+    /// Turns [`handshake_timeout`](Self::handshake_timeout) off: the opening handshake may take as long as the peer likes.
+    pub fn without_handshake_timeout(mut self) -> Self {
+        self.handshake_timeout = None;
+        self
     }
 
     /// The limits of the HTTP upgrade exchange.
@@ -277,16 +322,23 @@ impl Config {
     }
 
     /// Accepts the origins `patterns` match besides the server's own (see
-    /// [`OriginPolicy::allow`] for the patterns).
-    pub fn with_allowed_origins<I>(mut self, patterns: I) -> Result<Self, ConfigError>
+    /// [`OriginPolicy::allow`] for the patterns). A pattern that does not
+    /// parse is skipped, and [`validate`](Self::validate) refuses the
+    /// config for it.
+    pub fn with_allowed_origins<I>(mut self, patterns: I) -> Self
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         for pattern in patterns {
-            self.origins = self.origins.allow(pattern.as_ref())?;
+            match self.origins.clone().allow(pattern.as_ref()) {
+                Ok(origins) => self.origins = origins,
+                Err(e) => {
+                    self.refused.get_or_insert(e);
+                }
+            }
         }
-        Ok(self)
+        self
     }
 
     /// Accepts every `Origin` ([`OriginPolicy::any`]): for a server that
@@ -333,6 +385,47 @@ impl Config {
         self.deflate = deflate;
         self
     }
+
+    /// Checks the settings together, as the adapters do when they accept
+    /// or connect; the rules are listed [above](Config#validity). A
+    /// [`Connection`](crate::Connection) or handshake made from a config
+    /// that fails this check does not panic, but it is not what was asked
+    /// for: a sans-IO caller checks its config once, here.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(refused) = &self.refused {
+            return Err(refused.clone());
+        }
+        if self.max_message_size == 0 {
+            return Err(ConfigError::new("max_message_size", "must not be zero"));
+        }
+        // A frame limit that follows a message limit under 125 bytes is
+        // not held to the minimum a set one is.
+        if let Some(frame) = self.max_frame_size {
+            if frame < MAX_CONTROL_PAYLOAD {
+                return Err(ConfigError::new("max_frame_size", "must be at least 125"));
+            }
+            if frame > self.max_message_size {
+                return Err(ConfigError::new(
+                    "max_frame_size",
+                    "must not exceed max_message_size",
+                ));
+            }
+        }
+        if self.write_buffer_limit == 0 {
+            return Err(ConfigError::new("write_buffer_limit", "must not be zero"));
+        }
+        positive("ping_interval", self.ping_interval)?;
+        positive("pong_timeout", self.pong_timeout)?;
+        positive("close_timeout", self.close_timeout)?;
+        positive("idle_timeout", self.idle_timeout)?;
+        positive("handshake_timeout", self.handshake_timeout)?;
+        self.handshake.validate()?;
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            deflate.validate()?;
+        }
+        Ok(())
+    }
 }
 
 /// Limits of the HTTP/1.1 upgrade request or response.
@@ -375,40 +468,45 @@ impl HandshakeLimits {
     }
 
     /// Sets [`max_bytes`](Self::max_bytes): from 256 to 1 MiB.
-    pub fn with_max_bytes(mut self, bytes: usize) -> Result<Self, ConfigError> {
-        if !(256..=1 << 20).contains(&bytes) {
-            return Err(ConfigError::new(
-                "handshake max_bytes",
-                "must be from 256 to 1 MiB",
-            ));
-        }
+    pub fn with_max_bytes(mut self, bytes: usize) -> Self {
         self.max_bytes = bytes;
-        Ok(self)
+        self
     }
 
     /// Sets [`max_headers`](Self::max_headers): from 8 (the headers a
     /// WebSocket upgrade needs) to 1024.
-    pub fn with_max_headers(mut self, count: usize) -> Result<Self, ConfigError> {
-        if !(8..=1024).contains(&count) {
-            return Err(ConfigError::new(
-                "handshake max_headers",
-                "must be from 8 to 1024",
-            ));
-        }
+    pub fn with_max_headers(mut self, count: usize) -> Self {
         self.max_headers = count;
-        Ok(self)
+        self
     }
 
     /// Sets [`max_line`](Self::max_line): from 64 to 1 MiB.
-    pub fn with_max_line(mut self, bytes: usize) -> Result<Self, ConfigError> {
-        if !(64..=1 << 20).contains(&bytes) {
-            return Err(ConfigError::new(
-                "handshake max_line",
-                "must be from 64 to 1 MiB",
-            ));
-        }
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
         self.max_line = bytes;
-        Ok(self)
+        self
+    }
+
+    /// Checks the limits against their ranges; part of
+    /// [`Config::validate`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        in_range(
+            "handshake max_bytes",
+            self.max_bytes,
+            256..=1 << 20,
+            "must be from 256 to 1 MiB",
+        )?;
+        in_range(
+            "handshake max_headers",
+            self.max_headers,
+            8..=1024,
+            "must be from 8 to 1024",
+        )?;
+        in_range(
+            "handshake max_line",
+            self.max_line,
+            64..=1 << 20,
+            "must be from 64 to 1 MiB",
+        )
     }
 }
 
@@ -426,21 +524,80 @@ mod tests {
     }
 
     #[test]
-    fn invalid_settings_are_refused_when_set() {
-        assert!(Config::default().with_max_message_size(0).is_err());
-        assert!(Config::default().with_max_frame_size(124).is_err());
-        let small = Config::default().with_max_message_size(1000).unwrap();
+    fn invalid_settings_are_refused_when_validated() {
+        let refused = |c: Config| c.validate().unwrap_err().setting();
+        assert_eq!(
+            refused(Config::default().with_max_message_size(0)),
+            "max_message_size"
+        );
+        assert_eq!(
+            refused(Config::default().with_max_frame_size(124)),
+            "max_frame_size"
+        );
+        let small = Config::default().with_max_message_size(1000);
         assert_eq!(small.max_frame_size(), 1000);
-        assert!(small.clone().with_max_frame_size(1001).is_err());
-        assert!(Config::default()
-            .with_ping_interval(Some(Duration::ZERO))
-            .is_err());
-        assert!(HandshakeLimits::default().with_max_headers(2).is_err());
-        let err = Config::default().with_write_buffer_limit(0).unwrap_err();
-        assert_eq!(err.setting(), "write_buffer_limit");
+        assert!(small.validate().is_ok());
+        // A message limit under 125 bytes is valid; the frame limit follows.
+        let tiny = Config::default().with_max_message_size(10);
+        assert_eq!(tiny.max_frame_size(), 10);
+        assert!(tiny.validate().is_ok());
+        assert_eq!(refused(small.with_max_frame_size(1001)), "max_frame_size");
+        assert_eq!(
+            refused(Config::default().with_ping_interval(Duration::ZERO)),
+            "ping_interval"
+        );
+        assert_eq!(
+            refused(
+                Config::default()
+                    .with_handshake_limits(HandshakeLimits::default().with_max_headers(2))
+            ),
+            "handshake max_headers"
+        );
+        assert_eq!(
+            refused(
+                Config::default().with_allowed_origins(["https://ok.example", "not a pattern"])
+            ),
+            "allowed origin"
+        );
+        let err = Config::default()
+            .with_write_buffer_limit(0)
+            .validate()
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid write_buffer_limit: must not be zero"
         );
+    }
+
+    #[test]
+    fn the_order_of_the_limit_setters_does_not_matter() {
+        let a = Config::default()
+            .with_max_frame_size(4096)
+            .with_max_message_size(8192);
+        let b = Config::default()
+            .with_max_message_size(8192)
+            .with_max_frame_size(4096);
+        for c in [a, b] {
+            assert_eq!((c.max_message_size(), c.max_frame_size()), (8192, 4096));
+            assert!(c.validate().is_ok());
+        }
+    }
+
+    #[test]
+    fn optional_timeouts_turn_off_and_on() {
+        let off = Config::default()
+            .without_close_timeout()
+            .without_handshake_timeout()
+            .without_keepalive();
+        assert_eq!(off.close_timeout(), None);
+        assert_eq!(off.handshake_timeout(), None);
+        assert_eq!(off.ping_interval(), None);
+        assert_eq!(off.pong_timeout(), None);
+        let on = off
+            .with_idle_timeout(Duration::from_secs(5))
+            .with_close_timeout(Duration::from_secs(1));
+        assert_eq!(on.idle_timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(on.close_timeout(), Some(Duration::from_secs(1)));
+        assert_eq!(on.without_idle_timeout().idle_timeout(), None);
     }
 }

@@ -11,7 +11,8 @@
 //! Handshake failures have their own type,
 //! [`HandshakeError`](crate::handshake::HandshakeError), since there is no
 //! connection yet and the answer is an HTTP status. A setting refused when
-//! a configuration is built is a [`ConfigError`], the caller's alone.
+//! a configuration is validated ([`Config::validate`](crate::Config::validate))
+//! is a [`ConfigError`], the caller's alone.
 
 use std::fmt;
 
@@ -38,6 +39,35 @@ impl Error {
     /// [`Error::Usage`]).
     pub fn is_fatal(&self) -> bool {
         !matches!(self, Error::Usage(_))
+    }
+
+    /// Whether the call was refused because the connection is closing or
+    /// closed ([`UsageError::Closed`]): what tungstenite calls
+    /// `AlreadyClosed`.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Usage(UsageError::Closed))
+    }
+
+    /// Whether a deadline ended the connection ([`Error::Timeout`]: the
+    /// keepalive, idle or close timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// The close code of the Close this error sent to the peer (section
+    /// 7.4.1): the protocol error's, 1011 for a keepalive timeout, 1001 for
+    /// an idle one. 1006 for [`Error::UnexpectedEof`], the code section
+    /// 7.1.5 reports when no Close came (it is never sent). `None` for a
+    /// usage error and for the close timeout, which ends a closing
+    /// handshake already under way.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        match self {
+            Error::Protocol(e) => Some(e.close_code()),
+            Error::Timeout(TimeoutKind::Keepalive) => Some(CloseCode::INTERNAL_ERROR),
+            Error::Timeout(TimeoutKind::Idle) => Some(CloseCode::GOING_AWAY),
+            Error::UnexpectedEof => Some(CloseCode::ABNORMAL),
+            Error::Timeout(TimeoutKind::Close) | Error::Usage(_) => None,
+        }
     }
 }
 
@@ -264,3 +294,35 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_timeout_and_close_code_sort_the_errors() {
+        let closed = Error::Usage(UsageError::Closed);
+        assert!(closed.is_closed() && !closed.is_timeout());
+        assert_eq!(closed.close_code(), None);
+        assert!(!Error::Usage(UsageError::WriteBufferFull).is_closed());
+
+        let cases = [
+            (TimeoutKind::Keepalive, Some(CloseCode::INTERNAL_ERROR)),
+            (TimeoutKind::Idle, Some(CloseCode::GOING_AWAY)),
+            (TimeoutKind::Close, None),
+        ];
+        for (kind, code) in cases {
+            let error = Error::Timeout(kind);
+            assert!(error.is_timeout() && !error.is_closed(), "{kind:?}");
+            assert_eq!(error.close_code(), code, "{kind:?}");
+        }
+
+        let too_big = Error::Protocol(ProtocolError::MessageTooBig { len: 11, max: 10 });
+        assert_eq!(too_big.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
+        assert_eq!(
+            Error::Protocol(ProtocolError::InvalidUtf8).close_code(),
+            Some(CloseCode::INVALID_PAYLOAD)
+        );
+        assert_eq!(Error::UnexpectedEof.close_code(), Some(CloseCode::ABNORMAL));
+    }
+}

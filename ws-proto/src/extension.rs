@@ -70,7 +70,9 @@ pub trait Extension: Send {
     /// `max_len` is how many decoded bytes the message may still grow by:
     /// an implementation that expands data (inflate) must stop and return
     /// an error with close code 1009 as soon as its output would pass it,
-    /// and must never buffer more.
+    /// and must never buffer more. The connection reports that error as
+    /// [`ProtocolError::MessageTooBig`](crate::ProtocolError::MessageTooBig)
+    /// with the configured limit, as it does for an uncompressed message.
     ///
     /// [`reserved_bits`]: Extension::reserved_bits
     fn decode(

@@ -121,6 +121,12 @@
 //! | RFC 6455 8.1: UTF-8 of text messages | `utf8.rs` |
 //! | RFC 7692 7.1: permessage-deflate's parameters | `deflate/negotiate.rs` |
 //! | RFC 7692 6, 7.2: compressing and inflating messages | `deflate/codec.rs` |
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `deflate` | no | the `deflate` module: permessage-deflate (RFC 7692), negotiated in the handshake when the [`Config`] enables it |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -3,7 +3,8 @@
 //!
 //! Every limit below holds in both roles: a client faces a hostile server
 //! with the same defences a server has against a hostile client. Each one
-//! is set in [`Config`](crate::Config), validated when it is set, and
+//! is set in [`Config`](crate::Config), validated when the config is used
+//! ([`Config::validate`](crate::Config::validate)), and
 //! refuses with the close code or HTTP status RFC 6455 gives (a peer is
 //! told why; the caller gets a typed [`Error`](crate::Error)).
 //!

@@ -181,9 +181,7 @@ fn negotiation_through_the_handshakes() {
     // Windows and context takeover as asked by the client.
     let asks = eager()
         .with_server_max_window_bits(10)
-        .unwrap()
         .with_client_max_window_bits(9)
-        .unwrap()
         .with_client_no_context_takeover(true);
     let (_, _, agreed) = handshake(with_deflate(Some(asks)), with_deflate(Some(eager())));
     assert_eq!(
@@ -273,9 +271,7 @@ fn zeros_from_server(len: usize, fragments: usize) -> Vec<u8> {
 }
 
 fn limited_deflate_client(limit: usize) -> Connection {
-    let config = with_deflate(Some(eager()))
-        .with_max_message_size(limit)
-        .unwrap();
+    let config = with_deflate(Some(eager())).with_max_message_size(limit);
     handshake(config, with_deflate(Some(eager()))).0
 }
 
@@ -296,6 +292,29 @@ fn a_bomb_fails_with_1009_as_soon_as_it_passes_the_limit() {
         other => panic!("expected a protocol error, got {other:?}"),
     }
     common::expect_close_sent(&mut client, CloseCode::MESSAGE_TOO_BIG);
+}
+
+#[test]
+fn over_the_limit_is_one_error_compressed_or_not() {
+    const LIMIT: usize = 10_000;
+    let expected = Error::Protocol(ProtocolError::MessageTooBig {
+        len: LIMIT as u64 + 1,
+        max: LIMIT,
+    });
+    let compressed = zeros_from_server(LIMIT + 1, 1);
+    let plain = common::peer_frame(Role::Client, OpCode::Binary, true, &[0; LIMIT + 1]);
+    for (what, wire) in [("compressed", compressed), ("uncompressed", plain)] {
+        let mut client = limited_deflate_client(LIMIT);
+        let error = common::receive_error(&mut client, &wire);
+        assert_eq!(error, expected, "{what}");
+        assert_eq!(
+            error.to_string(),
+            "protocol error: message of at least 10001 bytes exceeds the limit of 10000",
+            "{what}"
+        );
+        // RFC 6455 section 7.4.1: 1009 for a message too big to process.
+        common::expect_close_sent(&mut client, CloseCode::MESSAGE_TOO_BIG);
+    }
 }
 
 #[test]
@@ -369,13 +388,10 @@ fn deflate_config() -> impl Strategy<Value = DeflateConfig> {
             |(server_bits, client_bits, server_nct, client_nct, level, threshold)| {
                 DeflateConfig::default()
                     .with_server_max_window_bits(server_bits)
-                    .unwrap()
                     .with_client_max_window_bits(client_bits)
-                    .unwrap()
                     .with_server_no_context_takeover(server_nct)
                     .with_client_no_context_takeover(client_nct)
                     .with_level(level)
-                    .unwrap()
                     .with_threshold(threshold)
             },
         )

@@ -21,9 +21,7 @@ const RFC_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
 /// A server that lets the sample's page, on another host than the
 /// server, open a socket.
 fn rfc_server() -> ServerHandshake {
-    let config = Config::default()
-        .with_allowed_origins(["http://example.com"])
-        .unwrap();
+    let config = Config::default().with_allowed_origins(["http://example.com"]);
     ServerHandshake::new(config)
 }
 
@@ -90,9 +88,7 @@ fn same_origin_no_origin_allowed_origins_and_any_origin_pass() {
         (Config::default(), &[b"http://chat.example.com:8080"]),
         (Config::default(), &[b"https://CHAT.example.com:8080"]),
         (
-            Config::default()
-                .with_allowed_origins(["*.example.org"])
-                .unwrap(),
+            Config::default().with_allowed_origins(["*.example.org"]),
             &[b"https://app.example.org"],
         ),
         (
@@ -366,11 +362,8 @@ fn limits_give_431_and_414() {
     let config = Config::default().with_handshake_limits(
         HandshakeLimits::default()
             .with_max_headers(10)
-            .unwrap()
             .with_max_line(200)
-            .unwrap()
-            .with_max_bytes(1024)
-            .unwrap(),
+            .with_max_bytes(1024),
     );
     let receive_with = |config: &Config, bytes: &[u8]| {
         ServerHandshake::new(config.clone()).receive(bytes).unwrap()
@@ -639,4 +632,35 @@ fn bytes_that_cannot_start_http_are_refused_at_once() {
         handshake.receive(b"\r\n\r\nGET /chat HTTP/1.1\r\n"),
         Ok(None)
     );
+}
+
+#[test]
+fn an_invalid_config_is_refused_with_500_before_the_request_is_read() {
+    let invalid = Config::default().with_max_frame_size(0);
+    let mut server = ServerHandshake::new(invalid.clone());
+    let error = server.receive(RFC_REQUEST).unwrap_err();
+    let HandshakeError::Config(config_error) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config_error.setting(), "max_frame_size");
+    assert_eq!(error.status(), Some(500));
+    let response = error.response().unwrap();
+    assert!(response.starts_with(b"HTTP/1.1 500 Internal Server Error\r\n"));
+    assert!(server.buffered().is_empty(), "nothing was read");
+    // The refusal is final.
+    assert_eq!(server.receive(b"").unwrap_err(), error);
+
+    // The same over the http crate's types, as hyper hands them over.
+    let (parts, ()) = http::Request::get("http://example.com/chat")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let refused = ServerHandshake::from_http(invalid, &parts, None).unwrap_err();
+    assert_eq!(refused, error);
+    assert!(ServerHandshake::from_http(Config::default(), &parts, None).is_ok());
 }

@@ -107,7 +107,7 @@ fn close_initiated_by_the_server() {
 #[test]
 fn the_client_shuts_down_after_the_close_timeout_without_eof() {
     let timeout = 3 * SECOND;
-    let config = Config::default().with_close_timeout(Some(timeout)).unwrap();
+    let config = Config::default().with_close_timeout(timeout);
     let mut pair = Pair::new(config.clone(), config);
     pair.server.auto_shutdown = false;
     pair.client.conn.close(CloseCode::NORMAL, "").unwrap();
@@ -185,7 +185,7 @@ fn without_auto_close_reply_the_application_answers() {
 #[test]
 fn close_timeout_when_the_peer_never_answers() {
     let timeout = 5 * SECOND;
-    let config = Config::default().with_close_timeout(Some(timeout)).unwrap();
+    let config = Config::default().with_close_timeout(timeout);
     for client_closes in [true, false] {
         let mut pair = Pair::new(config.clone(), config.clone());
         let (us, peer) = if client_closes {
@@ -227,7 +227,7 @@ fn close_timeout_when_the_peer_never_answers() {
 #[test]
 fn the_close_timeout_drops_what_a_peer_that_stopped_reading_left_unsent() {
     let timeout = 5 * SECOND;
-    let config = Config::default().with_close_timeout(Some(timeout)).unwrap();
+    let config = Config::default().with_close_timeout(timeout);
     let mut pair = Pair::new(config.clone(), config);
     // The server's transport accepts nothing: its peer stopped reading.
     pair.server.blocked = true;
@@ -251,8 +251,7 @@ fn the_close_timeout_drops_what_a_peer_that_stopped_reading_left_unsent() {
 fn peers_close_unanswered(timeout: Duration) -> Pair {
     let server_cfg = Config::default()
         .with_auto_close_reply(false)
-        .with_close_timeout(Some(timeout))
-        .expect("a close timeout");
+        .with_close_timeout(timeout);
     let mut pair = Pair::new(Config::default(), server_cfg);
     pair.client
         .conn
@@ -436,7 +435,7 @@ fn a_peer_that_pings_and_never_reads_cannot_grow_the_write_buffer() {
     // not read), while the peer keeps pinging. Every step the server reads
     // a ping and tries to write, as an adapter would.
     const LIMIT: usize = 1024;
-    let server_cfg = Config::default().with_write_buffer_limit(LIMIT).unwrap();
+    let server_cfg = Config::default().with_write_buffer_limit(LIMIT);
     let mut pair = Pair::new(Config::default(), server_cfg);
     pair.server.blocked = true;
     pair.server.conn.send_text("queued before").unwrap();
@@ -472,7 +471,7 @@ fn a_peer_that_pings_and_never_reads_cannot_grow_the_write_buffer() {
 fn single_slice_writes_that_stall_do_not_queue_a_pong_per_ping() {
     // The same attack against an adapter that writes one chunk at a time.
     const LIMIT: usize = 64;
-    let mut server = common::server(Config::default().with_write_buffer_limit(LIMIT).unwrap());
+    let mut server = common::server(Config::default().with_write_buffer_limit(LIMIT));
     for i in 0..500u32 {
         let ping = common::peer_frame(ws_proto::Role::Server, OpCode::Ping, true, &i.to_be_bytes());
         assert_eq!(common::receive_events(&mut server, &ping).len(), 1);
@@ -499,10 +498,8 @@ fn single_slice_writes_that_stall_do_not_queue_a_pong_per_ping() {
 
 fn keepalive(interval: u32, timeout: u32) -> Config {
     Config::default()
-        .with_ping_interval(Some(interval * SECOND))
-        .expect("a valid interval")
-        .with_pong_timeout(Some(timeout * SECOND))
-        .expect("a valid timeout")
+        .with_ping_interval(interval * SECOND)
+        .with_pong_timeout(timeout * SECOND)
 }
 
 #[test]
@@ -566,7 +563,7 @@ fn keepalive_pings_obey_the_write_buffer_limit() {
     // The client keeps sending and never reads: the server's transport
     // accepts nothing. One Ping fits under the limit; the rest are held
     // back instead of growing the buffer by one per interval.
-    let server_cfg = keepalive(10, 5).with_write_buffer_limit(1).unwrap();
+    let server_cfg = keepalive(10, 5).with_write_buffer_limit(1);
     let mut pair = Pair::new(Config::default().without_keepalive(), server_cfg);
     pair.server.blocked = true;
     for i in 0..10_000 {
@@ -629,8 +626,7 @@ fn default_keepalive_keeps_an_answering_peer_and_finds_a_dead_one() {
 fn idle_timeout_closes_with_1001() {
     let server_cfg = Config::default()
         .without_keepalive()
-        .with_idle_timeout(Some(30 * SECOND))
-        .unwrap();
+        .with_idle_timeout(30 * SECOND);
     let mut pair = Pair::new(Config::default().without_keepalive(), server_cfg);
     // Traffic at 20 s postpones it.
     pair.advance(20 * SECOND);
@@ -653,8 +649,7 @@ fn idle_timeout_closes_with_1001() {
 fn poll_timeout_is_none_without_timers() {
     let config = Config::default()
         .without_keepalive()
-        .with_close_timeout(None)
-        .unwrap();
+        .without_close_timeout();
     let mut pair = Pair::new(config.clone(), config);
     assert_eq!(pair.next_deadline(), None);
     pair.client.conn.close(CloseCode::NORMAL, "").unwrap();

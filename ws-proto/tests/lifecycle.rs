@@ -61,8 +61,7 @@ fn an_unanswered_close_is_received_until_the_application_answers() {
 fn a_client_waiting_for_the_server_ends_at_the_close_timeout() {
     let config = Config::default()
         .without_keepalive()
-        .with_close_timeout(Some(Duration::from_secs(3)))
-        .unwrap();
+        .with_close_timeout(Duration::from_secs(3));
     let mut conn = connection(Role::Client, config);
     let start = Instant::now();
     assert!(!conn.handle_timeout(start), "nothing is due");
@@ -78,9 +77,8 @@ fn a_client_waiting_for_the_server_ends_at_the_close_timeout() {
 #[test]
 fn handle_timeout_reports_a_keepalive_ping_and_a_failure() {
     let config = Config::default()
-        .with_ping_interval(Some(Duration::from_secs(1)))
-        .and_then(|c| c.with_pong_timeout(Some(Duration::from_secs(1))))
-        .unwrap();
+        .with_ping_interval(Duration::from_secs(1))
+        .with_pong_timeout(Duration::from_secs(1));
     let mut conn = connection(Role::Server, config);
     let start = Instant::now();
     assert!(!conn.handle_timeout(start));

@@ -316,7 +316,7 @@ fn close_body_of_one_byte_fails_with_1002() {
 
 #[test]
 fn frame_over_the_frame_limit_fails_with_1009_before_its_payload() {
-    let config = limited(64 << 10).with_max_frame_size(1000).unwrap();
+    let config = limited(64 << 10).with_max_frame_size(1000);
     for role in BOTH {
         let wire = peer_frame(role, OpCode::Binary, true, &[7; 1001]);
         let expected = ProtocolError::FrameTooBig {

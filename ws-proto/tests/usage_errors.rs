@@ -7,8 +7,8 @@ use bytes::Bytes;
 use common::{client, parse_frames, sent_frames, server};
 use ws_proto::close::CloseBodyError;
 use ws_proto::frame::OpCode;
-use ws_proto::MessageKind;
 use ws_proto::{CloseCode, Config, Connection, Error, Event, Role, UsageError};
+use ws_proto::{Message, MessageKind};
 
 fn usage(e: UsageError) -> Result<(), Error> {
     Err(Error::Usage(e))
@@ -82,6 +82,10 @@ fn control_payloads_over_125_bytes_are_refused() {
             conn.send_pong(vec![0; 126]),
             usage(UsageError::ControlTooLong)
         );
+        // Message::ping and Message::pong are checked when sent, the same way.
+        for message in [Message::ping(vec![0; 126]), Message::pong(vec![0; 126])] {
+            assert_eq!(conn.send(message), usage(UsageError::ControlTooLong));
+        }
         assert_untouched(&mut conn);
         assert!(!conn.wants_write());
         conn.send_ping(vec![1; 125]).unwrap();
@@ -126,7 +130,7 @@ fn closes_that_may_not_be_sent_are_refused() {
 
 #[test]
 fn a_full_write_buffer_refuses_sends_until_drained() {
-    let config = Config::default().with_write_buffer_limit(100).unwrap();
+    let config = Config::default().with_write_buffer_limit(100);
     for mut conn in [client(config.clone()), server(config.clone())] {
         // A message larger than the limit is accepted into an empty buffer.
         conn.send_binary(vec![9; 150]).unwrap();

@@ -3,7 +3,10 @@
 //! `cargo run --release -p ws-smol --example autobahn-client -- --addr 127.0.0.1:9001 [--split] [--agent ws-smol]`
 //! (`--url wss://127.0.0.1:9001 --ca cert.pem` instead of `--addr` for a fuzzing server over TLS)
 
-#[path = "../../examples/shared/autobahn_client.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_smol as ws;
+
+#[path = "shared/autobahn_client.rs"]
 mod shared;
 
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use smol::Executor;
 
 fn main() {
     let args = shared::Args::parse("ws-smol");
-    let connector: ws_smol::Connector = args.connector();
+    let connector = args.connector();
     // One executor on this thread runs the case loop and the writer tasks.
     let executor = Arc::new(Executor::new());
     let spawn: shared::Spawn = {

@@ -1,11 +1,14 @@
 //! The chat server on smol: the page at http://127.0.0.1:8083/, the
 //! WebSocket at `/ws?name=NAME&room=ROOM`, and the operator console on
-//! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
+//! stdin. The chat itself is `shared/chat.rs`; this file holds
 //! only smol's listener, spawn, stdin and executor.
 //!
 //! `cargo run --release -p ws-smol --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
-#[path = "../../examples/shared/chat.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_smol as ws;
+
+#[path = "shared/chat.rs"]
 mod shared;
 
 use std::time::Duration;

@@ -3,7 +3,10 @@
 //! `cargo run -p ws-smol --example client -- ws://127.0.0.1:9001/`
 //! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
-#[path = "../../examples/shared/client.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_smol as ws;
+
+#[path = "shared/client.rs"]
 mod shared;
 
 use smol::io::{AsyncBufReadExt, BufReader};
@@ -11,7 +14,7 @@ use smol::io::{AsyncBufReadExt, BufReader};
 fn main() {
     smol::block_on(async {
         let args = shared::Args::parse();
-        let connector: ws_smol::Connector = args.connector();
+        let connector = args.connector();
         let (ws, _) = shared::connect_or_exit(
             connector.connect(args.url.as_str(), ws_smol::Config::default()),
         )

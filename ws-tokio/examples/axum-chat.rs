@@ -12,11 +12,14 @@
 //!
 //! `cargo run --release -p ws-tokio --example axum-chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_tokio as ws;
+
 // The tokio chat example: its runtime, console and TLS acceptor, and the
 // chat itself (`shared`). Its `main` and its own server are not used here.
 // `pub(crate)`: the chat's tests build this file in and use the chat
 // through it.
-#[path = "../../examples/shared/axum_server.rs"]
+#[path = "shared/axum_server.rs"]
 pub(crate) mod axum_server;
 #[allow(dead_code)]
 #[path = "chat.rs"]

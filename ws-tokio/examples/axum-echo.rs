@@ -6,9 +6,12 @@
 //!
 //! `cargo run --release -p ws-tokio --example axum-echo -- --addr 127.0.0.1:9002 [--threads N] [--split] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
-#[path = "../../examples/shared/axum_server.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_tokio as ws;
+
+#[path = "shared/axum_server.rs"]
 mod axum_server;
-#[path = "../../examples/shared/echo.rs"]
+#[path = "shared/echo.rs"]
 mod shared;
 
 use std::sync::Arc;

@@ -1,14 +1,17 @@
 //! The chat server on tokio: the page at http://127.0.0.1:8083/, the
 //! WebSocket at `/ws?name=NAME&room=ROOM`, and the operator console on
-//! stdin. The chat itself is `examples/shared/chat.rs`; this file holds
+//! stdin. The chat itself is `shared/chat.rs`; this file holds
 //! only tokio's listener, spawn, stdin and executor, which the axum chat
 //! (`axum-chat.rs`) uses too.
 //!
 //! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_tokio as ws;
+
 // `pub(crate)`: the chat's tests (conformance/tests/chat.rs and
 // browser.rs) build this file in and use the chat through it.
-#[path = "../../examples/shared/chat.rs"]
+#[path = "shared/chat.rs"]
 pub(crate) mod shared;
 
 use std::future::Future;

@@ -3,7 +3,10 @@
 //! `cargo run -p ws-tokio --example client -- ws://127.0.0.1:9001/`
 //! (or `wss://localhost:9001/ --ca cert.pem` to trust a test certificate)
 
-#[path = "../../examples/shared/client.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_tokio as ws;
+
+#[path = "shared/client.rs"]
 mod shared;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -33,7 +36,7 @@ mod tokio_stream_lines {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args = shared::Args::parse();
-    let connector: ws_tokio::Connector = args.connector();
+    let connector = args.connector();
     let (ws, _) =
         shared::connect_or_exit(connector.connect(args.url.as_str(), ws_tokio::Config::default()))
             .await;

@@ -2,7 +2,10 @@
 //!
 //! `cargo run --release -p ws-tokio --example echo-server -- --addr 127.0.0.1:9001 [--threads N] [--split] [--tls-cert CERT.pem --tls-key KEY.pem]`
 
-#[path = "../../examples/shared/echo.rs"]
+// The adapter under the name that the shared code (shared/*.rs) uses.
+use ws_tokio as ws;
+
+#[path = "shared/echo.rs"]
 mod shared;
 
 use std::sync::Arc;

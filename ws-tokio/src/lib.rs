@@ -139,9 +139,13 @@
 //! `serve_connection_with_upgrades`. Both features are off by default.
 //!
 //! Pings are answered and Close frames echoed while a task waits in
-//! [`WebSocket::recv`](ws_driver::WebSocket::recv); split the socket with
-//! [`WebSocket::split`](ws_driver::WebSocket::split) to send from another
-//! task.
+//! [`WebSocket::recv`]; split the socket with [`WebSocket::into_split`]
+//! to send from another task.
+//!
+//! # From tokio-tungstenite
+//!
+//! The [`migration`] module lists tokio-tungstenite's names beside ours
+//! and ports its echo server and client.
 //!
 //! # Logging
 //!
@@ -153,9 +157,27 @@
 //! ws-driver's documentation for the list. The chat example installs
 //! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
 //! them.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `deflate` | yes | permessage-deflate (RFC 7692), offered by clients and accepted by servers |
+//! | `tls` | through `tls-ring` | TLS with rustls through tokio-rustls (`wss://`, `accept_tls`), with no crypto provider or roots of its own |
+//! | `tls-ring` | yes | rustls' `ring` crypto provider (needs a C compiler) |
+//! | `tls-aws-lc-rs` | no | rustls' `aws-lc-rs` crypto provider (preferred when both are on) |
+//! | `tls-webpki-roots` | yes | Mozilla's root certificates, bundled (`webpki-roots`) |
+//! | `tls-native-roots` | no | the platform's root certificates, read at run time |
+//! | `http2` | no | WebSockets over HTTP/2 for `wss://` (RFC 8441) when a `Connector` asks for it |
+//! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server, HTTP/1.1 and HTTP/2 |
+//! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod io;
 mod maybe_tls;
+pub mod migration;
 
 use std::pin::Pin;
 use std::time::Instant;

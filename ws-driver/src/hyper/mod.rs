@@ -62,11 +62,12 @@ mod io;
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ::hyper::upgrade::{OnUpgrade, Upgraded};
+use ::hyper::upgrade::OnUpgrade;
 use bytes::Bytes;
 use ws_proto::handshake::{Accept, HandshakeError, Reject, Request, ServerHandshake};
 use ws_proto::{Config, Role};
@@ -83,6 +84,10 @@ use crate::{trace, Error, Runtime};
 /// A WebSocket over the stream hyper hands over after an upgrade, on the
 /// runtime `R`.
 pub type WebSocket<R> = crate::WebSocket<HyperIo<Upgraded>, R>;
+
+/// hyper's stream of an upgraded connection, which [`HyperIo`] shows to
+/// the driver.
+pub use ::hyper::upgrade::Upgraded;
 
 /// Upgrades `request` to a WebSocket: validates it (an HTTP/1.1 upgrade
 /// or an HTTP/2 extended CONNECT), shows it to `callback`, and returns the
@@ -111,6 +116,22 @@ where
     R: Runtime,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
+    upgrade_as(request, config, callback)
+}
+
+/// [`upgrade`] with the socket handed over as `W`: an adapter's own
+/// socket type.
+#[doc(hidden)]
+pub fn upgrade_as<R, W, B, F>(
+    request: &mut http::Request<B>,
+    config: Config,
+    callback: F,
+) -> Result<(http::Response<()>, Upgrading<R, W>), UpgradeError>
+where
+    R: Runtime,
+    W: From<WebSocket<R>> + Send + 'static,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
     // The request's head is moved (not copied) into `Parts` and back, so
     // that one function holds the logic.
     let mut shell = http::Request::new(());
@@ -120,7 +141,7 @@ where
     std::mem::swap(shell.headers_mut(), request.headers_mut());
     std::mem::swap(shell.extensions_mut(), request.extensions_mut());
     let (mut parts, ()) = shell.into_parts();
-    let result = upgrade_parts(&mut parts, config, callback);
+    let result = upgrade_parts_as(&mut parts, config, callback);
     std::mem::swap(&mut parts.uri, request.uri_mut());
     std::mem::swap(&mut parts.headers, request.headers_mut());
     std::mem::swap(&mut parts.extensions, request.extensions_mut());
@@ -136,6 +157,22 @@ pub fn upgrade_parts<R, F>(
 ) -> Result<(http::Response<()>, Upgrading<R>), UpgradeError>
 where
     R: Runtime,
+    F: FnOnce(&Request) -> Result<Accept, Reject>,
+{
+    upgrade_parts_as(parts, config, callback)
+}
+
+/// [`upgrade_parts`] with the socket handed over as `W`: an adapter's own
+/// socket type.
+#[doc(hidden)]
+pub fn upgrade_parts_as<R, W, F>(
+    parts: &mut http::request::Parts,
+    config: Config,
+    callback: F,
+) -> Result<(http::Response<()>, Upgrading<R, W>), UpgradeError>
+where
+    R: Runtime,
+    W: From<WebSocket<R>> + Send + 'static,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
     let trace = trace::Conn::new(Role::Server);
@@ -190,13 +227,17 @@ pub(crate) fn take_on_upgrade(parts: &mut http::request::Parts) -> Result<OnUpgr
 
 /// Accepts a validated request: the response to send, and the socket once
 /// hyper hands the stream over, within the handshake timeout.
-pub(crate) fn answer<R: Runtime>(
+pub(crate) fn answer<R, W>(
     handshake: ServerHandshake,
     request: &Request,
     accept: Accept,
     on_upgrade: OnUpgrade,
     timeout: Option<Duration>,
-) -> Result<(http::Response<()>, Upgrading<R>), UpgradeError> {
+) -> Result<(http::Response<()>, Upgrading<R, W>), UpgradeError>
+where
+    R: Runtime,
+    W: From<WebSocket<R>> + Send + 'static,
+{
     // The connection's span: that of `upgrade_parts`, or a new one.
     let trace = trace::Conn::current_or_new(Role::Server);
     let _entered = trace.enter();
@@ -209,10 +250,12 @@ pub(crate) fn answer<R: Runtime>(
     );
     let upgrading = trace.run(with_timeout::<R, _>(timeout, async move {
         let upgraded = on_upgrade.await.map_err(hyper_error)?;
-        Ok(crate::WebSocket::from_parts(HyperIo::new(upgraded), conn))
+        let socket: WebSocket<R> = crate::WebSocket::from_parts(HyperIo::new(upgraded), conn);
+        Ok(W::from(socket))
     }));
     let upgrading = Upgrading {
         inner: Box::pin(upgrading),
+        runtime: PhantomData,
     };
     Ok((response, upgrading))
 }
@@ -234,20 +277,22 @@ fn hyper_error(error: ::hyper::Error) -> Error {
 ///
 /// Fails with [`Error::Io`] if the connection ended before the handover
 /// and with [`Error::HandshakeTimeout`] if the handshake timeout passed
-/// first (from the first poll).
+/// first (from the first poll). `W` is the socket it gives: an adapter's
+/// own type, the driver's by default.
 #[must_use = "the socket exists only once this future is awaited"]
-pub struct Upgrading<R: Runtime> {
-    inner: Pin<Box<dyn Future<Output = Result<WebSocket<R>, Error>> + Send>>,
+pub struct Upgrading<R: Runtime, W = WebSocket<R>> {
+    inner: Pin<Box<dyn Future<Output = Result<W, Error>> + Send>>,
+    runtime: PhantomData<fn() -> R>,
 }
 
-impl<R: Runtime> fmt::Debug for Upgrading<R> {
+impl<R: Runtime, W> fmt::Debug for Upgrading<R, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Upgrading").finish_non_exhaustive()
     }
 }
 
-impl<R: Runtime> Future for Upgrading<R> {
-    type Output = Result<WebSocket<R>, Error>;
+impl<R: Runtime, W> Future for Upgrading<R, W> {
+    type Output = Result<W, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.inner.as_mut().poll(cx)

@@ -163,6 +163,11 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// The server end of an accepted connection.
+    ///
+    /// `config` is taken as it is; the handshakes and the adapters check it
+    /// with [`Config::validate`] first. One that fails the check does not
+    /// panic the connection, but does what it says (a write buffer limit of
+    /// zero refuses every send, say).
     pub fn server(config: Config) -> Self {
         Connection::new(Role::Server, config, None)
     }
@@ -465,9 +470,20 @@ impl Connection {
                 let max = self.config.max_message_size() as u64;
                 let room = max.saturating_sub(msg.len) as usize;
                 let decoded = ext.decode(msg.rsv, payload, fin, room).map_err(|e| {
-                    ProtocolError::Extension {
-                        reason: e.reason,
-                        code: e.code,
+                    // By the `Extension::decode` contract, 1009 means the
+                    // output would pass `room`: the message is over the
+                    // limit, and reported as an uncompressed one is, naming
+                    // the configured limit (section 7.4.1).
+                    if e.code == CloseCode::MESSAGE_TOO_BIG {
+                        ProtocolError::MessageTooBig {
+                            len: max.saturating_add(1),
+                            max: max as usize,
+                        }
+                    } else {
+                        ProtocolError::Extension {
+                            reason: e.reason,
+                            code: e.code,
+                        }
                     }
                 })?;
                 msg.len += decoded.len() as u64;

@@ -177,15 +177,14 @@ impl Connection {
     /// timeout passes.
     pub(super) fn fail(&mut self, error: Error) -> Error {
         let code = match &error {
-            Error::Protocol(e) => Some(e.close_code()),
-            Error::Timeout(TimeoutKind::Keepalive) => Some(CloseCode::INTERNAL_ERROR),
-            Error::Timeout(TimeoutKind::Idle) => Some(CloseCode::GOING_AWAY),
             // Reached with the peer's Close unanswered (auto reply off and
             // the application silent): section 5.5.1 says the endpoint
             // MUST answer it, and the peer's code is not kept, so answer
             // with 1000. When our Close was sent already, nothing is sent.
             Error::Timeout(TimeoutKind::Close) => Some(CloseCode::NORMAL),
-            _ => None,
+            // The transport is gone: 1006 is only reported, never sent.
+            Error::UnexpectedEof => None,
+            other => other.close_code(),
         };
         self.pending_pong = None;
         if let Some(code) = code.filter(|_| self.state.may_send()) {

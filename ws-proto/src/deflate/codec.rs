@@ -157,7 +157,7 @@ fn end_message(out: &mut Vec<u8>) -> Result<(), ExtensionError> {
 fn too_big(max_len: usize) -> ExtensionError {
     error(
         CloseCode::MESSAGE_TOO_BIG,
-        format!("message inflates past the limit of {max_len} bytes"),
+        format!("message inflates past the {max_len} bytes left under the message limit"),
     )
 }
 

@@ -28,10 +28,11 @@
 //!
 //! // Smaller windows: less memory per connection, a little less compression.
 //! let deflate = DeflateConfig::default()
-//!     .with_server_max_window_bits(12)?
-//!     .with_client_max_window_bits(12)?;
+//!     .with_server_max_window_bits(12)
+//!     .with_client_max_window_bits(12);
 //! let config = Config::default().with_deflate(Some(deflate));
 //! assert_eq!(config.deflate().map(|d| d.server_max_window_bits()), Some(12));
+//! config.validate()?;
 //! # Ok::<(), ws_proto::ConfigError>(())
 //! ```
 
@@ -82,10 +83,10 @@ impl Default for DeflateConfig {
     }
 }
 
-fn window_bits(setting: &'static str, bits: u8) -> Result<u8, ConfigError> {
+fn window_bits(setting: &'static str, bits: u8) -> Result<(), ConfigError> {
     // Section 7.1.2.1: "a decimal integer value [...] between 8 to 15".
     if (8..=15).contains(&bits) {
-        Ok(bits)
+        Ok(())
     } else {
         Err(ConfigError::new(setting, "must be from 8 to 15"))
     }
@@ -99,9 +100,9 @@ impl DeflateConfig {
     }
 
     /// Sets [`server_max_window_bits`](Self::server_max_window_bits): 8 to 15.
-    pub fn with_server_max_window_bits(mut self, bits: u8) -> Result<Self, ConfigError> {
-        self.server_max_window_bits = window_bits("server_max_window_bits", bits)?;
-        Ok(self)
+    pub fn with_server_max_window_bits(mut self, bits: u8) -> Self {
+        self.server_max_window_bits = bits;
+        self
     }
 
     /// The largest window the client's compressor may use.
@@ -110,9 +111,9 @@ impl DeflateConfig {
     }
 
     /// Sets [`client_max_window_bits`](Self::client_max_window_bits): 8 to 15.
-    pub fn with_client_max_window_bits(mut self, bits: u8) -> Result<Self, ConfigError> {
-        self.client_max_window_bits = window_bits("client_max_window_bits", bits)?;
-        Ok(self)
+    pub fn with_client_max_window_bits(mut self, bits: u8) -> Self {
+        self.client_max_window_bits = bits;
+        self
     }
 
     /// Whether the server's compressor starts afresh with every message.
@@ -143,12 +144,9 @@ impl DeflateConfig {
     }
 
     /// Sets [`level`](Self::level): 0 to 9.
-    pub fn with_level(mut self, level: u32) -> Result<Self, ConfigError> {
-        if level > 9 {
-            return Err(ConfigError::new("deflate level", "must be from 0 to 9"));
-        }
+    pub fn with_level(mut self, level: u32) -> Self {
         self.level = level;
-        Ok(self)
+        self
     }
 
     /// Messages shorter than this many bytes are sent uncompressed: for
@@ -161,6 +159,17 @@ impl DeflateConfig {
     pub fn with_threshold(mut self, bytes: usize) -> Self {
         self.threshold = bytes;
         self
+    }
+
+    /// Checks the window bits (8 to 15) and the level (0 to 9); part of
+    /// [`Config::validate`](crate::Config::validate).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        window_bits("server_max_window_bits", self.server_max_window_bits)?;
+        window_bits("client_max_window_bits", self.client_max_window_bits)?;
+        if self.level > 9 {
+            return Err(ConfigError::new("deflate level", "must be from 0 to 9"));
+        }
+        Ok(())
     }
 }
 
@@ -176,11 +185,16 @@ impl Negotiator for DeflateConfig {
     }
 
     fn accept(&self, offers: &[ExtensionOffer]) -> Option<(String, Box<dyn Extension>)> {
+        // Settings that were never validated are not handed to zlib, which
+        // asserts its window and level ranges: compression is declined.
+        self.validate().ok()?;
         let (agreed, value) = accept_offer(self, offers)?;
         Some((value, Box::new(PerMessageDeflate::new(agreed, self))))
     }
 
     fn finalize(&self, answer: &ExtensionOffer) -> Result<Box<dyn Extension>, &'static str> {
+        self.validate()
+            .map_err(|_| "the deflate settings are invalid")?;
         let agreed = read_response(self, answer)?;
         Ok(Box::new(PerMessageDeflate::new(agreed, self)))
     }

@@ -238,9 +238,7 @@ mod tests {
     fn the_server_lowers_windows_within_what_the_offer_allows() {
         let config = DeflateConfig::default()
             .with_server_max_window_bits(11)
-            .unwrap()
-            .with_client_max_window_bits(12)
-            .unwrap();
+            .with_client_max_window_bits(12);
         // A bare client_max_window_bits lets the server choose.
         let (agreed, response) =
             accept(&config, "permessage-deflate; client_max_window_bits").unwrap();
@@ -283,7 +281,6 @@ mod tests {
     fn client_offer_and_response_checks() {
         let config = DeflateConfig::default()
             .with_server_max_window_bits(10)
-            .unwrap()
             .with_server_no_context_takeover(true);
         let offer = client_offer(&config);
         assert_eq!(

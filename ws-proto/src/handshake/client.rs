@@ -53,6 +53,12 @@ impl ClientHandshake {
     /// selected 16-byte value that has been base64-encoded"), and returns
     /// the handshake with the request bytes to write. `entropy` then goes
     /// on to the connection for its masking keys.
+    ///
+    /// `config` is not checked here: check it first with
+    /// [`Config::validate`], as the adapters do before they connect. (One
+    /// that fails it does no harm beyond what it says: deflate settings out
+    /// of range, say, make the handshake fail once the server accepts
+    /// compression.)
     pub fn new(
         request: ClientRequest,
         config: Config,
@@ -102,6 +108,7 @@ impl ClientHandshake {
         config: Config,
         entropy: Box<dyn Entropy>,
     ) -> Result<(ClientHandshake, http::Request<()>), HandshakeError> {
+        config.validate()?;
         let handshake = ClientHandshake::start(request, config, entropy, None);
         let connect = super::http2::connect_request(&handshake.request)?;
         Ok((handshake, connect))

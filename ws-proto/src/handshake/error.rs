@@ -7,6 +7,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{parts, write_response, Request, Response};
+use crate::error::ConfigError;
 
 /// Why an opening handshake failed, on either side.
 ///
@@ -130,6 +131,10 @@ pub enum HandshakeError {
     /// The caller's fault: a method called in the wrong state, such as
     /// [`ServerHandshake::accept`](super::ServerHandshake::accept) before a request was received.
     WrongState(&'static str),
+    /// The caller's fault: the configuration fails
+    /// [`Config::validate`](crate::Config::validate). A server refuses
+    /// before it reads the request, with 500 (the request may be fine).
+    Config(ConfigError),
 }
 
 /// Whose fault a [`HandshakeError`] is: see [`HandshakeError::fault`].
@@ -186,14 +191,16 @@ impl HandshakeError {
             | HandshakeError::ExtensionNotOffered(_)
             | HandshakeError::InvalidHeaderInput { .. }
             | HandshakeError::InvalidUrl(_)
-            | HandshakeError::WrongState(_) => Fault::Caller,
+            | HandshakeError::WrongState(_)
+            | HandshakeError::Config(_) => Fault::Caller,
         }
     }
 
     /// The HTTP status a server answers this error with, if it is one a
-    /// server meets. For [`SubprotocolNotOffered`](Self::SubprotocolNotOffered)
-    /// and [`ExtensionNotOffered`](Self::ExtensionNotOffered) it is 500,
-    /// since the request was fine and the application erred.
+    /// server meets. For [`SubprotocolNotOffered`](Self::SubprotocolNotOffered),
+    /// [`ExtensionNotOffered`](Self::ExtensionNotOffered) and
+    /// [`Config`](Self::Config) it is 500, since the request was fine (or
+    /// never read) and the application erred.
     pub fn status(&self) -> Option<u16> {
         Some(match self {
             HandshakeError::MalformedHttp(_)
@@ -214,9 +221,9 @@ impl HandshakeError {
             HandshakeError::NotUpgrade(_)
             | HandshakeError::InvalidUpgrade { .. }
             | HandshakeError::UnsupportedVersion => 426,
-            HandshakeError::SubprotocolNotOffered(_) | HandshakeError::ExtensionNotOffered(_) => {
-                500
-            }
+            HandshakeError::SubprotocolNotOffered(_)
+            | HandshakeError::ExtensionNotOffered(_)
+            | HandshakeError::Config(_) => 500,
             HandshakeError::Rejected { .. }
             | HandshakeError::AcceptKeyMismatch
             | HandshakeError::UnofferedSubprotocol(_)
@@ -424,11 +431,25 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::InvalidUrl(reason) => write!(f, "invalid WebSocket URL: {reason}"),
             HandshakeError::WrongState(reason) => write!(f, "handshake misuse: {reason}"),
+            HandshakeError::Config(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for HandshakeError {}
+impl std::error::Error for HandshakeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HandshakeError::Config(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigError> for HandshakeError {
+    fn from(e: ConfigError) -> Self {
+        HandshakeError::Config(e)
+    }
+}
 
 #[cfg(test)]
 mod tests {

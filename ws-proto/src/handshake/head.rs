@@ -442,10 +442,7 @@ mod tests {
     fn limits(max_bytes: usize, max_headers: usize, max_line: usize) -> HandshakeLimits {
         HandshakeLimits::default()
             .with_max_bytes(max_bytes)
-            .unwrap()
             .with_max_headers(max_headers)
-            .unwrap()
             .with_max_line(max_line)
-            .unwrap()
     }
 }

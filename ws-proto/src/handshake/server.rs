@@ -40,6 +40,9 @@ use crate::{Config, Connection};
 /// ```
 pub struct ServerHandshake {
     config: Config,
+    /// Why `config` fails [`Config::validate`], found once when the
+    /// handshake is made and returned by every `receive`.
+    refused: Option<HandshakeError>,
     /// Keeps the `Sec-WebSocket-Key` of the request handed out (none for
     /// an HTTP/2 extended CONNECT, RFC 8441 section 5).
     reading: Reading<Option<String>>,
@@ -60,9 +63,12 @@ impl fmt::Debug for ServerHandshake {
 impl ServerHandshake {
     /// A handshake that reads within `config`'s
     /// [`handshake_limits`](Config::handshake_limits) and hands `config` on
-    /// to the connection.
+    /// to the connection. A `config` that fails [`Config::validate`] makes
+    /// [`receive`](Self::receive) refuse with [`HandshakeError::Config`]
+    /// before it reads a byte.
     pub fn new(config: Config) -> Self {
         ServerHandshake {
+            refused: config.validate().err().map(HandshakeError::Config),
             config,
             reading: Reading::new(),
             #[cfg(test)]
@@ -84,6 +90,9 @@ impl ServerHandshake {
     /// [`HandshakeError::NotUpgrade`], serve the plain HTTP request) and
     /// close the transport.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<Request>, HandshakeError> {
+        if let Some(refused) = &self.refused {
+            return Err(refused.clone());
+        }
         let limits = self.config.handshake_limits();
         let Some(head) = self.reading.push(data, limits)? else {
             return Ok(None);
@@ -126,7 +135,9 @@ impl ServerHandshake {
     /// [`receive`](Self::receive); answer it with
     /// [`accept_http`](Self::accept_http) or with an error's
     /// [`http_response`](HandshakeError::http_response). A request that is
-    /// plain HTTP fails with [`HandshakeError::NotUpgrade`], as on the wire.
+    /// plain HTTP fails with [`HandshakeError::NotUpgrade`], as on the wire;
+    /// a `config` that fails [`Config::validate`] with
+    /// [`HandshakeError::Config`] (500) before the request is looked at.
     ///
     /// ```
     /// use ws_proto::handshake::{Accept, ServerHandshake};
@@ -153,6 +164,7 @@ impl ServerHandshake {
         parts: &http::request::Parts,
         protocol: Option<&str>,
     ) -> Result<(ServerHandshake, Request), HandshakeError> {
+        config.validate()?;
         let limits = config.handshake_limits();
         if parts.headers.len() > limits.max_headers() {
             return Err(HandshakeError::TooManyHeaders {
@@ -164,6 +176,7 @@ impl ServerHandshake {
         let key = request.key().map(str::to_owned);
         let handshake = ServerHandshake {
             config,
+            refused: None,
             reading: Reading::received(key),
             #[cfg(test)]
             parses: 0,

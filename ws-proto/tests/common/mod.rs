@@ -42,9 +42,7 @@ pub(crate) fn connection(role: Role, config: Config) -> Connection {
 
 /// A config with a message limit (the frame limit follows it down).
 pub(crate) fn limited(max_message_size: usize) -> Config {
-    Config::default()
-        .with_max_message_size(max_message_size)
-        .expect("valid message limit")
+    Config::default().with_max_message_size(max_message_size)
 }
 
 // ---- forging frames ------------------------------------------------------

@@ -1,0 +1,1 @@
+../../../examples/shared/autobahn_client.rs

@@ -1,0 +1,1 @@
+../../../examples/shared/echo_loop.rs

@@ -1,0 +1,1 @@
+../../../examples/shared/axum_server.rs
