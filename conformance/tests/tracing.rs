@@ -175,7 +175,9 @@ async fn the_span_and_the_close_say_who_where_what_and_how() {
     let (mut ws, _) = ws_tokio::connect_with(chat_request(addr), Config::default())
         .await
         .expect("client handshake");
-    ws.close(CloseCode::NORMAL, "bye").await.expect("close");
+    ws.close_with(CloseCode::NORMAL, "bye")
+        .await
+        .expect("close");
     let client_addr = server.await.expect("server task");
 
     let servers = capture.spans("server");
@@ -319,16 +321,12 @@ async fn a_handshake_timeout_and_an_idle_timeout_are_logged() {
     let server = tokio::spawn(async move {
         // A client that connects and says nothing: the handshake timeout.
         let (silent, _) = listener.accept().await.expect("accept");
-        let config = Config::default()
-            .with_handshake_timeout(Some(quick))
-            .expect("config");
+        let config = Config::default().with_handshake_timeout(quick);
         let timed_out = ws_tokio::accept_with(silent, config, |_| Ok(Accept::new())).await;
         assert!(matches!(timed_out, Err(Error::HandshakeTimeout)));
         // A client that opens and then says nothing: the idle timeout.
         let (idle, _) = listener.accept().await.expect("accept");
-        let config = Config::default()
-            .with_idle_timeout(Some(quick))
-            .expect("config");
+        let config = Config::default().with_idle_timeout(quick);
         let mut ws = ws_tokio::accept_with(idle, config, |_| Ok(Accept::new()))
             .await
             .expect("server handshake");
