@@ -83,6 +83,29 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+/// Where the chat's own lines (joins, leaves, refusals) go: through
+/// `tracing`, at `info`, when the example is built with the `tracing`
+/// feature (the adapters' examples are); to stdout otherwise.
+pub(crate) fn log_line(line: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(target: "chat", "{line}");
+    #[cfg(not(feature = "tracing"))]
+    println!("{line}");
+}
+
+/// Installs the console's log subscriber (with the `tracing` feature):
+/// `RUST_LOG` filters what is shown (`RUST_LOG=debug` adds each
+/// connection's span and events), by default `info`, the chat's own
+/// lines.
+pub(crate) fn init_logging() {
+    #[cfg(feature = "tracing")]
+    {
+        use tracing_subscriber::EnvFilter;
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+}
+
 /// What the server prints when it starts: `secure` with TLS.
 pub(crate) fn banner(runtime: &str, addr: SocketAddr, secure: bool) -> String {
     let (http, ws) = match secure {

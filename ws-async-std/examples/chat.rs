@@ -26,12 +26,13 @@ type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    shared::init_logging();
     let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     task::block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("async-std", addr, tls.is_some()));
-        let chat = shared::Chat::new(|line| println!("{line}"));
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(async_std::io::stdin()).lines();
         task::spawn(shared::console(chat.clone(), stdin));
         loop {

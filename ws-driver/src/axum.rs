@@ -57,7 +57,7 @@ use axum_core::response::{IntoResponse, Response};
 use ws_proto::handshake::{Accept, HandshakeError, Request, ServerHandshake};
 use ws_proto::Config;
 
-use crate::hyper::{answer, take_on_upgrade, validate, UpgradeError, WebSocket};
+use crate::hyper::{answer, refused, take_on_upgrade, validate, UpgradeError, WebSocket};
 use crate::{Error, Spawn};
 
 /// The extractor of a WebSocket upgrade over HTTP/1.1 or HTTP/2, on the
@@ -186,7 +186,10 @@ where
         let version = self.version();
         match self.accept_upgrade(callback) {
             Ok(response) => response,
-            Err(error) => WebSocketUpgradeRejection { error, version }.into_response(),
+            Err(error) => {
+                refused(&error);
+                WebSocketUpgradeRejection { error, version }.into_response()
+            }
         }
     }
 
@@ -240,7 +243,10 @@ impl<R: Spawn, W, S: Send + Sync> FromRequestParts<S>
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         let version = parts.version;
-        let reject = |error| WebSocketUpgradeRejection { error, version };
+        let reject = |error| {
+            refused(&error);
+            WebSocketUpgradeRejection { error, version }
+        };
         let config = parts
             .extensions
             .get::<Config>()

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use ws_proto::handshake::{ClientRequest, IntoClientRequest, Response};
-use ws_proto::Config;
+use ws_proto::{Config, Role};
 
 use crate::handshake::{request_upgrade, with_timeout};
 use crate::proxy::{self, Proxy, ProxyError};
-use crate::{Error, PeerAddr, Spawn, Transport, WebSocket};
+use crate::{trace, Error, PeerAddr, Spawn, Transport, WebSocket};
 
 /// What [`Connector`] needs of a runtime beyond its timer: TCP, TLS over
 /// it, and tasks of its own (an HTTP/2 connection runs on one).
@@ -245,7 +245,8 @@ impl<R: Network> Connector<R> {
             let request = request?;
             // Before the name is resolved or a socket opened.
             config.validate()?;
-            with_timeout::<R, _>(limit, connector.open(request, config)).await
+            let work = with_timeout::<R, _>(limit, connector.open(request, config));
+            trace::Conn::new(Role::Client).run(work).await
         })
     }
 

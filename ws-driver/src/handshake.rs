@@ -11,10 +11,10 @@ use ws_proto::handshake::{
     Accept, ClientHandshake, ClientRequest, HandshakeError, IntoClientRequest, Reject, Request,
     Response, ServerHandshake,
 };
-use ws_proto::{Config, Connection};
+use ws_proto::{Config, Connection, Role};
 
 use crate::entropy::OsEntropy;
-use crate::{Error, Runtime, Transport, WebSocket};
+use crate::{trace, Error, Runtime, Transport, WebSocket};
 
 /// How many bytes one read of the handshake takes.
 const HANDSHAKE_READ: usize = 4096;
@@ -104,11 +104,13 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(async move {
+    let trace = trace::Conn::new(Role::Server);
+    Box::pin(trace.run(async move {
         match server_handshake(open, config, callback).await? {
             Upgrade::WebSocket(ws) => Ok(ws),
             Upgrade::Http(request, mut stream) => {
                 let error = HandshakeError::NotUpgrade(request);
+                trace::handshake_failed(&error);
                 if let Some(response) = error.response() {
                     stream.write_all(&response).await?;
                     stream.close().await?;
@@ -116,7 +118,7 @@ where
                 Err(error.into())
             }
         }
-    })
+    }))
 }
 
 /// Like [`accept_with`], but a plain HTTP request is handed back with its
@@ -139,7 +141,7 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(server_handshake(async { Ok(stream) }, config, callback))
+    accept_or_http_over(async { Ok(stream) }, config, callback)
 }
 
 /// Like [`accept_or_http`] on the stream that `open` makes, within the
@@ -154,9 +156,12 @@ where
     S: Transport,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
-    Box::pin(server_handshake(open, config, callback))
+    let trace = trace::Conn::new(Role::Server);
+    Box::pin(trace.run(server_handshake(open, config, callback)))
 }
 
+/// The server's handshake, inside the connection span its caller runs it
+/// in (so that an answer the caller writes, a 426, is logged in it too).
 async fn server_handshake<R, S, F>(
     open: impl Future<Output = Result<S, Error>>,
     config: Config,
@@ -173,6 +178,7 @@ where
     let timeout = config.handshake_timeout();
     let (stream, conn) = with_timeout::<R, _>(timeout, async {
         let mut stream = open.await?;
+        trace::peer!(stream.peer_addr());
         let conn = answer(&mut stream, config, callback).await?;
         Ok((stream, conn))
     })
@@ -202,6 +208,7 @@ where
             Ok(None) => {}
             Err(HandshakeError::NotUpgrade(request)) => return Ok(Err(request)),
             Err(e) => {
+                trace::handshake_failed(&e);
                 if let Some(response) = e.response() {
                     stream.write_all(&response).await?;
                     stream.close().await?;
@@ -212,13 +219,24 @@ where
     };
     match callback(&request) {
         Ok(accept) => {
-            let (response, conn) = handshake.accept(&request, accept)?;
+            let (response, conn) = handshake
+                .accept(&request, accept)
+                .inspect_err(trace::handshake_failed)?;
+            trace::negotiated!(
+                trace::response_field(&response, "sec-websocket-protocol"),
+                trace::response_field(&response, "sec-websocket-extensions")
+            );
             stream.write_all(&response).await?;
             stream.flush().await?;
             Ok(Ok(conn))
         }
         Err(reject) => {
             let status = reject.status();
+            trace::event!(
+                tracing::Level::DEBUG,
+                status,
+                "handshake rejected by the application"
+            );
             stream.write_all(&handshake.reject(reject)).await?;
             stream.close().await?;
             Err(Error::CallbackRejected(status))
@@ -260,7 +278,8 @@ where
 {
     config.validate()?;
     let timeout = config.handshake_timeout();
-    with_timeout::<R, _>(timeout, request_upgrade(stream, request, config)).await
+    let work = with_timeout::<R, _>(timeout, request_upgrade(stream, request, config));
+    trace::Conn::new(Role::Client).run(work).await
 }
 
 /// Sends the upgrade request and reads the server's answer.
@@ -273,7 +292,8 @@ where
     R: Runtime,
     S: Transport,
 {
-    let entropy = OsEntropy::new()?;
+    trace::peer!(stream.peer_addr());
+    let entropy = OsEntropy::new().inspect_err(|e| trace::ours("no entropy for the key", e))?;
     let (mut handshake, bytes) = ClientHandshake::new(request, config, Box::new(entropy));
     stream.write_all(&bytes).await?;
     stream.flush().await?;
@@ -287,11 +307,20 @@ where
         if std::mem::take(&mut first) && crate::tls::looks_like_tls(&data) {
             return Err(crate::tls::TlsError::NotTls.into());
         }
-        if let Some(response) = handshake.receive(&data)? {
+        if let Some(response) = handshake
+            .receive(&data)
+            .inspect_err(trace::handshake_failed)?
+        {
             break response;
         }
     };
-    let conn = handshake.into_connection()?;
+    let conn = handshake
+        .into_connection()
+        .inspect_err(trace::handshake_failed)?;
+    trace::negotiated!(
+        response.subprotocol(),
+        response.header("sec-websocket-extensions")
+    );
     Ok((WebSocket::from_parts(stream, conn), response))
 }
 
@@ -323,10 +352,10 @@ pub(crate) async fn with_timeout<R: Runtime, T>(
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);
         }
-        sleep
-            .as_mut()
-            .poll(cx)
-            .map(|_| Err(Error::HandshakeTimeout))
+        sleep.as_mut().poll(cx).map(|_| {
+            trace::event!(tracing::Level::DEBUG, ?limit, "handshake timed out");
+            Err(Error::HandshakeTimeout)
+        })
     })
     .await
 }

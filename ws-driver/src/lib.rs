@@ -45,6 +45,41 @@
 //! - `hyper` and `axum` (features of the same names): sockets upgraded
 //!   inside a hyper or axum server, over HTTP/1.1 and HTTP/2.
 //!
+//! # Logging
+//!
+//! With the `tracing` feature (off by default; each adapter has one that
+//! turns this one on) the driver logs through [`tracing`](https://docs.rs/tracing),
+//! for whatever subscriber the application installs. Without it nothing of
+//! this is compiled.
+//!
+//! Each connection has a span, `websocket` (target `ws_driver`, level
+//! `debug`), with the fields `role` (`client` or `server`), `peer` (the
+//! peer's address, where the transport knows it: a runtime's TCP stream,
+//! or TLS over one), and, once the opening handshake is done,
+//! `subprotocol` and `extensions` (the negotiated
+//! `Sec-WebSocket-Extensions` value: the permessage-deflate parameters).
+//! The handshake runs inside it and the socket keeps it, entered while
+//! the socket (or either half) is polled: every event below is inside its
+//! connection's span.
+//!
+//! | event (message) | level | fields |
+//! |---|---|---|
+//! | `connection open` | `debug` | |
+//! | `handshake refused`: a bad request (a server's answer), or a server's refusal (as a client reads it) | `debug` | `status` (the HTTP status a server answered with), `error` |
+//! | `handshake rejected by the application`: the accept callback's `Reject` | `debug` | `status` |
+//! | `handshake failed`: our own mistake (an acceptance of what was not offered) | `warn` | `status`, `error` |
+//! | `handshake timed out` | `debug` | `limit` |
+//! | `protocol error`: the peer broke RFC 6455 | `debug` | `code` (the close code sent), `error` (the rule broken) |
+//! | `connection timed out`: keepalive, idle or close timeout | `debug` | `timeout` |
+//! | `transport ended without a closing handshake` | `debug` | `code` (1006) |
+//! | `transport failed`: an I/O error ended the connection | `debug` | `error` |
+//! | `connection closed`: the closing handshake is done | `debug` | `closed_by` (`us` or `peer`: who sent the first Close), `code`, `reason` |
+//! | `connection ended`: the end of a failed connection's drain | `debug` | `error` |
+//! | `no entropy for the key` (a client's handshake), `upgrade impossible` (a request hyper cannot hand over) | `warn` | `error` |
+//!
+//! What the peer does is logged at `debug`, so that bad clients cannot
+//! flood a server's log at `info`. Nothing is logged per message.
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -60,6 +95,7 @@
 //! | `http2` | no | the `http2` module: WebSockets over HTTP/2 for `wss://` (RFC 8441) |
 //! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server |
 //! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
 //!
 //! The adapters turn these on for their users; their defaults are
 //! `deflate`, `tls-ring` and `tls-webpki-roots`.
@@ -87,6 +123,7 @@ mod socket;
 mod split;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod trace;
 mod transport;
 
 pub use error::Error;
@@ -141,6 +178,8 @@ pub use maybe_tls::MaybeTlsStream;
 pub use runtime::{PeerAddr, Runtime, Spawn};
 pub use socket::WebSocket;
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
+#[doc(hidden)]
+pub use trace::KeptPeer as __KeptPeer;
 pub use transport::{NoSocket, SocketHandle, SocketStream, Transport};
 #[doc(hidden)]
 pub use ws_proto as __proto;

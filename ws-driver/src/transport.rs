@@ -15,6 +15,7 @@
 //!   `poll_close` only flushes.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -33,6 +34,13 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin {
 
     /// The caller's stream, unwrapped.
     fn into_inner(self) -> Self::Inner;
+
+    /// The address of the peer, where the transport knows it (a
+    /// runtime's TCP stream, or TLS over one): the connection's log span
+    /// shows it (the `tracing` feature).
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
 
     /// Whether [`poll_read_ready`](Self::poll_read_ready) waits for the
     /// socket to become readable: then the driver, after a read that
@@ -64,6 +72,11 @@ pub trait SocketHandle: Send + Sync + Unpin + 'static {
 
     /// Shuts the socket's write side down.
     fn shutdown_write(&self) -> io::Result<()>;
+
+    /// The address of the socket's peer.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
 }
 
 /// No socket at hand: a stream that is not a runtime's TCP stream.
@@ -98,6 +111,10 @@ impl SocketHandle for std::sync::Arc<async_io::Async<std::net::TcpStream>> {
 
     fn shutdown_write(&self) -> io::Result<()> {
         self.get_ref().shutdown(std::net::Shutdown::Write)
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().peer_addr().ok()
     }
 }
 
@@ -197,6 +214,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: SocketHandle> Transport for SocketStr
 
     fn into_inner(self) -> S {
         self.io
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.socket.as_ref()?.peer_addr()
     }
 
     fn waits_for_readiness(&self) -> bool {

@@ -24,12 +24,13 @@ type Tls = shared::tls::NoTls;
 
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
+    shared::init_logging();
     let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
     smol::block_on(async {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("smol", addr, tls.is_some()));
-        let chat = shared::Chat::new(|line| println!("{line}"));
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
         smol::spawn(shared::console(chat.clone(), stdin)).detach();
         loop {

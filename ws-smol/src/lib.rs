@@ -43,6 +43,17 @@
 //! by `hyper::configure_http2` (the conformance suite's `tests/hyper.rs`
 //! serves HTTP/1.1 this way).
 //!
+//! # Logging
+//!
+//! The feature `tracing` (off by default) logs each connection through
+//! `tracing`: a `debug` span per connection (role, peer address,
+//! subprotocol, extensions) and `debug` events for handshake refusals and
+//! timeouts, protocol errors, timeouts and the close (who closed, code,
+//! reason), `warn` for failures of ours; see the "Logging" section of
+//! ws-driver's documentation for the list. The chat example installs
+//! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
+//! them.
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -56,6 +67,7 @@
 //! | `http2` | no | WebSockets over HTTP/2 for `wss://` (RFC 8441) when a `Connector` asks for it |
 //! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server, HTTP/1.1 and HTTP/2 |
 //! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

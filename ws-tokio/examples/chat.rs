@@ -48,6 +48,7 @@ where
     F: FnOnce(TcpListener, Arc<shared::Chat>, Option<Tls>) -> Fut,
     Fut: Future<Output = ()>,
 {
+    shared::init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -55,7 +56,7 @@ where
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner(server, addr, tls.is_some()));
-        let chat = shared::Chat::new(|line| println!("{line}"));
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
         serve(listener, chat, tls).await;

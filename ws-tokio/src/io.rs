@@ -4,21 +4,69 @@
 //! driver writes a frame header and a large payload together with one
 //! vectored write; so this shim forwards them.
 
+use std::any::Any;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use ws_driver::{__KeptPeer, PeerAddr};
+
+use crate::MaybeTlsStream;
 
 /// A tokio stream with the `futures-io` traits.
 #[derive(Debug)]
-pub struct TokioIo<S>(S);
+pub struct TokioIo<S> {
+    io: S,
+    /// The peer's address, for the log (nothing without the `tracing`
+    /// feature).
+    peer: __KeptPeer,
+}
 
 impl<S> TokioIo<S> {
     /// Wraps a tokio stream.
     pub fn new(stream: S) -> Self {
-        TokioIo(stream)
+        TokioIo {
+            io: stream,
+            peer: __KeptPeer::default(),
+        }
     }
+}
+
+/// Wraps `stream` for the driver, with its peer's address when it is
+/// tokio's TCP stream or a stream over one (TLS, the connector's): what
+/// the adapter's functions, whose streams are `'static`, wrap with.
+pub(crate) fn wrap<S: 'static>(stream: S) -> TokioIo<S> {
+    let peer = __KeptPeer::new(|| peer_addr(&stream as &dyn Any));
+    TokioIo { io: stream, peer }
+}
+
+/// The peer of tokio's TCP stream, or of a stream of ours or
+/// tokio-rustls' over one.
+fn peer_addr(any: &dyn Any) -> Option<SocketAddr> {
+    let peer = if let Some(tcp) = any.downcast_ref::<TcpStream>() {
+        tcp.peer_addr()
+    } else if let Some(stream) = any.downcast_ref::<MaybeTlsStream<TcpStream>>() {
+        PeerAddr::peer_addr(stream)
+    } else {
+        return tls_peer_addr(any);
+    };
+    peer.ok()
+}
+
+/// The peer of a server's TLS stream over tokio's TCP.
+#[cfg(feature = "tls")]
+fn tls_peer_addr(any: &dyn Any) -> Option<SocketAddr> {
+    let tls = any.downcast_ref::<tokio_rustls::server::TlsStream<TcpStream>>()?;
+    tls.get_ref().0.peer_addr().ok()
+}
+
+/// Without TLS, no other stream has a known peer.
+#[cfg(not(feature = "tls"))]
+fn tls_peer_addr(_: &dyn Any) -> Option<SocketAddr> {
+    None
 }
 
 /// tokio remembers a socket's readiness itself, and its `poll_shutdown`
@@ -27,15 +75,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ws_driver::Transport for TokioIo<S> {
     type Inner = S;
 
     fn get_ref(&self) -> &S {
-        &self.0
+        &self.io
     }
 
     fn get_mut(&mut self) -> &mut S {
-        &mut self.0
+        &mut self.io
     }
 
     fn into_inner(self) -> S {
-        self.0
+        self.io
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer.get()
     }
 }
 
@@ -46,7 +98,7 @@ impl<S: AsyncRead + Unpin> futures_io::AsyncRead for TokioIo<S> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let mut buf = ReadBuf::new(buf);
-        ready!(Pin::new(&mut self.0).poll_read(cx, &mut buf))?;
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf))?;
         Poll::Ready(Ok(buf.filled().len()))
     }
 }
@@ -57,7 +109,7 @@ impl<S: AsyncWrite + Unpin> futures_io::AsyncWrite for TokioIo<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        Pin::new(&mut self.io).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -65,14 +117,14 @@ impl<S: AsyncWrite + Unpin> futures_io::AsyncWrite for TokioIo<S> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
+        Pin::new(&mut self.io).poll_flush(cx)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }

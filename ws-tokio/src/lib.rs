@@ -147,6 +147,17 @@
 //! The [`migration`] module lists tokio-tungstenite's names beside ours
 //! and ports its echo server and client.
 //!
+//! # Logging
+//!
+//! The feature `tracing` (off by default) logs each connection through
+//! `tracing`: a `debug` span per connection (role, peer address,
+//! subprotocol, extensions) and `debug` events for handshake refusals and
+//! timeouts, protocol errors, timeouts and the close (who closed, code,
+//! reason), `warn` for failures of ours; see the "Logging" section of
+//! ws-driver's documentation for the list. The chat example installs
+//! `tracing-subscriber` with a `RUST_LOG` filter: `RUST_LOG=debug` shows
+//! them.
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -160,6 +171,7 @@
 //! | `http2` | no | WebSockets over HTTP/2 for `wss://` (RFC 8441) when a `Connector` asks for it |
 //! | `hyper` | no | the `hyper` module: sockets upgraded inside a hyper 1.x server, HTTP/1.1 and HTTP/2 |
 //! | `axum` | no | the `axum` module: the axum 0.8 extractor `WebSocketUpgrade` |
+//! | `tracing` | no | logs through `tracing`: a span per connection and the events of its life (see Logging) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -269,7 +281,7 @@ impl ws_driver::Network for Tokio {
     }
 
     fn plain(tcp: TcpStream) -> Self::Stream {
-        TokioIo::new(MaybeTlsStream::Plain(tcp))
+        io::wrap(MaybeTlsStream::Plain(tcp))
     }
 
     #[cfg(feature = "tls")]
@@ -282,7 +294,7 @@ impl ws_driver::Network for Tokio {
             .connect(name, tcp)
             .await
             .map_err(Error::from_tls_handshake)?;
-        Ok(TokioIo::new(MaybeTlsStream::Rustls(Box::new(tls))))
+        Ok(io::wrap(MaybeTlsStream::Rustls(Box::new(tls))))
     }
 
     #[cfg(feature = "tls")]
@@ -297,7 +309,7 @@ impl ws_driver::Network for Tokio {
 
     #[cfg(feature = "http2")]
     fn http2(stream: ws_driver::http2::Http2Stream) -> Option<Self::Stream> {
-        Some(TokioIo::new(MaybeTlsStream::Http2(Box::new(stream))))
+        Some(io::wrap(MaybeTlsStream::Http2(Box::new(stream))))
     }
 }
 
@@ -305,7 +317,7 @@ ws_driver::define_adapter!(
     read = tokio::io::AsyncRead,
     write = tokio::io::AsyncWrite,
     io = TokioIo<S>,
-    wrap = TokioIo::new,
+    wrap = io::wrap,
     tcp = TcpStream,
     tls = [tokio_rustls],
 );

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use ws_proto::Connection;
 
-use crate::{Runtime, Transport};
+use crate::{trace, Runtime, Transport};
 
 pub(crate) use receive::Next;
 
@@ -30,6 +30,9 @@ pub(crate) struct Driver<S, R: Runtime> {
     drained: bool,
     /// Reads since output was last flushed (see `receive::READ_AHEAD`).
     reads_ahead: u8,
+    /// The connection's span, entered while the driver is polled (empty
+    /// without the `tracing` feature).
+    trace: trace::Conn,
 }
 
 /// How far the connection still uses its transport.
@@ -129,6 +132,11 @@ pub(crate) trait Handle {
 
 impl<S, R: Runtime> Driver<S, R> {
     pub(crate) fn new(io: S, conn: Connection) -> Self {
+        let trace = trace::Conn::current_or_new(conn.role());
+        {
+            let _entered = trace.enter();
+            trace::event!(tracing::Level::DEBUG, "connection open");
+        }
         Driver {
             conn,
             io,
@@ -139,6 +147,7 @@ impl<S, R: Runtime> Driver<S, R> {
             },
             drained: false,
             reads_ahead: 0,
+            trace,
         }
     }
 }

@@ -8,7 +8,7 @@ use futures_io::AsyncRead;
 use ws_proto::Connection;
 
 use super::{Driver, Stage, Wakers};
-use crate::{Error, Runtime, Transport};
+use crate::{trace, Error, Runtime, Transport};
 
 /// What a read hands out next: [`Connection::next_message`] or
 /// [`Connection::next_event`].
@@ -76,7 +76,9 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
         wakers: &mut dyn Wakers,
         next: Next<T>,
     ) -> Poll<Option<Result<T, Error>>> {
+        let _entered = self.trace.enter();
         loop {
+            self.trace.observe(&self.conn);
             if let Stage::Ended { reported } = &mut self.stage {
                 if std::mem::replace(reported, true) {
                     return Poll::Ready(None);
@@ -178,6 +180,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
             // rather than close it.
             Poll::Ready(Err(_)) if self.conn.is_closed() => self.conn.receive_eof(),
             Poll::Ready(Err(e)) => {
+                trace::event!(tracing::Level::DEBUG, error = %e, "transport failed");
                 self.end(wakers, true);
                 return Some(e.into());
             }
@@ -230,6 +233,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
     /// may have written its bytes since) would never hear from the
     /// transport again: it is woken to find the connection ended.
     fn end(&mut self, wakers: &dyn Wakers, reported: bool) {
+        self.trace.observe(&self.conn);
         self.stage = Stage::Ended { reported };
         wakers.wake_writers();
     }

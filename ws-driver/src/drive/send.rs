@@ -70,6 +70,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
         cx: &mut Context<'_>,
         wakers: &mut dyn Wakers,
     ) -> Poll<Result<(), Error>> {
+        let _entered = self.trace.enter();
         let result = ready!(self.poll_write_out(&mut wakers.write_context(cx.waker())));
         Poll::Ready(result.map_err(|e| self.explain_write_error(e, cx, wakers)))
     }
@@ -82,6 +83,7 @@ impl<S: Transport, R: Runtime> Driver<S, R> {
         cx: &mut Context<'_>,
         wakers: &mut dyn Wakers,
     ) -> Poll<Result<(), Error>> {
+        let _entered = self.trace.enter();
         loop {
             if let Poll::Ready(result) = self.poll_flush(cx, wakers) {
                 return Poll::Ready(result);

@@ -56,7 +56,7 @@ pub(crate) use pool::Pool;
 use crate::connect::{open_tcp, secure, Network};
 use crate::entropy::OsEntropy;
 use crate::handshake::request_upgrade;
-use crate::{Error, PeerAddr, Proxy, WebSocket};
+use crate::{trace, Error, PeerAddr, Proxy, WebSocket};
 use compat::TokioCompat;
 use pool::{Lease, Origin};
 
@@ -237,6 +237,11 @@ impl Opened {
         peer: Option<SocketAddr>,
         lease: Lease,
     ) -> Result<(WebSocket<R::Stream, R>, Response), Error> {
+        trace::peer!(peer);
+        trace::negotiated!(
+            self.response.subprotocol(),
+            self.response.header("sec-websocket-extensions")
+        );
         let stream = Http2Stream::pooled(self.send, self.recv, peer, lease);
         let Some(stream) = R::http2(stream) else {
             let unsupported = io::Error::new(
@@ -270,8 +275,12 @@ async fn extended_connect(
     let (parts, recv) = answer.await.map_err(io_error)?.into_parts();
     // Any 2xx opens the tunnel, anything else is a rejection with its
     // status (RFC 9110 section 9.3.6), as the HTTP/1.1 path's non-101.
-    let response = handshake.receive_http(&parts)?;
-    let conn = handshake.into_connection()?;
+    let response = handshake
+        .receive_http(&parts)
+        .inspect_err(trace::handshake_failed)?;
+    let conn = handshake
+        .into_connection()
+        .inspect_err(trace::handshake_failed)?;
     Ok(Opened {
         send,
         recv,

@@ -70,7 +70,7 @@ use std::time::Duration;
 use ::hyper::upgrade::OnUpgrade;
 use bytes::Bytes;
 use ws_proto::handshake::{Accept, HandshakeError, Reject, Request, ServerHandshake};
-use ws_proto::Config;
+use ws_proto::{Config, Role};
 
 pub use self::http2::{
     configure_http2, KEEP_ALIVE_INTERVAL, KEEP_ALIVE_TIMEOUT, MAX_CONCURRENT_STREAMS,
@@ -79,7 +79,7 @@ pub use self::http2::{
 };
 pub use self::io::HyperIo;
 use crate::handshake::with_timeout;
-use crate::{Error, Runtime};
+use crate::{trace, Error, Runtime};
 
 /// A WebSocket over the stream hyper hands over after an upgrade, on the
 /// runtime `R`.
@@ -175,14 +175,33 @@ where
     W: From<WebSocket<R>> + Send + 'static,
     F: FnOnce(&Request) -> Result<Accept, Reject>,
 {
+    let trace = trace::Conn::new(Role::Server);
+    let _entered = trace.enter();
     let timeout = config.handshake_timeout();
-    let (handshake, request) = validate(parts, config)?;
-    if parts.extensions.get::<OnUpgrade>().is_none() {
-        return Err(UpgradeError::NotUpgradable);
+    let answered = validate(parts, config).and_then(|(handshake, request)| {
+        if parts.extensions.get::<OnUpgrade>().is_none() {
+            return Err(UpgradeError::NotUpgradable);
+        }
+        let accept = callback(&request).map_err(UpgradeError::Rejected)?;
+        let on_upgrade = take_on_upgrade(parts)?;
+        answer(handshake, &request, accept, on_upgrade, timeout)
+    });
+    answered.inspect_err(refused)
+}
+
+/// The event of a request not upgraded: the peer's fault or the
+/// application's refusal at `debug`, the server's at `warn`.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn refused(error: &UpgradeError) {
+    match error {
+        UpgradeError::Handshake(e) => trace::handshake_failed(e),
+        UpgradeError::Rejected(reject) => trace::event!(
+            tracing::Level::DEBUG,
+            status = reject.status(),
+            "handshake rejected by the application"
+        ),
+        UpgradeError::NotUpgradable => trace::ours("upgrade impossible", error),
     }
-    let accept = callback(&request).map_err(UpgradeError::Rejected)?;
-    let on_upgrade = take_on_upgrade(parts)?;
-    answer(handshake, &request, accept, on_upgrade, timeout)
 }
 
 /// Validates the head of a request as an opening handshake with `config`,
@@ -219,19 +238,32 @@ where
     R: Runtime,
     W: From<WebSocket<R>> + Send + 'static,
 {
+    // The connection's span: that of `upgrade_parts`, or a new one.
+    let trace = trace::Conn::current_or_new(Role::Server);
+    let _entered = trace.enter();
     let (response, conn) = handshake
         .accept_http(request, accept)
         .map_err(UpgradeError::Handshake)?;
-    let upgrading = with_timeout::<R, _>(timeout, async move {
+    trace::negotiated!(
+        field(&response, "sec-websocket-protocol"),
+        field(&response, "sec-websocket-extensions")
+    );
+    let upgrading = trace.run(with_timeout::<R, _>(timeout, async move {
         let upgraded = on_upgrade.await.map_err(hyper_error)?;
         let socket: WebSocket<R> = crate::WebSocket::from_parts(HyperIo::new(upgraded), conn);
         Ok(W::from(socket))
-    });
+    }));
     let upgrading = Upgrading {
         inner: Box::pin(upgrading),
         runtime: PhantomData,
     };
     Ok((response, upgrading))
+}
+
+/// The value of the field `name` of `response`, for the log.
+#[cfg(feature = "tracing")]
+fn field<'a>(response: &'a http::Response<()>, name: &str) -> Option<&'a str> {
+    response.headers().get(name)?.to_str().ok()
 }
 
 /// hyper's error of a failed upgrade (the connection ended before the
