@@ -15,9 +15,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ws_driver::{Runtime, WebSocket};
-
-use super::ws::{self, Config, Connector, Error, Message};
+use super::ws::{self, Config, Connector, Error, Message, WebSocket};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -130,13 +128,12 @@ pub(crate) fn config() -> Config {
 /// Runs every case of the fuzzing server at `args.url`, connecting with
 /// `connect(url, config)` and (with `--split`) spawning each case's writer
 /// task with `spawn`; returns the process's exit code.
-pub(crate) async fn run<C, F, W, S, R, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
+pub(crate) async fn run<C, F, S, I, Resp>(args: Args, connect: C, spawn: Spawn) -> i32
 where
     C: Fn(String, Config) -> F,
-    F: Future<Output = Result<(W, Resp), Error>>,
-    W: Into<WebSocket<S, R>>,
-    S: ws_driver::Transport + Send + 'static,
-    R: Runtime,
+    F: Future<Output = Result<(WebSocket<S, I>, Resp), Error>>,
+    S: 'static,
+    I: ws::Transport + Send + 'static,
 {
     let base = args.url.clone();
     let count = match case_count(&connect, &base).await {
@@ -167,7 +164,7 @@ where
     let url = format!("{base}/updateReports?agent={}", args.agent);
     match connect(url, config()).await {
         Ok((ws, _)) => {
-            let mut ws: WebSocket<S, R> = ws.into();
+            let mut ws = ws;
             while let Some(Ok(_)) = ws.recv().await {}
         }
         Err(e) => {
@@ -185,18 +182,16 @@ where
 
 /// Asks `/getCaseCount`: the server sends the count as a text message,
 /// then closes.
-async fn case_count<C, F, W, S, R, Resp>(connect: &C, base: &str) -> Result<u32, String>
+async fn case_count<C, F, S, I, Resp>(connect: &C, base: &str) -> Result<u32, String>
 where
     C: Fn(String, Config) -> F,
-    F: Future<Output = Result<(W, Resp), Error>>,
-    W: Into<WebSocket<S, R>>,
-    S: ws_driver::Transport,
-    R: Runtime,
+    F: Future<Output = Result<(WebSocket<S, I>, Resp), Error>>,
+    I: ws::Transport,
 {
     let (ws, _) = connect(format!("{base}/getCaseCount"), config())
         .await
         .map_err(|e| e.to_string())?;
-    let mut ws: WebSocket<S, R> = ws.into();
+    let mut ws = ws;
     let mut count = None;
     while let Some(message) = ws.recv().await {
         let message = match message {

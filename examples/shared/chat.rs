@@ -33,9 +33,11 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
 
-use super::ws::{self, Accept, Config, Message, Reject, Request, Upgrade, Utf8Bytes};
+use super::ws::{
+    self, Accept, Config, Message, ReadHalf, Reject, Request, Upgrade, Utf8Bytes, WebSocket,
+    WriteHalf,
+};
 
 #[allow(unused_imports)]
 pub(crate) use rooms::{Chat, Kick, QUEUE_LEN};
@@ -205,14 +207,12 @@ impl Opening {
     /// for plain HTTP, the page or an error, written with `respond` (the
     /// runtime's write-all and close) on the stream. Never panics on what
     /// the peer sent; failures are logged.
-    pub(crate) async fn serve<W, S, R, T, F, Fut>(
+    pub(crate) async fn serve<S, I, T, F, Fut>(
         self,
-        found: Result<Upgrade<W, T>, ws::Error>,
+        found: Result<Upgrade<WebSocket<S, I>, T>, ws::Error>,
         respond: F,
     ) where
-        W: Into<WebSocket<S, R>>,
-        S: ws_driver::Transport,
-        R: Runtime,
+        I: ws::Transport,
         F: FnOnce(T, Vec<u8>) -> Fut,
         Fut: Future<Output = std::io::Result<()>>,
     {
@@ -242,14 +242,13 @@ impl Opening {
 
     /// The chat session on `ws`, the socket of the upgrade that
     /// [`check`](Self::check) accepted, until either side ends it.
-    pub(crate) async fn session<S, R>(self, ws: impl Into<WebSocket<S, R>>)
+    pub(crate) async fn session<S, I>(self, ws: WebSocket<S, I>)
     where
-        S: ws_driver::Transport,
-        R: Runtime,
+        I: ws::Transport,
     {
         let Opening { chat, peer, hello } = self;
         match hello {
-            Some(hello) => session(&chat, ws.into(), peer, hello).await,
+            Some(hello) => session(&chat, ws, peer, hello).await,
             None => chat.log(&format!("{peer}: accepted, but not by the chat")),
         }
     }
@@ -295,10 +294,9 @@ enum End {
 /// One client in the chat: joins its room, hands what it says to the room
 /// and sends it what the room says, through its bounded queue, until
 /// either side ends.
-async fn session<S, R>(chat: &Chat, ws: WebSocket<S, R>, peer: SocketAddr, hello: Hello)
+async fn session<S, I>(chat: &Chat, ws: WebSocket<S, I>, peer: SocketAddr, hello: Hello)
 where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     let joined = chat.join(&hello.name, &hello.room, peer, hello.version);
     let (mut reader, mut writer) = ws.into_split();
@@ -319,7 +317,7 @@ where
                 let _ = writer.close_with(kick.code, &kick.reason).await;
                 while let Some(Ok(_)) = reader.recv().await {}
             };
-            let how = match within::<R, _>(CLOSE_GRACE, goodbye).await {
+            let how = match chat.within(CLOSE_GRACE, goodbye).await {
                 Some(()) => "closed",
                 None => "dropped (no answer to our Close)",
             };
@@ -335,10 +333,9 @@ where
 /// connection ends. Pings are answered by the driver while it reads, and
 /// the client's Close is echoed: it keeps reading after the Close until
 /// the driver ends the stream, so that the echo goes out.
-async fn read_loop<S, R>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, R>) -> End
+async fn read_loop<S, I>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, I>) -> End
 where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     let mut why = "connection ended without a Close".to_owned();
     while let Some(message) = reader.recv().await {
@@ -361,14 +358,13 @@ where
 /// Sends what the room queued for this client: a burst is fed and flushed
 /// once. Ends when the server kicks the client (even while a send waits
 /// for a client that does not read) or a send fails.
-async fn write_loop<S, R>(
-    writer: &mut WriteHalf<S, R>,
+async fn write_loop<S, I>(
+    writer: &mut WriteHalf<S, I>,
     queue: &async_channel::Receiver<Utf8Bytes>,
     kicked: &async_channel::Receiver<Kick>,
 ) -> End
 where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     let mut kick = pin!(kicked.recv());
     loop {
@@ -394,16 +390,6 @@ where
             Either::Right((Ok(()), _)) => {}
             Either::Right((Err(why), _)) => return End::Gone(why),
         }
-    }
-}
-
-/// Runs `work` for at most `limit`, on `R`'s timer.
-async fn within<R: Runtime, T>(limit: Duration, work: impl Future<Output = T>) -> Option<T> {
-    let work = pin!(work);
-    let sleep = pin!(R::timer(R::now() + limit));
-    match select(work, sleep).await {
-        Either::Left((out, _)) => Some(out),
-        Either::Right(_) => None,
     }
 }
 

@@ -7,10 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_channel::{Receiver, Sender, TrySendError};
+use futures_util::future::{select, Either};
 
 use super::ws::{CloseCode, Utf8Bytes};
 
@@ -74,20 +78,40 @@ impl To<'_> {
     }
 }
 
-/// The chat: its members by room, and the server's log.
+/// The runtime's sleep, for the limits the chat sets itself (the grace
+/// a kicked client has to answer our Close).
+pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The chat: its members by room, the server's log and its runtime's
+/// sleep.
 pub(crate) struct Chat {
     members: Mutex<Members>,
     log: Box<dyn Fn(&str) + Send + Sync>,
+    sleep: Sleep,
 }
 
 impl Chat {
     /// A chat with no members that logs each line (or block of lines)
-    /// with `log`: the examples print it, tests keep it.
-    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static) -> Arc<Chat> {
+    /// with `log` (the examples print it, tests keep it) and waits with
+    /// `sleep`.
+    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static, sleep: Sleep) -> Arc<Chat> {
         Arc::new(Chat {
             members: Mutex::new(Members::default()),
             log: Box::new(log),
+            sleep,
         })
+    }
+
+    /// Runs `work` for at most `limit`.
+    pub(crate) async fn within<T>(
+        &self,
+        limit: Duration,
+        work: impl Future<Output = T>,
+    ) -> Option<T> {
+        match select(pin!(work), (self.sleep)(limit)).await {
+            Either::Left((out, _)) => Some(out),
+            Either::Right(_) => None,
+        }
     }
 
     /// Writes to the server's log.

@@ -8,9 +8,8 @@ use std::pin::pin;
 
 use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
-use ws_driver::{Runtime, WebSocket};
 
-use super::ws::{self, CloseCode, Connector, Message};
+use super::ws::{self, CloseCode, Connector, Message, WebSocket};
 
 // The client half of it: `--ca` and the connector.
 #[allow(dead_code)]
@@ -64,13 +63,12 @@ fn usage(why: &str) -> ! {
 /// Sends each line of `lines` as a text message and prints every message
 /// that comes back, until stdin ends (then closes with 1000 and waits for
 /// the server's Close) or the server closes.
-pub(crate) async fn session<S, R, L, E>(ws: impl Into<WebSocket<S, R>>, lines: L)
+pub(crate) async fn session<S, I, L, E>(ws: WebSocket<S, I>, lines: L)
 where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
     L: Stream<Item = Result<String, E>>,
 {
-    let (mut reader, mut writer) = ws.into().into_split();
+    let (mut reader, mut writer) = ws.into_split();
     let print = pin!(async move {
         while let Some(message) = reader.recv().await {
             match message {

@@ -5,9 +5,7 @@
 use std::env;
 use std::future::Future;
 
-use ws_driver::{Runtime, WebSocket};
-
-use super::ws::{self, Accept, Config, Reject, Request};
+use super::ws::{self, Accept, Config, Reject, Request, WebSocket};
 
 #[path = "echo_loop.rs"]
 mod echo_loop;
@@ -89,14 +87,13 @@ pub(crate) fn accept_all(_: &Request) -> Result<Accept, Reject> {
 /// a failed handshake is logged.
 // Not used by the axum example, whose extractor accepts.
 #[allow(dead_code)]
-pub(crate) async fn serve<W, S, R>(
-    accepting: impl Future<Output = Result<W, ws::Error>>,
+pub(crate) async fn serve<S, I>(
+    accepting: impl Future<Output = Result<WebSocket<S, I>, ws::Error>>,
     split: bool,
     spawn: &Spawn,
 ) where
-    W: Into<WebSocket<S, R>>,
-    S: ws_driver::Transport + Send + 'static,
-    R: Runtime,
+    S: 'static,
+    I: ws::Transport + Send + 'static,
 {
     match accepting.await {
         Ok(ws) => echo_loop::echo(ws, split, spawn).await,

@@ -7,9 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use ws_driver::{ReadHalf, Runtime, WebSocket, WriteHalf};
-
-use super::ws::Message;
+use super::ws::{self, Message, ReadHalf, WebSocket, WriteHalf};
 
 /// A task to spawn: the writer of a split echo.
 pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -21,12 +19,11 @@ pub(crate) type Spawn = Arc<dyn Fn(Task) + Send + Sync>;
 /// whole socket in this task, or with `split` through its two halves in
 /// two tasks (the writer spawned with `spawn`). `ws` is an adapter's
 /// socket, which wraps the driver's.
-pub(crate) async fn echo<S, R>(ws: impl Into<WebSocket<S, R>>, split: bool, spawn: &Spawn)
+pub(crate) async fn echo<S, I>(ws: WebSocket<S, I>, split: bool, spawn: &Spawn)
 where
-    S: ws_driver::Transport + Send + 'static,
-    R: Runtime,
+    S: 'static,
+    I: ws::Transport + Send + 'static,
 {
-    let ws = ws.into();
     if split {
         echo_split(ws, spawn).await
     } else {
@@ -36,10 +33,9 @@ where
 
 /// One task on the whole socket. Replies are fed, not flushed one by one:
 /// `recv` flushes them in one write before it waits for more input.
-async fn echo_whole<S, R>(mut ws: WebSocket<S, R>)
+async fn echo_whole<S, I>(mut ws: WebSocket<S, I>)
 where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     while let Some(message) = ws.recv().await {
         match message {
@@ -66,10 +62,10 @@ where
 /// 4.1.4, 4.2.3, 4.2.4 and 5.15 are NON-STRICT otherwise). Both tasks still
 /// write at once: the writer flushes while the reader reads and answers
 /// Pings and Closes.
-async fn echo_split<S, R>(ws: WebSocket<S, R>, spawn: &Spawn)
+async fn echo_split<S, I>(ws: WebSocket<S, I>, spawn: &Spawn)
 where
-    S: ws_driver::Transport + Send + 'static,
-    R: Runtime,
+    S: 'static,
+    I: ws::Transport + Send + 'static,
 {
     let (reader, writer) = ws.into_split();
     let (messages, inbox) = async_channel::bounded(1);
@@ -90,13 +86,12 @@ where
 /// the writer has stopped (its sends fail after our Close, say), so the
 /// closing handshake still completes; the channel closes when this
 /// returns, which ends the writer.
-async fn read_loop<S, R>(
-    mut reader: ReadHalf<S, R>,
+async fn read_loop<S, I>(
+    mut reader: ReadHalf<S, I>,
     messages: async_channel::Sender<Message>,
     queued: async_channel::Receiver<()>,
 ) where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     while let Some(message) = reader.recv().await {
         match message {
@@ -114,13 +109,12 @@ async fn read_loop<S, R>(
 /// Sends what the reader hands over: queues each message, tells the
 /// reader, and flushes when nothing more is waiting. Ends when the reader
 /// has ended (the channel is closed and empty) or a send fails.
-async fn write_loop<S, R>(
-    mut writer: WriteHalf<S, R>,
+async fn write_loop<S, I>(
+    mut writer: WriteHalf<S, I>,
     inbox: async_channel::Receiver<Message>,
     queued: async_channel::Sender<()>,
 ) where
-    S: ws_driver::Transport,
-    R: Runtime,
+    I: ws::Transport,
 {
     while let Ok(message) = inbox.recv().await {
         if writer.feed(message).await.is_err() {

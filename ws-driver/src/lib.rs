@@ -132,7 +132,7 @@ pub use proxy::{Proxy, ProxyError};
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
     pub use crate::proxy::{Proxy, ProxyError};
-    pub use crate::{proxy, Error, Upgrade};
+    pub use crate::{proxy, Error, Transport, Upgrade};
     pub use ws_proto as proto;
     pub use ws_proto::close::CloseBodyError;
     pub use ws_proto::handshake::IntoClientRequest;
