@@ -17,8 +17,10 @@
 //! | `Message::Ping(..)`, `Message::Pong(..)` | the same; Pings are answered while the socket is read, as tungstenite does |
 //! | `Message::Close(Option<CloseFrame>)` | [`Message::Close(CloseFrame)`](crate::Message::Close): a Close without a body comes as code 1005, [`CloseCode::NO_STATUS`](crate::CloseCode::NO_STATUS) (RFC 6455 section 7.1.5) |
 //! | `Message::Frame(frame)` | [`recv_event`](crate::WebSocket::recv_event), which yields each fragment as an [`Event`](crate::Event) |
-//! | `msg.is_text() \|\| msg.is_binary()` | [`msg.is_data()`](crate::Message::is_data) |
+//! | `msg.is_text()`, `is_binary()`, `is_ping()`, `is_pong()`, `is_close()` | the same; [`msg.is_data()`](crate::Message::is_data) for text or binary |
+//! | `msg.len()`, `msg.is_empty()`, `msg.into_data()` | the same |
 //! | `msg.to_text()?` | [`msg.as_text()`](crate::Message::as_text), an `Option<&str>` |
+//! | `msg.into_text()?` | [`msg.into_text()`](crate::Message::into_text): `Ok(Utf8Bytes)`, or the message back when it is not text |
 //! | `CloseFrame { code, reason }` | [`CloseFrame::new(code, reason)?`](crate::CloseFrame::new), [`frame.code()`](crate::CloseFrame::code), [`frame.reason()`](crate::CloseFrame::reason) |
 //! | `CloseCode::Normal`, `CloseCode::Away`, `CloseCode::Library(4000)` | [`CloseCode::NORMAL`](crate::CloseCode::NORMAL), [`CloseCode::GOING_AWAY`](crate::CloseCode::GOING_AWAY), [`CloseCode::new(4000)`](crate::CloseCode::new) |
 //! | `ws.next().await` (`StreamExt`) | [`ws.recv().await`](crate::WebSocket::recv); `next` still works, the socket is a `Stream` |
@@ -28,9 +30,9 @@
 //! | `ws.split()` (`StreamExt`: sink, stream) | [`ws.into_split()`](crate::WebSocket::into_split): a [`ReadHalf`](crate::ReadHalf) and a [`WriteHalf`](crate::WriteHalf), joined again by [`reunite`](crate::ReadHalf::reunite); `StreamExt::split` still gives a sink and a stream |
 //! | `ws.get_ref()`, `ws.get_mut()` | the same; [`into_inner`](crate::WebSocket::into_inner) gives the stream back |
 //! | `tungstenite::Error` | [`Error`](crate::Error) |
-//! | `Error::ConnectionClosed` from `next` | `None` from `recv` or `next` |
+//! | `Error::ConnectionClosed` from `next` | `None` from `recv` or `next`; [`Error::is_closed`](crate::Error::is_closed) for the errors of a closed connection |
 //! | `Error::AlreadyClosed` from `send` | [`Error::PeerClosed`](crate::Error::PeerClosed) (with the peer's Close), or a usage error once we closed |
-//! | `WebSocketConfig` | [`Config`](crate::Config): `Config::default().with_max_message_size(n)?`, timeouts, permessage-deflate (on by default) |
+//! | `WebSocketConfig` | [`Config`](crate::Config): `Config::default().with_max_message_size(n)`, timeouts, permessage-deflate (on by default), checked once when used ([`Error::Config`](crate::Error::Config)) |
 //! | `tungstenite::handshake::server::{Request, Response}` | [`Request`](crate::Request), [`Accept`](crate::Accept), [`Reject`](crate::Reject) |
 //!
 //! # An echo server and its client, ported
@@ -38,8 +40,8 @@
 //! As a tokio-tungstenite user wrote them, with only the renames above:
 //! `accept_async` → `accept`, `connect_async` → `connect`,
 //! `tungstenite::Message` → `Message`, `tungstenite::Error` → `Error`,
-//! `is_text() || is_binary()` → `is_data()`, `close(None)` → `close()`,
-//! and no `SinkExt` import (the socket's own `send`).
+//! `close(None)` → `close()`, and no `SinkExt` import (the socket's own
+//! `send`).
 //!
 //! ```
 //! use futures_util::StreamExt;
@@ -57,7 +59,7 @@
 //!     let mut ws = accept(stream).await?;
 //!     while let Some(msg) = ws.next().await {
 //!         let msg = msg?;
-//!         if msg.is_data() {
+//!         if msg.is_text() || msg.is_binary() {
 //!             ws.send(msg).await?;
 //!         }
 //!     }
