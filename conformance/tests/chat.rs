@@ -246,7 +246,7 @@ async fn a_slow_client_is_closed_and_the_others_keep_up() {
         .expect("connect");
     let request = ClientRequest::from_url(&format!("ws://{}/ws?name=slow&room=busy", server.addr))
         .expect("request");
-    let config = Config::default().with_deflate(None);
+    let config = Config::default().without_deflate();
     let (mut slow, _) = within("handshake", ws_tokio::client(stream, request, config))
         .await
         .expect("handshake");

@@ -159,7 +159,7 @@ fn our_client_against_python_websockets() {
     runtime().block_on(async {
         for (name, settings, _) in variants() {
             let url = format!("ws://127.0.0.1:{port}/");
-            let config = Config::default().with_deflate(Some(settings));
+            let config = Config::default().with_deflate(settings);
             let connected = ws_tokio::connect_with(&url, config);
             let (mut ws, response) = tokio::time::timeout(WAIT, connected)
                 .await
@@ -197,7 +197,7 @@ fn our_server_against_node_ws() {
                     .env("NODE_PATH", &modules),
             );
             let who = format!("our server ({name})");
-            let config = Config::default().with_deflate(Some(settings));
+            let config = Config::default().with_deflate(settings);
             let mut offered = String::new();
             tokio::time::timeout(WAIT, async {
                 let (stream, _) = listener.accept().await.expect("accept");

@@ -45,8 +45,8 @@ fuzz_target!(|data: &[u8]| {
         .map(|_| usize::from(byte(&mut u)))
         .collect();
     let (client, server, agreed) = handshake(
-        Config::default().with_deflate(Some(client.config())),
-        Config::default().with_deflate(Some(server.config())),
+        Config::default().with_deflate(client.config()),
+        Config::default().with_deflate(server.config()),
     );
     assert!(agreed.is_some(), "permessage-deflate was negotiated");
     let (mut sender, mut receiver) = match from_client {

@@ -34,8 +34,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let raw = u.bytes(u.len()).unwrap_or_default();
     let value = String::from_utf8_lossy(raw);
-    let client = Config::default().with_deflate(Some(client.config()));
-    let server = Config::default().with_deflate(Some(server.config()));
+    let client = Config::default().with_deflate(client.config());
+    let server = Config::default().with_deflate(server.config());
 
     let parsed = ExtensionOffer::parse_list(&value);
     if let Ok(offers) = &parsed {

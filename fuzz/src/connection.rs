@@ -216,7 +216,7 @@ pub fn run(role: Role, data: &[u8]) {
         .with_write_buffer_limit(write_buffer_limit)
         .with_auto_pong(limits.auto_pong)
         .with_auto_close_reply(limits.auto_close_reply);
-    let peer_config = Config::default().with_deflate(Some(theirs));
+    let peer_config = Config::default().with_deflate(theirs);
     let (client, server, agreed) = match role {
         Role::Client => handshake(conn_config, peer_config),
         Role::Server => handshake(peer_config, conn_config),

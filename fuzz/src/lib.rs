@@ -105,7 +105,7 @@ impl DeflateParams {
 pub fn config(deflate: DeflateConfig, timers: &Timers) -> Config {
     let ms = |t: u8| Duration::from_millis(u64::from(t) + 1);
     let mut config = Config::default()
-        .with_deflate(Some(deflate))
+        .with_deflate(deflate)
         .without_keepalive()
         .without_close_timeout()
         .without_idle_timeout();

@@ -54,7 +54,7 @@ use crate::origin::OriginPolicy;
 /// | handshake timeout | 10 s | [`with_handshake_timeout`](Self::with_handshake_timeout), [`without_handshake_timeout`](Self::without_handshake_timeout) |
 /// | handshake head | 8 KiB in all, 100 header fields, 4 KiB a line | [`with_handshake_limits`](Self::with_handshake_limits) |
 /// | origins a server accepts | its own, and requests without `Origin` | [`with_allowed_origins`](Self::with_allowed_origins), [`with_any_origin`](Self::with_any_origin) |
-/// | permessage-deflate | offered and accepted (with the `deflate` feature): 15-bit windows both ways, context takeover both ways, level 6, messages under 32 bytes uncompressed | `with_deflate` |
+/// | permessage-deflate | offered and accepted (with the `deflate` feature): 15-bit windows both ways, context takeover both ways, level 6, messages under 32 bytes uncompressed | `with_deflate`, `without_deflate` |
 ///
 /// # Validity
 ///
@@ -379,10 +379,22 @@ impl Config {
         self.deflate.as_ref()
     }
 
-    /// Sets [`deflate`](Self::deflate).
+    /// Offers (as a client) and accepts (as a server) permessage-deflate
+    /// with these settings (RFC 7692).
     #[cfg(feature = "deflate")]
-    pub fn with_deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
-        self.deflate = deflate;
+    pub fn with_deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = Some(deflate);
+        self
+    }
+
+    /// Neither offers nor accepts permessage-deflate: every message goes
+    /// uncompressed. (Without the `deflate` feature it never is.)
+    #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
+    pub fn without_deflate(mut self) -> Self {
+        #[cfg(feature = "deflate")]
+        {
+            self.deflate = None;
+        }
         self
     }
 

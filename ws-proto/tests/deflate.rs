@@ -30,7 +30,10 @@ fn eager() -> DeflateConfig {
 }
 
 fn with_deflate(deflate: Option<DeflateConfig>) -> Config {
-    Config::default().with_deflate(deflate)
+    match deflate {
+        Some(deflate) => Config::default().with_deflate(deflate),
+        None => Config::default().without_deflate(),
+    }
 }
 
 /// Runs both handshakes in memory; returns the connections and the

@@ -81,7 +81,7 @@ const MAX_EVENTS: usize = 16;
 /// that frames on the wire are as long as the test computes.
 fn config() -> Config {
     Config::default()
-        .with_deflate(None)
+        .without_deflate()
         .with_handshake_timeout(HANDSHAKE_TIMEOUT)
         .with_idle_timeout(IDLE_TIMEOUT)
         .with_close_timeout(CLOSE_TIMEOUT)

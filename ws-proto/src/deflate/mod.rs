@@ -30,7 +30,7 @@
 //! let deflate = DeflateConfig::default()
 //!     .with_server_max_window_bits(12)
 //!     .with_client_max_window_bits(12);
-//! let config = Config::default().with_deflate(Some(deflate));
+//! let config = Config::default().with_deflate(deflate);
 //! assert_eq!(config.deflate().map(|d| d.server_max_window_bits()), Some(12));
 //! config.validate()?;
 //! # Ok::<(), ws_proto::ConfigError>(())
