@@ -298,22 +298,25 @@ mod connect_timeout {
     use ws_proto::Config;
     use ws_tokio::{MaybeTlsStream, TokioIo};
 
-    /// tokio, with a resolver that never answers.
+    /// tokio, with a resolver that never answers: ws-tokio's clock, timer
+    /// and spawn, and a `Network` of its own.
     struct Unresolved;
 
+    type Tokio = ws_tokio::Runtime;
+
     impl ws_driver::Runtime for Unresolved {
-        type Timer = tokio::time::Sleep;
+        type Timer = <Tokio as ws_driver::Runtime>::Timer;
 
         fn now() -> Instant {
-            tokio::time::Instant::now().into_std()
+            <Tokio as ws_driver::Runtime>::now()
         }
 
         fn timer(deadline: Instant) -> Self::Timer {
-            tokio::time::sleep_until(deadline.into())
+            <Tokio as ws_driver::Runtime>::timer(deadline)
         }
 
         fn reset(timer: Pin<&mut Self::Timer>, deadline: Instant) {
-            timer.reset(deadline.into());
+            <Tokio as ws_driver::Runtime>::reset(timer, deadline)
         }
     }
 
@@ -322,7 +325,7 @@ mod connect_timeout {
         where
             F: std::future::Future<Output = ()> + Send + 'static,
         {
-            tokio::spawn(task);
+            <Tokio as ws_driver::Spawn>::spawn(task)
         }
     }
 
