@@ -50,28 +50,46 @@ pub(crate) const WS_PATH: &str = "/ws";
 /// is dropped: a client that reads nothing would otherwise hold it open.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083), and
+/// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083),
 /// `--tls-cert PEM --tls-key PEM` (the page over `https://` and the
-/// socket over `wss://`, with that certificate chain and key).
+/// socket over `wss://`, with that certificate chain and key), `--redis
+/// URL` (share rooms with the other servers on that Redis) and
+/// `--threads N` (the tokio chats' worker threads; by default one per
+/// core).
 pub(crate) struct Args {
     pub(crate) addr: String,
     pub(crate) tls: Option<tls::ServerTls>,
+    #[allow(dead_code)]
+    pub(crate) redis: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) threads: Option<usize>,
 }
 
 impl Args {
     pub(crate) fn parse() -> Args {
         let mut addr = "127.0.0.1:8083".to_owned();
+        let (mut redis, mut threads) = (None, None);
         let mut tls = tls::ServerFlags::default();
         let mut argv = std::env::args().skip(1);
         while let Some(flag) = argv.next() {
             match (flag.as_str(), argv.next()) {
                 ("--addr", Some(value)) => addr = value,
+                ("--redis", Some(value)) => redis = Some(value),
+                ("--threads", Some(value)) => match value.parse() {
+                    Ok(n) if n > 0 => threads = Some(n),
+                    _ => usage(),
+                },
                 (flag, Some(value)) if tls.take(flag, &value) => {}
                 _ => usage(),
             }
         }
         match tls.finish() {
-            Ok(tls) => Args { addr, tls },
+            Ok(tls) => Args {
+                addr,
+                tls,
+                redis,
+                threads,
+            },
             Err(e) => {
                 eprintln!("chat: {e}");
                 usage()
@@ -81,7 +99,10 @@ impl Args {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: chat [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]");
+    eprintln!(
+        "usage: chat [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem] \
+         [--redis redis://127.0.0.1:6379] [--threads N]"
+    );
     std::process::exit(2)
 }
 

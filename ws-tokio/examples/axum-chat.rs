@@ -47,7 +47,7 @@ use shared::{Chat, Opening};
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
     let tls: Option<Tls> = shared::tls::acceptor_with_alpn(args.tls.as_ref(), axum_server::ALPN);
-    tokio_chat::run("axum on tokio", &args.addr, tls, serve)
+    tokio_chat::run("axum on tokio", &args.addr, args.threads, tls, serve)
 }
 
 /// Accepts connections on `listener` and serves the chat's router on each

@@ -31,16 +31,18 @@ pub(crate) type Tls = shared::tls::NoTls;
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
     let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
-    run("tokio", &args.addr, tls, serve)
+    run("tokio", &args.addr, args.threads, tls, serve)
 }
 
-/// Starts a multi-threaded tokio runtime, binds `addr`, prints the banner
+/// Starts a tokio runtime (`threads` workers, by default one per core;
+/// one thread runs a current-thread runtime), binds `addr`, prints the banner
 /// (the chat served by `server`), starts the operator console on stdin
 /// and runs `serve` on the listener: this example's server, or the axum
 /// example's.
 pub(crate) fn run<F, Fut>(
     server: &str,
     addr: &str,
+    threads: Option<usize>,
     tls: Option<Tls>,
     serve: F,
 ) -> std::io::Result<()>
@@ -49,9 +51,18 @@ where
     Fut: Future<Output = ()>,
 {
     shared::init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+        None => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?,
+    };
     runtime.block_on(async {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
