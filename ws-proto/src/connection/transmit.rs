@@ -39,33 +39,50 @@ impl Transmit {
     /// With `header.mask` set the payload is masked on the way in.
     pub(super) fn push_frame(&mut self, header: FrameHeader, payload: Bytes) {
         debug_assert_eq!(header.payload_len, payload.len() as u64);
-        self.len += header.encoded_len() + payload.len();
         header.encode(&mut self.tail);
-        if payload.len() < ZERO_COPY_MIN {
-            let start = self.tail.len();
-            self.tail.extend_from_slice(&payload);
-            if let Some(key) = header.mask {
+        self.len += header.encoded_len();
+        match header.mask {
+            None => self.push_payload(&payload),
+            Some(key) if payload.len() < ZERO_COPY_MIN => {
+                let start = self.tail.len();
+                self.tail.extend_from_slice(&payload);
                 apply_mask(&mut self.tail[start..], key, 0);
+                self.len += payload.len();
             }
-            return;
-        }
-        let payload = match header.mask {
-            None => payload,
             Some(key) => match payload.try_into_mut() {
                 Ok(mut owned) => {
                     apply_mask(&mut owned, key, 0);
-                    owned.freeze()
+                    self.push_payload(&owned.freeze());
                 }
                 Err(shared) => {
                     // Someone else still reads these bytes: mask a copy.
                     let mut copy = BytesMut::from(&shared[..]);
                     apply_mask(&mut copy, key, 0);
-                    copy.freeze()
+                    self.push_payload(&copy.freeze());
                 }
             },
-        };
+        }
+    }
+
+    /// Queues a frame encoded once for many connections: its header as
+    /// bytes, its payload unmasked (a server's frame).
+    pub(super) fn push_encoded(&mut self, header: &[u8], payload: &Bytes) {
+        self.tail.extend_from_slice(header);
+        self.len += header.len();
+        self.push_payload(payload);
+    }
+
+    /// Queues an unmasked payload after the header just queued: a small
+    /// one is copied next to it (one write takes a burst of them), a large
+    /// one is queued by reference, a new chunk, without a copy.
+    fn push_payload(&mut self, payload: &Bytes) {
+        self.len += payload.len();
+        if payload.len() < ZERO_COPY_MIN {
+            self.tail.extend_from_slice(payload);
+            return;
+        }
         self.chunks.push_back(self.tail.split().freeze());
-        self.chunks.push_back(payload);
+        self.chunks.push_back(payload.clone());
     }
 
     /// Fills `dst` with the queued chunks in order; returns how many.
