@@ -91,7 +91,11 @@ fn a_client_masks_each_copy_with_its_own_key() {
         keys.push(frame.header.mask.unwrap());
     }
     assert_ne!(keys[0], keys[1], "a fresh key per frame");
-    assert_eq!(&prepared.payload()[..], b"hello, room", "the shared payload is unmasked");
+    assert_eq!(
+        &prepared.payload()[..],
+        b"hello, room",
+        "the shared payload is unmasked"
+    );
     // And a server reads it.
     let mut peer = server();
     let events = common::receive_events(&mut peer, &wire);
@@ -129,5 +133,9 @@ fn sending_obeys_the_rules_of_send() {
         conn.send_prepared(&prepared),
         Err(Error::Usage(UsageError::WriteBufferFull))
     ));
-    assert_eq!(conn.write_buffer_len(), 34, "the refused frame was not queued");
+    assert_eq!(
+        conn.write_buffer_len(),
+        34,
+        "the refused frame was not queued"
+    );
 }

@@ -239,9 +239,7 @@ impl Extension for PerMessageDeflate {
         }
         let bits = self.agreed.send_window_bits;
         let level = self.level;
-        let compress = self
-            .compress
-            .get_or_insert_with(|| compressor(level, bits));
+        let compress = self.compress.get_or_insert_with(|| compressor(level, bits));
         let mut out = deflate_sync(compress, &payload)?;
         if fin {
             end_message(&mut out)?;

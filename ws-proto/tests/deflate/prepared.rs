@@ -80,7 +80,9 @@ fn a_message_prepared_uncompressed_goes_out_plain_beside_compressed_ones() {
     let prepared = PreparedMessage::text(message);
     for server in [eager(), sharing(15)] {
         let mut pair = deflate_pair(eager(), server);
-        pair.server.send_text("warm the context".repeat(10)).unwrap();
+        pair.server
+            .send_text("warm the context".repeat(10))
+            .unwrap();
         let _ = common::receive_events(&mut pair.client, &pair.server.take_transmit());
         let frame = send_and_read(&mut pair, &prepared, "and after it");
         assert_eq!(frame.header.rsv, Rsv::NONE, "uncompressed (section 6)");
