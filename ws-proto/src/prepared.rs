@@ -93,6 +93,13 @@ impl Frame {
             mask: None,
             payload_len: payload.len() as u64,
         };
+        if payload.len() >= crate::connection::ZERO_COPY_MIN {
+            // Connections queue a payload this large by reference. `Bytes`
+            // made from a `Vec` allocates its shared counter at the first
+            // clone: have it now, with the encode, so that no delivery
+            // allocates.
+            drop(payload.clone());
+        }
         let mut bytes = [0; MAX_SERVER_HEADER];
         let header_len = header.encoded_len();
         // `&mut [u8]` is a `BufMut` that fills from the front.

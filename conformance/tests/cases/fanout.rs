@@ -29,7 +29,9 @@ async fn offers_from_another_task_reach_every_member_case<H: Harness>() {
     for _ in 0..MEMBERS {
         let (server, client) = pair::<H>().await;
         let (mut read, write) = server.into_split();
-        readers.push(H::spawn(async move { while let Some(Ok(_)) = read.recv().await {} }));
+        readers.push(H::spawn(async move {
+            while let Some(Ok(_)) = read.recv().await {}
+        }));
         outboxes.push(write);
         clients.push(client);
     }
@@ -37,7 +39,12 @@ async fn offers_from_another_task_reach_every_member_case<H: Harness>() {
     for i in 0..OFFERS {
         let line = PreparedMessage::text(format!("line {i}"));
         for outbox in &outboxes {
-            assert_eq!(outbox.offer(&line, policy), Offered::Queued, "[{}]", H::NAME);
+            assert_eq!(
+                outbox.offer(&line, policy),
+                Offered::Queued,
+                "[{}]",
+                H::NAME
+            );
         }
     }
     for client in &mut clients {
