@@ -4,7 +4,7 @@
 //! (from [`into_split`](crate::WebSocket::into_split)), as
 //! `Box<dyn Subscriber>` when they run over different transports. To
 //! broadcast, encode the message once as a
-//! [`PreparedMessage`](ws_proto::PreparedMessage) and
+//! [`PreparedMessage`] and
 //! [`offer`](Subscriber::offer) it to each: the frame is queued in the
 //! member's write buffer at once (a lock held for a copy of a small frame,
 //! or a reference to a large one), and the member's reading task, the one

@@ -40,6 +40,8 @@
 //!   shared state. `split` puts the driver behind a lock for two tasks
 //!   and documents whose waker is registered where.
 //! - `ops`: every operation of the socket and its halves, written once.
+//! - [`fanout`]: broadcast, a prepared message offered to many sockets'
+//!   writing halves without waiting, under a backpressure policy.
 //! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
 //!   when asked for.
 //! - `hyper` and `axum` (features of the same names): sockets upgraded
