@@ -58,7 +58,10 @@ fn main() -> std::io::Result<()> {
                                         opening.check(r)
                                     })
                                     .await;
-                                opening.serve(found, respond).await
+                                // On the heap: a TLS stream (its session state, some KiB)
+                                // would otherwise widen every connection's task for its whole
+                                // life, plain ones included.
+                                Box::pin(opening.serve(found, respond)).await
                             }
                         }
                     });

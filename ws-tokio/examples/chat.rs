@@ -94,7 +94,10 @@ pub(crate) async fn serve(listener: TcpListener, chat: Arc<shared::Chat>, tls: O
                     let found =
                         ws_tokio::accept_tls_or_http(&tls, stream, config, |r| opening.check(r))
                             .await;
-                    opening.serve(found, respond).await
+                    // On the heap: a TLS stream (its session state, some KiB)
+                    // would otherwise widen every connection's task for its whole
+                    // life, plain ones included.
+                    Box::pin(opening.serve(found, respond)).await
                 }
             }
         }
