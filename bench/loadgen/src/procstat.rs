@@ -6,15 +6,19 @@ use std::fs;
 /// exited), in seconds, from fields 14 and 15 of `/proc/PID/stat`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cpu {
+    /// Time in user space, seconds.
     pub user: f64,
+    /// Time in the kernel on the process's behalf, seconds.
     pub sys: f64,
 }
 
 impl Cpu {
+    /// User plus system time, seconds.
     pub fn total(&self) -> f64 {
         self.user + self.sys
     }
 
+    /// The time spent between `earlier` and this reading.
     pub fn since(&self, earlier: &Cpu) -> Cpu {
         Cpu {
             user: self.user - earlier.user,
@@ -33,7 +37,7 @@ fn clock_ticks() -> f64 {
     }
 }
 
-/// `pid` is "self" or a number.
+/// The CPU time of process `pid` ("self" or a number) so far.
 pub fn cpu(pid: &str) -> Result<Cpu, String> {
     let path = format!("/proc/{pid}/stat");
     let stat = fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
