@@ -6,18 +6,19 @@
 //! fanout [--addr 127.0.0.1:9001[,127.0.0.1:9002...]] [--members 100] [--senders S]
 //!        [--room bench] [--warmup 1] [--duration 3] [--min-rounds 3] [--threads 1]
 //!        [--server-pid PID[,PID...]] [--redis-pid PID] [--sources 8] [--stall 10]
-//!        [--join-lag 64] [--settle 1] [--label NAME]
+//!        [--join-window 16] [--join-lag 64] [--settle 1] [--label NAME]
 //! fanout report FILE...
 //! ```
 //!
-//! The members join one at a time (`/ws?name=mI&room=ROOM`, no Origin
-//! header, no extension offered), each after the one before was welcomed,
-//! so that one server tells the room of them in that order; with several
-//! addresses they are dealt round the servers. A join waits while a member
-//! is more than `--join-lag` notices behind, so that no server's queue for
-//! a member fills during the joins. Once every member has had every notice
-//! (quiescent) and `--settle` seconds have passed, the server's resident
-//! memory per member is read. Then the rounds: in round `r` each of the S
+//! The members join in order (`/ws?name=mI&room=ROOM`, no Origin header,
+//! no extension offered), `--join-window` handshakes at a time (member i
+//! connects once i - W was welcomed); with several addresses they are dealt
+//! round the servers. A join waits while a member may be more than
+//! `--join-lag` notices behind, so that no server's queue for a member
+//! fills during the joins. Once every member has had every notice
+//! (quiescent: of every two members on one server, exactly one was told of
+//! the other) and the room was quiet for `--settle` seconds, the server's
+//! resident memory per member is read. Then the rounds: in round `r` each of the S
 //! senders (`--senders`, by default 100 or all members if fewer; spread
 //! evenly over the members) sends one 64-byte text carrying `r`, its slot
 //! and the time it was sent; the round ends when all S x (N - 1)
@@ -61,6 +62,7 @@ struct Args {
     redis_pid: Option<String>,
     sources: u8,
     stall: Duration,
+    join_window: u32,
     join_lag: u32,
     settle: f64,
     label: String,
@@ -78,7 +80,7 @@ fn usage() -> ! {
         "usage: fanout [--addr HOST:PORT[,HOST:PORT...]] [--members N] [--senders S] [--room NAME]\n\
          \x20             [--warmup S] [--duration S] [--min-rounds K] [--threads T]\n\
          \x20             [--server-pid PID[,PID...]] [--redis-pid PID] [--sources K] [--stall S]\n\
-         \x20             [--join-lag K] [--settle S] [--label NAME]\n\
+         \x20             [--join-window W] [--join-lag K] [--settle S] [--label NAME]\n\
          \x20      fanout report FILE..."
     );
     std::process::exit(2)
@@ -98,6 +100,7 @@ fn parse_args(argv: &[String]) -> Args {
         redis_pid: None,
         sources: 8,
         stall: Duration::from_secs(10),
+        join_window: 16,
         join_lag: 64,
         settle: 1.0,
         label: "-".into(),
@@ -122,6 +125,7 @@ fn parse_args(argv: &[String]) -> Args {
             "--redis-pid" => a.redis_pid = Some(value.into()),
             "--sources" => a.sources = num(value),
             "--stall" => a.stall = Duration::from_secs_f64(num::<f64>(value).clamp(0.1, 3600.0)),
+            "--join-window" => a.join_window = num(value),
             "--join-lag" => a.join_lag = num(value),
             "--settle" => a.settle = num(value),
             "--label" => a.label = value.replace(char::is_whitespace, "_"),
@@ -146,13 +150,14 @@ fn parse_args(argv: &[String]) -> Args {
         && a.min_rounds > 0
         && a.sources > 0
         && a.sources < 250
-        && a.join_lag > 0
+        && a.join_window > 0
+        && a.join_lag >= 2 * a.join_window + 2
         && a.settle >= 0.0
         && a.settle <= 60.0;
     if !valid {
         eprintln!(
             "invalid flags (2 or more members, 1 to 65535 senders, a thread per member at most, \
-             a room of letters, digits, - and _)"
+             --join-lag at least twice --join-window and 2, a room of letters, digits, - and _)"
         );
         usage();
     }
@@ -282,13 +287,13 @@ impl Joining<'_> {
     }
 }
 
-/// How many join notices member `i` is owed once `joined` members have
-/// joined: one for each later joiner on its own server (a server that
-/// relays joins through Redis adds the others').
-fn owed(i: u32, joined: u32, servers: u32) -> u32 {
-    let later = joined.saturating_sub(i + 1);
-    // Later joiners k with k = i (mod servers), members being dealt round.
-    later / servers
+/// At most how many notices of its own server member `i` is owed once
+/// `joined` members have connected, `window` at a time: one for each that
+/// joined after it, and those are among the members from i - window on
+/// (a server that relays joins through Redis may add the others').
+fn owed_at_most(i: u32, joined: u32, window: u32, servers: u32) -> u32 {
+    // The members dealt round: one in `servers` is on its server.
+    (joined.saturating_sub(i + 1) + window).div_ceil(servers)
 }
 
 /// Opens the members one by one and waits until the room is quiet.
@@ -313,15 +318,22 @@ fn join_all(
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()));
     let mut members: Vec<Member> = Vec::with_capacity(args.members as usize);
     let started = Instant::now();
+    let (window, lag) = (args.join_window, args.join_lag);
     for i in 0..args.members {
-        // A join notice reaches every member: wait while one is far behind,
-        // so that the server's queue for it never fills (the chat closes a
-        // member whose queue is full). Checked every 16 joins.
-        if i >= args.join_lag && i % 16 == 0 {
-            let lag = args.join_lag;
+        // At most `window` handshakes at a time: member i joins after
+        // every member up to i - window (and before every one from i +
+        // window on), which bounds what each is owed.
+        if i >= window {
+            let before = (i - window) as usize;
+            j.until(&mut members, "joins: no welcome", |ms| ms[before].welcomed)?;
+        }
+        // A join notice reaches every member: wait while one may be far
+        // behind, so that the server's queue for it never fills (the chat
+        // closes a member whose queue is full). Checked every 16 joins.
+        if i >= lag && i % 16 == 0 {
             j.until(&mut members, "joins: a member behind on notices", |ms| {
                 ms.iter()
-                    .all(|m| m.notices + lag >= owed(m.index, i, servers))
+                    .all(|m| m.notices + lag >= owed_at_most(m.index, i, window, servers))
             })?;
         }
         let server = i % servers;
@@ -351,21 +363,36 @@ fn join_all(
             i,
             &args.room,
             &addr.to_string(),
+            args.members,
             senders.len(),
             nonce,
         )
         .map_err(|e| format!("m{i}: {e}"))?;
         members.push(member);
         j.last_message = Instant::now();
-        // Welcomed: it is in the room, so the next joins after it.
-        j.until(&mut members, "joins: no welcome", |ms| {
-            ms.last().is_some_and(|m| m.welcomed)
-        })?;
     }
     let n = args.members;
+    // Of every two members on one server, the later to join is told to
+    // the other: as many notices as such pairs.
+    let pairs: u64 = (0..servers)
+        .map(|s| u64::from((n - s).div_ceil(servers)))
+        .map(|k| k * k.saturating_sub(1) / 2)
+        .sum();
     j.until(&mut members, "joins: notices missing", |ms| {
-        ms.iter().all(|m| m.notices >= owed(m.index, n, servers))
+        ms.iter().all(|m| m.welcomed)
+            && ms.iter().map(|m| u64::from(m.notices)).sum::<u64>() == pairs
     })?;
+    for a in 0..n {
+        for b in (a + servers..n).step_by(servers as usize) {
+            let (ma, mb) = (&members[a as usize], &members[b as usize]);
+            if ma.was_told(b) == mb.was_told(a) {
+                return Err(format!(
+                    "joins: m{a} and m{b} were {} told of the other",
+                    if ma.was_told(b) { "both" } else { "neither" }
+                ));
+            }
+        }
+    }
     let join_secs = started.elapsed().as_secs_f64();
     // Quiet for `settle` seconds (through several servers, relayed
     // notices may still come, and a notice after that fails the rounds).
@@ -761,13 +788,14 @@ mod tests {
     }
 
     #[test]
-    fn notices_owed() {
-        // One server: every later joiner.
-        assert_eq!(owed(0, 10, 1), 9);
-        assert_eq!(owed(9, 10, 1), 0);
-        assert_eq!(owed(3, 3, 1), 0);
-        // Two: members 1, 3, 5, 7, 9 on the second server; 3 is owed 5, 7, 9.
-        assert_eq!(owed(3, 10, 2), 3);
-        assert_eq!(owed(0, 10, 2), 4);
+    fn notices_owed_at_most() {
+        // One server, no window: every later joiner.
+        assert_eq!(owed_at_most(0, 10, 0, 1), 9);
+        assert_eq!(owed_at_most(9, 10, 0, 1), 0);
+        // Up to 4 at a time: 3 may have joined after 0..=2 as well.
+        assert_eq!(owed_at_most(3, 10, 4, 1), 10);
+        // Two servers: 3 is owed 5, 7, 9 (and 1 might have been later).
+        assert_eq!(owed_at_most(3, 10, 0, 2), 3);
+        assert_eq!(owed_at_most(3, 10, 2, 2), 4);
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! What a member may receive, in order: the server's welcome (`* welcome,
 //! ...`) first; then, while the others join, `* NAME joined ROOM` for each
-//! member that joins after it; then, in the rounds, `NAME: TEXT` from every
+//! member that joins after it (once each; the generator checks at the end
+//! of the joins that of every two members on one server exactly one was
+//! told of the other); then, in the rounds, `NAME: TEXT` from every
 //! other sender once per round, where TEXT is exactly what that sender sent
 //! in that round. Anything else (a second welcome, a notice out of order or
 //! during the rounds, a message of the wrong round, from a member that is
@@ -76,9 +78,8 @@ fn unhex(digits: &[u8]) -> Option<u64> {
 pub struct Rules<'a> {
     /// The room's name.
     pub room: &'a str,
-    /// How many servers share the room: with one, join notices come in
-    /// join order; through several, a notice relayed from another server
-    /// may overtake one of this server's.
+    /// How many servers share the room (member `i` is on server `i %
+    /// servers`).
     pub servers: u32,
     /// How many members have connected so far.
     pub joined: u32,
@@ -129,10 +130,10 @@ pub struct Member {
     out_pos: usize,
     /// The welcome has come.
     pub welcomed: bool,
-    /// Join notices received.
+    /// Join notices received of members on its own server.
     pub notices: u32,
-    /// The index of the last member it was told joined (itself at first).
-    last_joined: u32,
+    /// Whom it was told of, a bit per member of the run.
+    told: Vec<u64>,
     /// For each sender slot, the round of the last message from it, plus
     /// one (0: none yet).
     heard: Vec<u32>,
@@ -146,6 +147,7 @@ impl Member {
         index: u32,
         room: &str,
         host: &str,
+        members: u32,
         senders: usize,
         nonce: [u8; 16],
     ) -> io::Result<Member> {
@@ -173,7 +175,7 @@ impl Member {
             out_pos: 0,
             welcomed: false,
             notices: 0,
-            last_joined: index,
+            told: vec![0; (members as usize).div_ceil(64)],
             heard: vec![0; senders],
         };
         member.flush()?;
@@ -345,6 +347,13 @@ impl Member {
         Ok(pos)
     }
 
+    /// Whether it was told of member `other` joining.
+    pub fn was_told(&self, other: u32) -> bool {
+        self.told
+            .get(other as usize / 64)
+            .is_some_and(|w| w & (1 << (other % 64)) != 0)
+    }
+
     /// Checks one text message from the server.
     fn on_text(
         &mut self,
@@ -374,21 +383,21 @@ impl Member {
             if rules.round.is_some() {
                 return Err(format!("a join notice during the rounds: {:?}", shown()));
             }
-            // One server tells the room in join order; through several, a
-            // join relayed from another server may come late, even after
-            // this member's own join.
-            let in_order = match rules.servers {
-                1 => joiner == self.last_joined + 1,
-                _ => joiner != self.index,
-            };
-            if !in_order || joiner >= rules.joined {
+            if joiner == self.index || joiner >= rules.joined {
                 return Err(format!(
-                    "notice of m{joiner} joining, after m{} (of {} so far)",
-                    self.last_joined, rules.joined
+                    "told of m{joiner} joining ({} connected so far)",
+                    rules.joined
                 ));
             }
-            self.last_joined = joiner;
-            self.notices += 1;
+            if self.was_told(joiner) {
+                return Err(format!("told twice of m{joiner} joining"));
+            }
+            self.told[joiner as usize / 64] |= 1 << (joiner % 64);
+            // Through several servers, a join relayed from another one
+            // may come too, or not: only its own server's are counted.
+            if joiner % rules.servers == self.index % rules.servers {
+                self.notices += 1;
+            }
             return Ok(());
         }
         let Some(round) = rules.round else {
