@@ -152,7 +152,7 @@ generate() {
     fi
     echo "$line round=$round" >> "$raw"
     printf 'round %s %-36s %s\n' "$round" "$what" \
-        "$(echo "$line" | grep -o 'deliveries_per_s=[^ ]*\|p99_us=[^ ]*\|srv_ns_per_delivery=[^ ]*\|srv_cpu_pct=[^ ]*\|redis_cpu_pct=[^ ]*\|gen_cpu_pct=[^ ]*\|kib_per_member=[^ ]*' | tr '\n' ' ')"
+        "$(echo "$line" | grep -o 'deliveries_per_s=[^ ]*\|p99_us=[^ ]*\|srv_ns_per_delivery=[^ ]*\|srv_cpu_pct=[^ ]*\|srv_wait_pct=[^ ]*\|redis_cpu_pct=[^ ]*\|gen_cpu_pct=[^ ]*\|kib_per_member=[^ ]*' | tr '\n' ' ')"
 }
 
 # Two chats on the room through a local redis-server (its own port, no
@@ -233,7 +233,7 @@ mkdir -p "$(dirname "$out")"
     if [ "$redis" = 1 ]; then echo "- $(redis-server --version | cut -d' ' -f1-3)"; fi
     echo "- $rounds interleaved rounds of runs; per run: the members join, then ${warmup} s of rounds unmeasured, then ${duration} s (at least 3 rounds) measured; 100 senders (all members if fewer) x 64 B per round; every delivery checked"
     echo "- servers on CPU $server_cpus, generator on CPU $gen_cpus with $threads thread(s) (taskset)$([ "$redis" = 1 ] && echo "; through Redis both chats on CPU $server_cpus, redis-server unpinned")"
-    echo "- deliveries/s: S x (N - 1) per round over the measured rounds; latency: send to receipt per delivery (one clock); server CPU: user + system (/proc/PID/stat, 10 ms ticks) over the measured window per delivery; KiB/member: the server's RSS with N idle members (after the joins, quiet) minus its RSS before any connection, over N"
+    echo "- deliveries/s: S x (N - 1) per round over the measured rounds; latency: send to receipt per delivery (one clock); server CPU: user + system (/proc/PID/stat, 10 ms ticks) over the measured window per delivery; server waited: the time its threads were runnable but waiting for a CPU (/proc/PID/task/*/schedstat) over the window, what other processes took from it; KiB/member: the server's RSS with N idle members (after the joins, quiet) minus its RSS before any connection, over N"
     echo "- medians over the rounds (min - max in brackets); ratios of medians"
     echo
     "$bin/fanout" report "$raw"

@@ -72,3 +72,31 @@ pub fn rss_kib(pid: &str) -> Result<u64, String> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("{path}: no VmRSS"))
 }
+
+/// How long the threads of process `pid` ("self" or a number) have been
+/// runnable but waiting for a CPU, in seconds: the second field of each
+/// `/proc/PID/task/TID/schedstat` (nanoseconds), summed over the live
+/// threads. Over a window, time that other processes took from it: a
+/// server that waited much was held back by the machine, not by itself.
+pub fn run_queue_wait(pid: &str) -> Result<f64, String> {
+    let dir = format!("/proc/{pid}/task");
+    let tasks = fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut nanos: u64 = 0;
+    for task in tasks {
+        let path = task
+            .map_err(|e| format!("{dir}: {e}"))?
+            .path()
+            .join("schedstat");
+        // A thread that has just exited has no file any more: not counted.
+        let Ok(stat) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let wait = stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|f| f.parse::<u64>().ok())
+            .ok_or_else(|| format!("{}: no wait time", path.display()))?;
+        nanos = nanos.saturating_add(wait);
+    }
+    Ok(nanos as f64 / 1e9)
+}

@@ -449,14 +449,22 @@ struct Reading {
     servers: Vec<Cpu>,
     redis: Option<Cpu>,
     own: Cpu,
+    /// The servers' time runnable but waiting for a CPU, seconds.
+    servers_waited: f64,
 }
 
 impl Reading {
     fn now(args: &Args) -> Result<Reading, String> {
+        let waited = args
+            .server_pids
+            .iter()
+            .map(|p| procstat::run_queue_wait(p))
+            .sum::<Result<f64, String>>()?;
         Ok(Reading {
             servers: cpus(&args.server_pids)?,
             redis: args.redis_pid.as_deref().map(procstat::cpu).transpose()?,
             own: procstat::cpu("self")?,
+            servers_waited: waited,
             at: Instant::now(),
         })
     }
@@ -725,6 +733,8 @@ fn run(args: &Args) -> Result<(), String> {
     let server_total: f64 = server.iter().map(Cpu::total).sum();
     let own = end.own.since(&start.own);
     let redis = end.redis.zip(start.redis).map(|(e, s)| e.since(&s));
+    // Over the servers: time they could have run but others had the CPU.
+    let waited = end.servers_waited - start.servers_waited;
     println!(
         "{n} members, {s} senders, {rounds} rounds in {secs:.2} s: {rate:.0} deliveries/s, \
          latency p50 {p50:.0} us p99 {p99:.0} us ({deliveries} deliveries checked)"
@@ -737,6 +747,13 @@ fn run(args: &Args) -> Result<(), String> {
             ns_per(cpu.total()),
             ns_per(cpu.user),
             ns_per(cpu.sys)
+        );
+    }
+    if !server.is_empty() {
+        println!(
+            "servers runnable but waiting for a CPU: {:.2} s ({:.0}% of the window)",
+            waited,
+            pct(waited)
         );
     }
     if let Some(r) = &redis {
@@ -760,13 +777,14 @@ fn run(args: &Args) -> Result<(), String> {
     println!(
         "RESULT mode=fanout label={} members={n} senders={s} servers={} threads={} rounds={rounds} \
          deliveries={deliveries} secs={secs:.3} deliveries_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0} \
-         srv_ns_per_delivery={:.1} srv_cpu_pct={} redis_cpu_pct={} gen_ns_per_delivery={:.1} \
+         srv_ns_per_delivery={:.1} srv_cpu_pct={} srv_wait_pct={:.0} redis_cpu_pct={} gen_ns_per_delivery={:.1} \
          gen_cpu_pct={:.0} kib_per_member={kib_per_member:.2} join_secs={join_secs:.1}",
         args.label,
         args.addrs.len(),
         args.threads,
         ns_per(server_total),
         if srv_pct.is_empty() { "-".into() } else { srv_pct.join(",") },
+        pct(waited),
         redis.map_or("-".into(), |r| format!("{:.0}", pct(r.total()))),
         ns_per(own.total()),
         pct(own.total()),

@@ -151,14 +151,14 @@ fn render(lines: &[Line]) -> String {
     if !one.is_empty() {
         out.push_str("## One server\n\n");
         out.push_str(
-            "| members | server | deliveries/s | latency p50 us | latency p99 us | server CPU ns/delivery | server CPU % | generator CPU % | generator ns/delivery | KiB/member | runs |\n\
-             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| members | server | deliveries/s | latency p50 us | latency p99 us | server CPU ns/delivery | server CPU % | server waited % | generator CPU % | generator ns/delivery | KiB/member | runs |\n\
+             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for c in &one {
             let threads = c.runs[0].get("threads").map_or("?", String::as_str);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} ({threads} thr.) | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} ({threads} thr.) | {} | {} | {} |",
                 c.members,
                 c.label,
                 c.shown("deliveries_per_s", 0),
@@ -166,6 +166,7 @@ fn render(lines: &[Line]) -> String {
                 c.shown("p99_us", 0),
                 c.shown("srv_ns_per_delivery", 0),
                 c.shown_list("srv_cpu_pct"),
+                c.shown("srv_wait_pct", 0),
                 c.shown("gen_cpu_pct", 0),
                 c.shown("gen_ns_per_delivery", 0),
                 c.shown("kib_per_member", 1),
@@ -190,20 +191,21 @@ fn render(lines: &[Line]) -> String {
     if !many.is_empty() {
         out.push_str("## Servers sharing the room through Redis\n\n");
         out.push_str(
-            "| members | server | servers | deliveries/s | latency p50 us | latency p99 us | CPU % of each server | redis-server CPU % | generator CPU % | runs |\n\
-             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| members | server | servers | deliveries/s | latency p50 us | latency p99 us | CPU % of each server | servers waited % | redis-server CPU % | generator CPU % | runs |\n\
+             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for c in &many {
             let servers = c.runs[0].get("servers").map_or("?", String::as_str);
             let _ = writeln!(
                 out,
-                "| {} | {} | {servers} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {servers} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.members,
                 c.label,
                 c.shown("deliveries_per_s", 0),
                 c.shown("p50_us", 0),
                 c.shown("p99_us", 0),
                 c.shown_list("srv_cpu_pct"),
+                c.shown("srv_wait_pct", 0),
                 c.shown("redis_cpu_pct", 0),
                 c.shown("gen_cpu_pct", 0),
                 c.runs.len(),
@@ -297,7 +299,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("| 100 | a | 2 | 150 |"), "{text}");
-        assert!(text.contains("| 50 + 60 | 20 |"), "{text}");
+        assert!(text.contains("| 50 + 60 | - | 20 |"), "{text}");
         assert_eq!(median(vec![4.0, 1.0]), Some(2.5));
         assert_eq!(median(vec![]), None);
     }
