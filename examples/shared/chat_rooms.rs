@@ -1,46 +1,43 @@
 //! The chat's rooms and the operator's commands, runtime-agnostic: a
-//! `std` mutex over the members, and for each member a bounded
-//! `async-channel` queue that its session drains. Nothing here waits: a
-//! message is put in each queue with `try_send`, and a member whose queue
-//! is full is dropped from the chat and closed by its session (1008), so
-//! a slow client never holds up the others.
+//! `std` mutex over the members, each held as the writing half of its
+//! socket. Nothing here waits: a line is encoded once
+//! ([`PreparedMessage`]) and offered to every member it goes to, which
+//! queues it in that member's write buffer; the member's session, reading,
+//! writes it out with whatever else was queued.
+//!
+//! A member whose queued output passes [`BACKLOG_LIMIT`] reads more slowly
+//! than its room talks: a line from a client or the operator closes it
+//! (1008), and a notice (a join, a leave) is only dropped for it. So a
+//! member's leaving never pushes the others over, and a burst that every
+//! member reads, however many senders it has, closes nobody.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use async_channel::{Receiver, Sender, TrySendError};
-use futures_util::future::{select, Either};
+use super::ws::{Backpressure, CloseCode, Offered, PreparedMessage, Subscriber};
 
-use super::ws::{CloseCode, Utf8Bytes};
+/// How many bytes of output may wait for one client (about 4,000 lines of
+/// chat) before it counts as too slow.
+pub(crate) const BACKLOG_LIMIT: usize = 256 << 10;
 
-/// How many messages may wait for one client. A client whose queue is
-/// full (it reads more slowly than its room talks) is closed.
-pub(crate) const QUEUE_LEN: usize = 256;
+/// What is said in a room, or by the operator: a member over the limit is
+/// closed.
+const SAID: Backpressure = Backpressure::close_above(BACKLOG_LIMIT);
+
+/// The chat's own notices: a member over the limit misses them (they are
+/// counted), and is closed only by what someone says.
+const NOTICE: Backpressure = Backpressure::drop_above(BACKLOG_LIMIT);
 
 /// The longest name or room name kept, in characters.
 const NAME_LEN: usize = 32;
-
-/// Why the server closes a client's connection.
-#[derive(Debug, Clone)]
-pub(crate) struct Kick {
-    pub(crate) code: CloseCode,
-    pub(crate) reason: String,
-}
 
 /// A client in the chat, as its session sees it.
 pub(crate) struct Joined {
     pub(crate) id: u64,
     /// Its name in the chat: the name asked for, made unique.
     pub(crate) name: String,
-    /// What the chat says to it, in order.
-    pub(crate) queue: Receiver<Utf8Bytes>,
-    /// Set when the server closes it: too slow, or kicked.
-    pub(crate) kicked: Receiver<Kick>,
 }
 
 struct Member {
@@ -51,8 +48,8 @@ struct Member {
     /// Upgrade, RFC 6455 section 4) or `HTTP/2` (an extended CONNECT
     /// stream, RFC 8441 section 5).
     version: &'static str,
-    queue: Sender<Utf8Bytes>,
-    kick: Sender<Kick>,
+    /// The writing half of its socket.
+    outbox: Box<dyn Subscriber>,
 }
 
 #[derive(Default)]
@@ -78,40 +75,20 @@ impl To<'_> {
     }
 }
 
-/// The runtime's sleep, for the limits the chat sets itself (the grace
-/// a kicked client has to answer our Close).
-pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// The chat: its members by room, the server's log and its runtime's
-/// sleep.
+/// The chat: its members by room and the server's log.
 pub(crate) struct Chat {
     members: Mutex<Members>,
     log: Box<dyn Fn(&str) + Send + Sync>,
-    sleep: Sleep,
 }
 
 impl Chat {
     /// A chat with no members that logs each line (or block of lines)
-    /// with `log` (the examples print it, tests keep it) and waits with
-    /// `sleep`.
-    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static, sleep: Sleep) -> Arc<Chat> {
+    /// with `log` (the examples print it, tests keep it).
+    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static) -> Arc<Chat> {
         Arc::new(Chat {
             members: Mutex::new(Members::default()),
             log: Box::new(log),
-            sleep,
         })
-    }
-
-    /// Runs `work` for at most `limit`.
-    pub(crate) async fn within<T>(
-        &self,
-        limit: Duration,
-        work: impl Future<Output = T>,
-    ) -> Option<T> {
-        match select(pin!(work), (self.sleep)(limit)).await {
-            Either::Left((out, _)) => Some(out),
-            Either::Right(_) => None,
-        }
     }
 
     /// Writes to the server's log.
@@ -130,16 +107,16 @@ impl Chat {
     /// Adds a client to `room` (default `lobby`) under `name` (default
     /// `guest-N`, made unique with `-2`, `-3`...), greets it and tells
     /// the room. `version` is the HTTP version its WebSocket was opened
-    /// over, for the log and `/list`.
+    /// over, for the log and `/list`; `outbox` is the writing half of its
+    /// socket, whose reading half the session keeps reading.
     pub(crate) fn join(
         &self,
         name: &str,
         room: &str,
         peer: SocketAddr,
         version: &'static str,
+        outbox: Box<dyn Subscriber>,
     ) -> Joined {
-        let (queue_tx, queue) = async_channel::bounded(QUEUE_LEN);
-        let (kick, kicked) = async_channel::bounded(1);
         let mut members = self.lock();
         members.next_id += 1;
         let id = members.next_id;
@@ -161,20 +138,17 @@ impl Chat {
                 here.join(", ")
             ),
         };
-        // A new queue has room for the greeting.
-        let _ = queue_tx.try_send(welcome.into());
+        // A new connection has room for the greeting.
+        let _ = outbox.offer(&PreparedMessage::text(welcome), NOTICE);
         self.log(&format!(
             "[join] {name} ({peer}) joined {room} over {version}"
         ));
         let joined = format!("* {name} joined {room}");
-        self.deliver(
-            &mut members,
-            To::Room {
-                room: &room,
-                except: None,
-            },
-            &joined,
-        );
+        let to = To::Room {
+            room: &room,
+            except: None,
+        };
+        self.deliver(&mut members, to, &joined, NOTICE);
         members.by_id.insert(
             id,
             Member {
@@ -182,34 +156,30 @@ impl Chat {
                 room,
                 peer,
                 version,
-                queue: queue_tx,
-                kick,
+                outbox,
             },
         );
-        Joined {
-            id,
-            name,
-            queue,
-            kicked,
-        }
+        Joined { id, name }
     }
 
-    /// Removes a client whose connection ended, and tells its room. Does
-    /// nothing for a client already removed (closed by the server).
-    pub(crate) fn leave(&self, id: u64, why: &str) {
+    /// Removes a client whose connection ended, and tells its room;
+    /// whether it was still in the chat (not if the server had closed it).
+    pub(crate) fn leave(&self, id: u64, why: &str) -> bool {
         let mut members = self.lock();
-        if let Some(member) = members.by_id.remove(&id) {
-            self.log(&format!(
-                "[leave] {} ({}) left {}: {why}",
-                member.name, member.peer, member.room
-            ));
-            let left = format!("* {} left {}", member.name, member.room);
-            let to = To::Room {
-                room: &member.room,
-                except: None,
-            };
-            self.deliver(&mut members, to, &left);
-        }
+        let Some(member) = members.by_id.remove(&id) else {
+            return false;
+        };
+        self.log(&format!(
+            "[leave] {} ({}) left {}: {why}",
+            member.name, member.peer, member.room
+        ));
+        let left = format!("* {} left {}", member.name, member.room);
+        let to = To::Room {
+            room: &member.room,
+            except: None,
+        };
+        self.deliver(&mut members, to, &left, NOTICE);
+        true
     }
 
     /// A text message from client `id`: printed on the console, and sent
@@ -225,7 +195,7 @@ impl Chat {
             room: &room,
             except: Some(id),
         };
-        self.deliver(&mut members, to, &format!("{name}: {text}"));
+        self.deliver(&mut members, to, &format!("{name}: {text}"), SAID);
     }
 
     /// Logs something about client `id` under its name.
@@ -244,7 +214,8 @@ impl Chat {
                 let mut members = self.lock();
                 let n = members.by_id.len();
                 self.log(&format!("[operator to all {n}] {}", printable(line)));
-                self.deliver(&mut members, To::All, &format!("[operator] {line}"));
+                let line = format!("[operator] {line}");
+                self.deliver(&mut members, To::All, &line, SAID);
             }
             return;
         };
@@ -257,7 +228,7 @@ impl Chat {
                     Some(id) => {
                         self.log(&format!("[operator to {name}] {}", printable(text)));
                         let private = format!("[operator to you] {text}");
-                        self.deliver(&mut members, To::One(id), &private);
+                        self.deliver(&mut members, To::One(id), &private, SAID);
                     }
                     None => self.log(&format!("console: no client called {name}")),
                 }
@@ -270,7 +241,8 @@ impl Chat {
                 let mut members = self.lock();
                 match find(&members, name) {
                     Some(id) => {
-                        self.remove(&mut members, id, CloseCode::POLICY_VIOLATION, reason);
+                        let code = Some(CloseCode::POLICY_VIOLATION);
+                        self.remove(&mut members, id, code, reason);
                     }
                     None => self.log(&format!("console: no client called {name}")),
                 }
@@ -299,61 +271,55 @@ impl Chat {
             for m in members {
                 let _ = write!(
                     out,
-                    " {} ({}, {}, {} queued)",
+                    " {} ({}, {}, {} B queued, {} notices missed)",
                     m.name,
                     m.peer,
                     m.version,
-                    m.queue.len()
+                    m.outbox.buffered(),
+                    m.outbox.dropped()
                 );
             }
         }
         out
     }
 
-    /// Puts `text` in the queue of everyone `to` names. A member whose
-    /// queue is full is removed and closed with 1008, and its room told,
-    /// which may find another full queue: repeated until none is.
-    fn deliver(&self, members: &mut Members, to: To<'_>, text: &str) {
-        let text = Utf8Bytes::from(text);
+    /// Offers `text`, encoded once, to everyone `to` names, under
+    /// `policy`. A member it closes (too slow) is removed and its room told
+    /// with a notice, which closes nobody.
+    fn deliver(&self, members: &mut Members, to: To<'_>, text: &str, policy: Backpressure) {
+        let message = PreparedMessage::text(text.to_owned());
         let mut slow = Vec::new();
         for (&id, member) in &members.by_id {
-            if !to.includes(id, member) {
-                continue;
-            }
-            match member.queue.try_send(text.clone()) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => slow.push(id),
-                // Its session has ended; `leave` removes it.
-                Err(TrySendError::Closed(_)) => {}
+            if to.includes(id, member) && member.outbox.offer(&message, policy) == Offered::Closed {
+                slow.push(id);
             }
         }
         for id in slow {
-            let reason = format!("too slow: {QUEUE_LEN} messages waiting");
-            self.remove(members, id, CloseCode::POLICY_VIOLATION, &reason);
+            let reason = format!("too slow: over {BACKLOG_LIMIT} bytes waiting");
+            self.remove(members, id, None, &reason);
         }
     }
 
-    /// Removes member `id`, has its session close it with `code` and
-    /// `reason`, and tells its room.
-    fn remove(&self, members: &mut Members, id: u64, code: CloseCode, reason: &str) {
+    /// Removes member `id` and tells its room; closes it with `close` and
+    /// `reason` (when the fan-out has not closed it already).
+    fn remove(&self, members: &mut Members, id: u64, close: Option<CloseCode>, reason: &str) {
         let Some(member) = members.by_id.remove(&id) else {
             return;
         };
+        let code = close.unwrap_or(CloseCode::POLICY_VIOLATION);
         self.log(&format!(
             "[leave] {} ({}) removed from {}: {code} {reason}",
             member.name, member.peer, member.room
         ));
-        let kick = Kick {
-            code,
-            reason: reason.to_owned(),
-        };
-        let _ = member.kick.try_send(kick);
+        if let Some(code) = close {
+            member.outbox.begin_close(code, reason);
+        }
         let left = format!("* {} left {} ({reason})", member.name, member.room);
         let to = To::Room {
             room: &member.room,
             except: None,
         };
-        self.deliver(members, to, &left);
+        self.deliver(members, to, &left, NOTICE);
     }
 }
 

@@ -32,9 +32,7 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("async-std", addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, |limit| {
-            Box::pin(async_std::task::sleep(limit))
-        });
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(async_std::io::stdin()).lines();
         task::spawn(shared::console(chat.clone(), stdin));
         loop {

@@ -109,6 +109,7 @@ mod connect;
 mod drive;
 mod entropy;
 mod error;
+pub mod fanout;
 mod handshake;
 #[cfg(feature = "http2")]
 pub mod http2;
@@ -127,10 +128,12 @@ mod trace;
 mod transport;
 
 pub use error::Error;
+pub use fanout::{Backpressure, Offered, OverLimit, Subscriber};
 pub use proxy::{Proxy, ProxyError};
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
+    pub use crate::fanout::{Backpressure, Offered, OverLimit, Subscriber};
     pub use crate::proxy::{Proxy, ProxyError};
     pub use crate::{proxy, Error, Transport, Upgrade};
     pub use ws_proto as proto;
@@ -141,7 +144,7 @@ pub mod reexports {
     };
     pub use ws_proto::{
         CloseCode, CloseFrame, Config, ConfigError, Event, HandshakeLimits, Message, MessageKind,
-        ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
+        PreparedMessage, ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
     };
 }
 #[cfg(feature = "async-io")]

@@ -30,11 +30,7 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("smol", addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, |limit| {
-            Box::pin(async move {
-                smol::Timer::after(limit).await;
-            })
-        });
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
         smol::spawn(shared::console(chat.clone(), stdin)).detach();
         loop {

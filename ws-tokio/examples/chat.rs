@@ -67,9 +67,7 @@ where
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner(server, addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, |limit| {
-            Box::pin(tokio::time::sleep(limit))
-        });
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
         serve(listener, chat, tls).await;
