@@ -236,7 +236,7 @@ mkdir -p "$(dirname "$out")"
     echo "- deliveries/s: S x (N - 1) per round over the measured rounds; latency: send to receipt per delivery (one clock); server CPU: user + system (/proc/PID/stat, 10 ms ticks) over the measured window per delivery; server waited: the time its threads were runnable but waiting for a CPU (/proc/PID/task/*/schedstat) over the window, what other processes took from it; KiB/member: the server's RSS with N idle members (after the joins, quiet) minus its RSS before any connection, over N"
     echo "- medians over the rounds (min - max in brackets); ratios of medians"
     echo
-    "$bin/fanout" report "$raw"
+    if grep -q '^RESULT ' "$raw"; then "$bin/fanout" report "$raw"; fi
     if [ -n "$redis_status" ]; then
         echo "Through Redis: the run $redis_status; the rest of that part was skipped (a chat whose \`--redis\` does not share the room yet stalls the first round)."
         echo
