@@ -7,8 +7,8 @@
 # peer-tungstenite-room.rs, one thread). See bench/README.md.
 #
 #   bench/fanout.sh               3 rounds x N in {100, 1000, 5000} x both servers,
-#                                 1 s warm-up + 3 s of rounds per run (about 10 minutes)
-#   bench/fanout.sh --quick       1 round, 0.5 s + 1.5 s (about 3 minutes)
+#                                 1 s warm-up + 3 s of rounds per run (about 4 minutes)
+#   bench/fanout.sh --quick       1 round, 0.5 s + 1.5 s (about 1 minute)
 #   bench/fanout.sh --redis       also two chats sharing the room through a local
 #                                 redis-server, clients split between them
 #   bench/fanout.sh --redis-only  only that (results in results/fanout-redis.md)

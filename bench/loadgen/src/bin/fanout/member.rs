@@ -323,6 +323,11 @@ impl Member {
                 break;
             }
             let payload = &frame[header..total];
+            // Section 5.5: a control frame has at most 125 bytes (so a
+            // Pong's payload fits the short frames a member sends).
+            if b0 & 0x08 != 0 && len > 125 {
+                return Err(format!("a control frame of {len} bytes"));
+            }
             if b0 & 0x80 == 0 {
                 return Err("a fragmented message (the room's lines are one frame each)".into());
             }
