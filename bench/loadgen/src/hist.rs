@@ -5,12 +5,20 @@ const SUB_BITS: u32 = 5;
 const SUB: usize = 1 << SUB_BITS;
 const BUCKETS: usize = 64 * SUB;
 
+/// Counts of recorded values (nanoseconds, as the generators use it).
 pub struct Histogram {
     counts: Box<[u64; BUCKETS]>,
     total: u64,
 }
 
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Histogram {
+    /// An empty histogram.
     pub fn new() -> Self {
         Histogram {
             counts: Box::new([0; BUCKETS]),
@@ -38,6 +46,7 @@ impl Histogram {
         }
     }
 
+    /// Counts one value.
     pub fn record(&mut self, nanos: u64) {
         self.counts[Self::index(nanos)] += 1;
         self.total += 1;

@@ -38,8 +38,6 @@
 //! `loadgen report` turns a file of them into the Markdown tables.
 
 mod conn;
-mod hist;
-mod procstat;
 mod report;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -52,7 +50,8 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token};
 
 use conn::{Conn, Payload, Progress, Rng, TlsClient};
-use hist::Histogram;
+use loadgen::hist::Histogram;
+use loadgen::procstat;
 
 struct Args {
     addr: SocketAddr,

@@ -6,15 +6,19 @@ use std::fs;
 /// exited), in seconds, from fields 14 and 15 of `/proc/PID/stat`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cpu {
+    /// Time in user space, seconds.
     pub user: f64,
+    /// Time in the kernel on the process's behalf, seconds.
     pub sys: f64,
 }
 
 impl Cpu {
+    /// User plus system time, seconds.
     pub fn total(&self) -> f64 {
         self.user + self.sys
     }
 
+    /// The time spent between `earlier` and this reading.
     pub fn since(&self, earlier: &Cpu) -> Cpu {
         Cpu {
             user: self.user - earlier.user,
@@ -33,7 +37,7 @@ fn clock_ticks() -> f64 {
     }
 }
 
-/// `pid` is "self" or a number.
+/// The CPU time of process `pid` ("self" or a number) so far.
 pub fn cpu(pid: &str) -> Result<Cpu, String> {
     let path = format!("/proc/{pid}/stat");
     let stat = fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
@@ -67,4 +71,32 @@ pub fn rss_kib(pid: &str) -> Result<u64, String> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("{path}: no VmRSS"))
+}
+
+/// How long the threads of process `pid` ("self" or a number) have been
+/// runnable but waiting for a CPU, in seconds: the second field of each
+/// `/proc/PID/task/TID/schedstat` (nanoseconds), summed over the live
+/// threads. Over a window, time that other processes took from it: a
+/// server that waited much was held back by the machine, not by itself.
+pub fn run_queue_wait(pid: &str) -> Result<f64, String> {
+    let dir = format!("/proc/{pid}/task");
+    let tasks = fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut nanos: u64 = 0;
+    for task in tasks {
+        let path = task
+            .map_err(|e| format!("{dir}: {e}"))?
+            .path()
+            .join("schedstat");
+        // A thread that has just exited has no file any more: not counted.
+        let Ok(stat) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let wait = stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|f| f.parse::<u64>().ok())
+            .ok_or_else(|| format!("{}: no wait time", path.display()))?;
+        nanos = nanos.saturating_add(wait);
+    }
+    Ok(nanos as f64 / 1e9)
 }

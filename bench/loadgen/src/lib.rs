@@ -1,0 +1,7 @@
+//! What the load generators share: the latency histogram and the CPU time
+//! and memory of a process read from `/proc`. Two binaries use it: the echo
+//! load generator (`loadgen`, `src/main.rs`) and the chat room fan-out
+//! generator (`fanout`, `src/bin/fanout/`).
+
+pub mod hist;
+pub mod procstat;
