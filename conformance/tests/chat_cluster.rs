@@ -485,3 +485,67 @@ async fn a_slow_client_on_one_server_does_not_hold_up_the_room_elsewhere() {
     println!("the slow client was closed during batch {batch}");
     smol.log.wait("[leave] slow (127.0.0.1:").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_comes_from_redis_is_checked_and_bad_input_dropped() {
+    let redis = RedisServer::start();
+    let tokio = Node::tokio(&redis.url()).await;
+    tokio.linked(1).await;
+    let mut alice = join(&tokio, "name=alice&room=lobby").await;
+    next_text(&mut alice).await;
+
+    // Another program on the same Redis, publishing what no chat server
+    // would, and then one line as a server would.
+    let client = redis::Client::open(redis.url()).expect("client");
+    let mut conn = within("connect to Redis", client.get_multiplexed_async_connection())
+        .await
+        .expect("connect to Redis");
+    let too_long = format!(
+        r#"{{"from":"x","kind":"all","line":"{}"}}"#,
+        "a".repeat(1 << 20)
+    );
+    let published = [
+        ("chat:all", "not JSON".to_owned()),
+        ("chat:all", r#"["an", "array"]"#.to_owned()),
+        ("chat:all", r#"{"from":"x","kind":"shout","line":"hi"}"#.to_owned()),
+        ("chat:all", r#"{"from":"x","kind":"all"}"#.to_owned()),
+        ("chat:all", r#"{"from":"x","kind":"all","line":7}"#.to_owned()),
+        ("chat:all", too_long),
+        // A room's line on the wrong channel.
+        (
+            "chat:all",
+            r#"{"from":"x","kind":"room","room":"lobby","line":"wrong channel"}"#.to_owned(),
+        ),
+        (
+            "chat:room:lobby",
+            r#"{"from":"x","kind":"room","room":"lobby","line":"ghost: hi"}"#.to_owned(),
+        ),
+    ];
+    for (channel, payload) in published {
+        let receivers: usize = within(
+            "PUBLISH",
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(payload)
+                .query_async(&mut conn),
+        )
+        .await
+        .expect("PUBLISH");
+        assert_eq!(receivers, 1, "the chat server subscribes to {channel}");
+    }
+    // Only the well-formed line arrives; each of the others was logged.
+    assert_eq!(next_text(&mut alice).await, "ghost: hi");
+    for why in [
+        "not JSON",
+        "not a JSON object",
+        "unknown kind \"shout\"",
+        "no string line",
+        "bytes, over",
+        "sent on chat:all, not its channel",
+    ] {
+        tokio.log.wait(why).await;
+    }
+    assert_eq!(tokio.log.count("[cluster] dropped a message"), 7);
+    // The link stayed up.
+    assert_eq!(tokio.log.count("[cluster] link to Redis down"), 0);
+}
