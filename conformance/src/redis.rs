@@ -87,7 +87,10 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.kill();
         if let Err(e) = self.spawn() {
-            panic!("redis-server did not start again on port {}: {e}", self.port);
+            panic!(
+                "redis-server did not start again on port {}: {e}",
+                self.port
+            );
         }
     }
 
@@ -122,7 +125,11 @@ impl RedisServer {
                     "{} on port {}: {}: {output}",
                     self.binary.display(),
                     self.port,
-                    if exited { "exited" } else { "no answer to PING" }
+                    if exited {
+                        "exited"
+                    } else {
+                        "no answer to PING"
+                    }
                 ));
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -6,6 +6,10 @@
 //!
 //! Every wait is bounded; nothing asserts how long something took.
 
+// The examples' shared files (symlinks to examples/shared/) are built in
+// once per runtime, on purpose: each runtime's chat is its own copy.
+#![allow(clippy::duplicate_mod)]
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -324,9 +328,7 @@ async fn rooms_span_servers_on_three_runtimes() {
     }
 
     // /list shows every server's members.
-    let list = async_std
-        .list_until("4 clients (2 on other servers)")
-        .await;
+    let list = async_std.list_until("4 clients (2 on other servers)").await;
     assert!(list.contains("\n  attic: alice-2 (127.0.0.1:"), "{list}");
     assert!(list.contains("\n  lobby: carol (127.0.0.1:"), "{list}");
     assert!(list.contains(" alice (on 127.0.0.1:"), "{list}");
@@ -497,9 +499,12 @@ async fn what_comes_from_redis_is_checked_and_bad_input_dropped() {
     // Another program on the same Redis, publishing what no chat server
     // would, and then one line as a server would.
     let client = redis::Client::open(redis.url()).expect("client");
-    let mut conn = within("connect to Redis", client.get_multiplexed_async_connection())
-        .await
-        .expect("connect to Redis");
+    let mut conn = within(
+        "connect to Redis",
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .expect("connect to Redis");
     let too_long = format!(
         r#"{{"from":"x","kind":"all","line":"{}"}}"#,
         "a".repeat(1 << 20)
@@ -507,9 +512,15 @@ async fn what_comes_from_redis_is_checked_and_bad_input_dropped() {
     let published = [
         ("chat:all", "not JSON".to_owned()),
         ("chat:all", r#"["an", "array"]"#.to_owned()),
-        ("chat:all", r#"{"from":"x","kind":"shout","line":"hi"}"#.to_owned()),
+        (
+            "chat:all",
+            r#"{"from":"x","kind":"shout","line":"hi"}"#.to_owned(),
+        ),
         ("chat:all", r#"{"from":"x","kind":"all"}"#.to_owned()),
-        ("chat:all", r#"{"from":"x","kind":"all","line":7}"#.to_owned()),
+        (
+            "chat:all",
+            r#"{"from":"x","kind":"all","line":7}"#.to_owned(),
+        ),
         ("chat:all", too_long),
         // A room's line on the wrong channel.
         (

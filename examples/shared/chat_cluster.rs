@@ -385,9 +385,7 @@ impl Cluster {
     /// Opens the publishing connection and the subscribing one,
     /// subscribes to [`ALL`] and the local rooms and writes the presence:
     /// the link is then up.
-    async fn connect(
-        &self,
-    ) -> Result<(MultiplexedConnection, PubSubSink, PubSubStream), String> {
+    async fn connect(&self) -> Result<(MultiplexedConnection, PubSubSink, PubSubStream), String> {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));

@@ -357,7 +357,10 @@ impl Chat {
     /// the members on the other servers too, as last read from Redis.
     pub(crate) fn list(&self) -> String {
         let members = self.lock();
-        let remote = self.cluster().map(|link| link.members()).unwrap_or_default();
+        let remote = self
+            .cluster()
+            .map(|link| link.members())
+            .unwrap_or_default();
         let mut rooms: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for m in members.by_id.values() {
             rooms.entry(&m.room).or_default().push(format!(
