@@ -203,8 +203,10 @@ async fn the_operator_can_kick_and_the_console_can_end() {
         next_text(&mut alice).await,
         "[operator] hello after the kick"
     );
-    server.wait_logged("bob (127.0.0.1:").await;
-    server.wait_logged("closed: 1008 be nice").await;
+    server
+        .wait_logged("closed by the client: 1008 be nice")
+        .await;
+    assert!(server.logged("[leave] bob (127.0.0.1:"));
 
     // New clients are still served.
     let (mut carol, _) = join(&server, "name=carol").await;
@@ -288,8 +290,8 @@ async fn a_slow_client_is_closed_and_the_others_keep_up() {
     assert_eq!(
         notice,
         format!(
-            "* slow left busy (too slow: {} messages waiting)",
-            shared::QUEUE_LEN
+            "* slow left busy (too slow: over {} bytes waiting)",
+            shared::BACKLOG_LIMIT
         )
     );
     server.wait_logged("[leave] slow (127.0.0.1:").await;
@@ -297,14 +299,65 @@ async fn a_slow_client_is_closed_and_the_others_keep_up() {
     // The slow client, reading at last, finds the server's Close after
     // what was already on its way.
     let (code, reason) = close_frame(&mut slow).await;
-    assert_eq!(
-        (code, reason.as_str()),
-        (
-            1008,
-            format!("too slow: {} messages waiting", shared::QUEUE_LEN).as_str()
-        )
-    );
+    assert_eq!((code, reason.as_str()), (1008, "too slow"));
     server.wait_logged("slow (127.0.0.1:").await;
+}
+
+/// Hundreds of members who all speak at the same instant, and all read:
+/// every line reaches everyone else and nobody is "too slow" (a queue
+/// bounded by a count of messages closes members here, and the notices of
+/// their leaving push the rest over).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_every_member_at_once_closes_nobody() {
+    const MEMBERS: usize = 300;
+    let server = Server::start().await;
+    let mut members = Vec::with_capacity(MEMBERS);
+    for i in 0..MEMBERS {
+        let (mut ws, _) = join(&server, &format!("name=m{i}&room=crowd")).await;
+        assert!(next_text(&mut ws).await.starts_with("* welcome, m"));
+        members.push(ws);
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(MEMBERS));
+    let tasks: Vec<_> = members
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ws)| {
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                ws.send(Message::text(format!("line {i}")))
+                    .await
+                    .expect("send");
+                // Every other member's line, once each; the notices of
+                // later joins may come first.
+                let mut heard = vec![false; MEMBERS];
+                let mut count = 0;
+                while count < MEMBERS - 1 {
+                    let text = next_text(&mut ws).await;
+                    if text.starts_with("* m") && text.ends_with(" joined crowd") {
+                        continue;
+                    }
+                    let (from, line) = text.split_once(": ").expect("NAME: line");
+                    let n: usize = from[1..].parse().expect("a member's name");
+                    assert_eq!(line, format!("line {n}"));
+                    assert_ne!(n, i, "a member heard its own line");
+                    assert!(!std::mem::replace(&mut heard[n], true), "twice: {text}");
+                    count += 1;
+                }
+                ws
+            })
+        })
+        .collect();
+    let mut members = Vec::with_capacity(MEMBERS);
+    for task in tasks {
+        members.push(within("a member's burst", task).await.expect("member"));
+    }
+    assert!(
+        !server.logged("[leave]"),
+        "a member was closed or left during the burst"
+    );
+    server.chat.command("/list");
+    server.wait_logged(&format!("{MEMBERS} clients")).await;
 }
 
 /// Sends `request` on a fresh connection and reads the whole answer (the

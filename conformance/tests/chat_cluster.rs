@@ -100,16 +100,16 @@ struct Node {
 impl Node {
     /// The tokio chat example's server, on the test's runtime.
     async fn tokio(redis: &str) -> Node {
-        use tokio_chat::shared::{cluster::Cluster, Chat};
+        use tokio_chat::shared::cluster::{Cluster, Sleep};
+        use tokio_chat::shared::Chat;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local address");
         let log = Log::default();
-        let chat = Chat::new(log.sink("tokio"), |limit| {
-            Box::pin(tokio::time::sleep(limit))
-        });
-        let cluster = Cluster::new(&chat, redis, &addr.to_string()).expect("cluster");
+        let chat = Chat::new(log.sink("tokio"));
+        let sleep: Sleep = |limit| Box::pin(tokio::time::sleep(limit));
+        let cluster = Cluster::new(&chat, redis, &addr.to_string(), sleep).expect("cluster");
         tokio::spawn(cluster.run());
         tokio::spawn(tokio_chat::serve(listener, chat.clone(), None));
         Node {
@@ -129,8 +129,10 @@ impl Node {
                     .await
                     .expect("bind");
                 let addr = listener.local_addr().expect("local address");
-                let chat = Chat::new(log, smol_chat::sleep);
-                let cluster = Cluster::new(&chat, &redis, &addr.to_string()).expect("cluster");
+                let chat = Chat::new(log);
+                let name = addr.to_string();
+                let cluster =
+                    Cluster::new(&chat, &redis, &name, smol_chat::sleep).expect("cluster");
                 let command = chat.clone();
                 let _ = started.send((addr, Box::new(move |line: &str| command.command(line))));
                 let running = futures_util::future::join(
@@ -151,8 +153,10 @@ impl Node {
                     .await
                     .expect("bind");
                 let addr = listener.local_addr().expect("local address");
-                let chat = Chat::new(log, async_std_chat::sleep);
-                let cluster = Cluster::new(&chat, &redis, &addr.to_string()).expect("cluster");
+                let chat = Chat::new(log);
+                let name = addr.to_string();
+                let cluster =
+                    Cluster::new(&chat, &redis, &name, async_std_chat::sleep).expect("cluster");
                 let command = chat.clone();
                 let _ = started.send((addr, Box::new(move |line: &str| command.command(line))));
                 let running = futures_util::future::join(
@@ -400,6 +404,31 @@ async fn local_rooms_go_on_while_redis_is_down_and_the_link_comes_back() {
     assert!(list.contains("\n  r: bob (127.0.0.1:"), "{list}");
 }
 
+/// How many lines the talker sends before the readers read them.
+const BATCH: u64 = 50;
+
+/// Reads the [`BATCH`] lines of `batch` from the talker, in order, on `ws` (the
+/// client `who`); whether the slow client's leaving was announced among
+/// them.
+async fn read_batch(who: &str, ws: &mut Client, batch: u64) -> bool {
+    let mut left = false;
+    let mut got = 0;
+    while got < BATCH {
+        let text = next_text(ws).await;
+        if text.starts_with("* slow left busy") {
+            left = true;
+            continue;
+        }
+        assert!(
+            text.starts_with(&format!("talker: {batch}/{got} ")),
+            "{who}, batch {batch}, message {got}: {}",
+            &text[..text.len().min(40)]
+        );
+        got += 1;
+    }
+    left
+}
+
 /// Text that permessage-deflate cannot shrink much.
 fn noise(seed: u64, len: usize) -> String {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -452,32 +481,26 @@ async fn a_slow_client_on_one_server_does_not_hold_up_the_room_elsewhere() {
 
     // The talker talks in batches; after each, the readers on both
     // servers have had all of it: the slow one holds nobody up, here or
-    // there. At most 64 batches of 100 messages of 4 KiB (25 MiB), until
-    // the smol server closes the slow one.
+    // there. A batch (50 lines of 4 KB) is less than the backlog a server
+    // lets a client have, so a reader that reads each before the next
+    // keeps up. At most 128 batches (25 MB), until the smol server closes
+    // the slow one.
     let mut closed = None;
-    for batch in 0..64u64 {
-        for i in 0..100 {
-            let text = format!("{batch}/{i} {}", noise(batch * 100 + i, 4000));
+    for batch in 0..128u64 {
+        for i in 0..BATCH {
+            let text = format!("{batch}/{i} {}", noise(batch * BATCH + i, 4000));
             within("send", talker.feed(Message::text(text)))
                 .await
                 .expect("send");
         }
         within("flush", talker.flush()).await.expect("flush");
-        for (who, ws) in [("fast (tokio)", &mut fast), ("bob (smol)", &mut bob)] {
-            let mut got = 0;
-            while got < 100 {
-                let text = next_text(ws).await;
-                if text.starts_with("* slow left busy") {
-                    closed = Some(batch);
-                    continue;
-                }
-                assert!(
-                    text.starts_with(&format!("talker: {batch}/{got} ")),
-                    "{who}, batch {batch}, message {got}: {}",
-                    &text[..text.len().min(40)]
-                );
-                got += 1;
-            }
+        // Both read at once: one that waits for the other falls behind.
+        let (fast_saw, bob_saw) = tokio::join!(
+            read_batch("fast (tokio)", &mut fast, batch),
+            read_batch("bob (smol)", &mut bob, batch)
+        );
+        if fast_saw || bob_saw {
+            closed = Some(batch);
         }
         if closed.is_some() {
             break;

@@ -11,7 +11,8 @@
 //! Runtime-agnostic: the example accepts with its adapter's
 //! `accept_or_http` (or `accept_tls_or_http`) and hands the result to
 //! [`Opening::serve`], generic over the driver's socket and runtime; the
-//! room registry is a `std` mutex and `async-channel` queues. A server
+//! room registry is a `std` mutex over the members' writing halves, to
+//! which a line is offered, encoded once, without waiting. A server
 //! that reads HTTP itself (the axum example) calls [`Opening::check`] with
 //! the upgrade request it was given, then [`Opening::session`] with the
 //! socket, and answers plain HTTP with [`plain_http::answer`].
@@ -33,23 +34,19 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use futures_util::{Stream, StreamExt};
 
-use super::ws::{
-    self, Accept, Config, Message, ReadHalf, Reject, Request, Upgrade, Utf8Bytes, WebSocket,
-    WriteHalf,
-};
+use super::ws::{self, Accept, Config, Message, ReadHalf, Reject, Request, Upgrade, WebSocket};
 
 #[allow(unused_imports)]
-pub(crate) use rooms::{Chat, Kick, QUEUE_LEN};
+pub(crate) use rooms::{Chat, BACKLOG_LIMIT};
 
 /// Where the WebSocket is served; the page is at `/`.
 pub(crate) const WS_PATH: &str = "/ws";
 
-/// How long a client that is being closed by the server (too slow, or
-/// kicked) may take to finish the closing handshake before its connection
-/// is dropped: a client that reads nothing would otherwise hold it open.
+/// How long a client that is being closed (too slow, or kicked) may take
+/// to finish the closing handshake before its connection is dropped: a
+/// client that reads nothing would otherwise hold it open.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// The command line: `--addr HOST:PORT` (default 127.0.0.1:8083),
@@ -142,17 +139,20 @@ pub(crate) fn banner(runtime: &str, addr: SocketAddr, secure: bool) -> String {
     )
 }
 
-/// The connection settings: chat messages are small, so the limits are
-/// too (a 1009 close for a larger message, and a small write buffer so
-/// that a client that does not read is found out soon). The rest are the
-/// library's defaults: keepalive (a Ping every 20 s, 1011 when no Pong
-/// comes within 20 s) finds dead clients, only pages served from this
-/// server's own address may open a socket (403 for any other `Origin`),
-/// and permessage-deflate is on.
+/// The connection settings: chat messages are small, so the message
+/// limit is too (a 1009 close for a larger one); the write buffer holds
+/// what the chat lets wait for a client ([`BACKLOG_LIMIT`]), and a client
+/// being closed has [`CLOSE_GRACE`] to answer. The rest are the library's
+/// defaults: keepalive (a Ping every 20 s, 1011 when no Pong comes within
+/// 20 s) finds dead clients, only pages served from this server's own
+/// address may open a socket (403 for any other `Origin`), and
+/// permessage-deflate is on (lines are sent uncompressed: each is encoded
+/// once for the whole room, and too short to gain from it).
 pub(crate) fn config() -> Config {
     Config::default()
         .with_max_message_size(64 << 10)
-        .with_write_buffer_limit(64 << 10)
+        .with_write_buffer_limit(BACKLOG_LIMIT + (64 << 10))
+        .with_close_timeout(CLOSE_GRACE)
 }
 
 /// Who asked to join, from the upgrade request.
@@ -234,7 +234,8 @@ impl Opening {
         found: Result<Upgrade<WebSocket<S, I>, T>, ws::Error>,
         respond: F,
     ) where
-        I: ws::Transport,
+        S: 'static,
+        I: ws::Transport + Send + 'static,
         F: FnOnce(T, Vec<u8>) -> Fut,
         Fut: Future<Output = std::io::Result<()>>,
     {
@@ -266,7 +267,8 @@ impl Opening {
     /// [`check`](Self::check) accepted, until either side ends it.
     pub(crate) async fn session<S, I>(self, ws: WebSocket<S, I>)
     where
-        I: ws::Transport,
+        S: 'static,
+        I: ws::Transport + Send + 'static,
     {
         let Opening { chat, peer, hello } = self;
         match hello {
@@ -305,57 +307,37 @@ fn describe(peer: SocketAddr, request: &Request) -> String {
     out
 }
 
-/// How a session's loops ended.
-enum End {
-    /// The client closed, or the connection failed: why, for the log.
-    Gone(String),
-    /// The server closes it: too slow, or kicked by the operator.
-    Kicked(Kick),
-}
-
-/// One client in the chat: joins its room, hands what it says to the room
-/// and sends it what the room says, through its bounded queue, until
-/// either side ends.
+/// One client in the chat: joins its room with the writing half of its
+/// socket (the room offers it what is said there), hands what the client
+/// says to the room, and reads until the connection ends. Reading also
+/// writes: the driver flushes what the room queued whenever this task
+/// polls it.
 async fn session<S, I>(chat: &Chat, ws: WebSocket<S, I>, peer: SocketAddr, hello: Hello)
 where
-    I: ws::Transport,
+    S: 'static,
+    I: ws::Transport + Send + 'static,
 {
-    let joined = chat.join(&hello.name, &hello.room, peer, hello.version);
-    let (mut reader, mut writer) = ws.into_split();
-    let end = {
-        let reading = pin!(read_loop(chat, joined.id, &mut reader));
-        let writing = pin!(write_loop(&mut writer, &joined.queue, &joined.kicked));
-        match select(reading, writing).await {
-            Either::Left((end, _)) | Either::Right((end, _)) => end,
-        }
-    };
-    match end {
-        End::Gone(why) => chat.leave(joined.id, &why),
-        End::Kicked(kick) => {
-            // Send the Close, then read until the client answers it; what
-            // it still says is dropped. Bounded: a client that reads
-            // nothing cannot take our Close, so it is cut off.
-            let goodbye = async {
-                let _ = writer.close_with(kick.code, &kick.reason).await;
-                while let Some(Ok(_)) = reader.recv().await {}
-            };
-            let how = match chat.within(CLOSE_GRACE, goodbye).await {
-                Some(()) => "closed",
-                None => "dropped (no answer to our Close)",
-            };
-            chat.log(&format!(
-                "{} ({peer}): {how}: {} {}",
-                joined.name, kick.code, kick.reason
-            ));
-        }
+    let (mut reader, writer) = ws.into_split();
+    let joined = chat.join(
+        &hello.name,
+        &hello.room,
+        peer,
+        hello.version,
+        Box::new(writer),
+    );
+    let why = read_loop(chat, joined.id, &mut reader).await;
+    if !chat.leave(joined.id, &why) {
+        // The server had closed it (too slow, or kicked): how it ended.
+        chat.log(&format!("{} ({peer}): {why}", joined.name));
     }
 }
 
 /// Reads what the client says and hands it to its room, until the
-/// connection ends. Pings are answered by the driver while it reads, and
-/// the client's Close is echoed: it keeps reading after the Close until
-/// the driver ends the stream, so that the echo goes out.
-async fn read_loop<S, I>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, I>) -> End
+/// connection ends; why it ended. Pings are answered by the driver while
+/// it reads, and a Close is echoed (or, after the server's own, its
+/// answer awaited, for at most [`CLOSE_GRACE`]): it reads on after the
+/// Close until the driver ends the stream.
+async fn read_loop<S, I>(chat: &Chat, id: u64, reader: &mut ReadHalf<S, I>) -> String
 where
     I: ws::Transport,
 {
@@ -371,48 +353,10 @@ where
                 why = format!("closed by the client: {} {}", frame.code(), frame.reason())
             }
             Ok(_) => {}
-            Err(e) => return End::Gone(format!("connection failed: {e}")),
+            Err(e) => return format!("connection failed: {e}"),
         }
     }
-    End::Gone(why)
-}
-
-/// Sends what the room queued for this client: a burst is fed and flushed
-/// once. Ends when the server kicks the client (even while a send waits
-/// for a client that does not read) or a send fails.
-async fn write_loop<S, I>(
-    writer: &mut WriteHalf<S, I>,
-    queue: &async_channel::Receiver<Utf8Bytes>,
-    kicked: &async_channel::Receiver<Kick>,
-) -> End
-where
-    I: ws::Transport,
-{
-    let mut kick = pin!(kicked.recv());
-    loop {
-        let send = pin!(async {
-            let Ok(text) = queue.recv().await else {
-                return Err("removed from the chat".to_owned());
-            };
-            writer
-                .feed(Message::text(text))
-                .await
-                .map_err(|e| format!("send failed: {e}"))?;
-            if queue.is_empty() {
-                writer
-                    .flush()
-                    .await
-                    .map_err(|e| format!("send failed: {e}"))?;
-            }
-            Ok(())
-        });
-        match select(kick.as_mut(), send).await {
-            Either::Left((Ok(kick), _)) => return End::Kicked(kick),
-            Either::Left((Err(_), _)) => return End::Gone("removed from the chat".to_owned()),
-            Either::Right((Ok(()), _)) => {}
-            Either::Right((Err(why), _)) => return End::Gone(why),
-        }
-    }
+    why
 }
 
 /// The operator console: runs each line of `lines` (the server's stdin)

@@ -1,7 +1,8 @@
 //! Rooms across servers (`--redis URL`): several chat servers, on any
 //! runtime, share their rooms through Redis pub/sub. Runtime-agnostic:
-//! the example spawns [`Cluster::run`], which waits with the chat's own
-//! sleep, and redis-rs drives its connections on the runtime it finds.
+//! the example spawns [`Cluster::run`], which waits with the runtime's
+//! sleep it was given, and redis-rs drives its connections on the runtime
+//! it finds.
 //!
 //! What goes where:
 //!
@@ -40,7 +41,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -91,6 +92,9 @@ const MAX_NAME: usize = 128;
 /// How many other servers, and members of each, are kept from Redis.
 const MAX_SERVERS: usize = 256;
 const MAX_MEMBERS: usize = 10_000;
+
+/// The runtime's sleep, for the backoff, the refresh and the timeouts.
+pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// What a server tells the others.
 #[derive(Debug, Clone, PartialEq)]
@@ -315,16 +319,22 @@ pub(crate) struct Cluster {
     client: Client,
     url: String,
     outbox: async_channel::Receiver<Outgoing>,
+    sleep: Sleep,
 }
 
 impl Cluster {
     /// Links `chat` to the Redis at `url` under an id made of `name` (the
     /// server's address, say) and a random suffix, so that a restarted
-    /// server is a new one. The link comes up once [`run`](Self::run),
+    /// server is a new one; it waits with `sleep`. The link comes up once [`run`](Self::run),
     /// which the example spawns, connects; until then the chat serves its
     /// local rooms only. Fails on a URL redis-rs does not take, or when
     /// `chat` already has a link.
-    pub(crate) fn new(chat: &Arc<Chat>, url: &str, name: &str) -> Result<Cluster, String> {
+    pub(crate) fn new(
+        chat: &Arc<Chat>,
+        url: &str,
+        name: &str,
+        sleep: Sleep,
+    ) -> Result<Cluster, String> {
         let client = Client::open(url).map_err(|e| format!("--redis {url}: {e}"))?;
         let (outbox_tx, outbox) = async_channel::bounded(OUTBOX_LEN);
         let link = Arc::new(Link {
@@ -341,6 +351,7 @@ impl Cluster {
             client,
             url: url.to_owned(),
             outbox,
+            sleep,
         })
     }
 
@@ -373,12 +384,12 @@ impl Cluster {
                         ));
                         down_logged = true;
                     }
-                    self.chat.sleep(backoff).await;
+                    (self.sleep)(backoff).await;
                     backoff = (backoff * 2).min(BACKOFF_MAX);
                     continue;
                 }
             }
-            self.chat.sleep(backoff).await;
+            (self.sleep)(backoff).await;
         }
     }
 
@@ -389,7 +400,7 @@ impl Cluster {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        let opened = self.chat.within(CONNECT_TIMEOUT * 2, async {
+        let opened = self.within(CONNECT_TIMEOUT * 2, async {
             let conn = self
                 .client
                 .get_multiplexed_async_connection_with_config(&config)
@@ -418,6 +429,14 @@ impl Cluster {
         Ok((conn, sink, stream))
     }
 
+    /// Runs `work` for at most `limit`.
+    async fn within<T>(&self, limit: Duration, work: impl Future<Output = T>) -> Option<T> {
+        match select(pin!(work), (self.sleep)(limit)).await {
+            Either::Left((out, _)) => Some(out),
+            Either::Right(_) => None,
+        }
+    }
+
     /// Serves a connected link until it fails: what comes in, what goes
     /// out, and the presence every [`REFRESH`]. Returns why it failed.
     async fn serve(
@@ -439,7 +458,7 @@ impl Cluster {
             let mut next_refresh = Instant::now() + REFRESH;
             loop {
                 let wait = next_refresh.saturating_duration_since(Instant::now());
-                let step = match select(pin!(self.outbox.recv()), self.chat.sleep(wait)).await {
+                let step = match select(pin!(self.outbox.recv()), (self.sleep)(wait)).await {
                     Either::Left((Ok(out), _)) => {
                         let synced = self.sync_rooms(&mut sink, &mut subscribed).await;
                         match synced {
@@ -596,7 +615,7 @@ impl Cluster {
             return;
         }
         match event {
-            Event::Room { room, line } => self.chat.deliver_room(&room, &line),
+            Event::Room { room, line } => self.chat.deliver_room(&room, &line, false),
             Event::Joined { name, room, line } => {
                 self.chat.log(&format!(
                     "[cluster] {} joined {} on {}",
@@ -612,7 +631,7 @@ impl Cluster {
                     }
                 }
                 drop(remote);
-                self.chat.deliver_room(&room, &line);
+                self.chat.deliver_room(&room, &line, true);
             }
             Event::Left { name, room, line } => {
                 self.chat.log(&format!(
@@ -624,7 +643,7 @@ impl Cluster {
                 if let Some(members) = self.link.remote().get_mut(&from) {
                     members.remove(&name);
                 }
-                self.chat.deliver_room(&room, &line);
+                self.chat.deliver_room(&room, &line, true);
             }
             Event::All { line } => self.chat.deliver_all(&line),
             Event::To { name, line } => {
@@ -673,15 +692,16 @@ fn printable(text: &str) -> String {
 }
 
 /// A future the example spawns: the cluster link of `--redis URL` for
-/// `chat` serving `addr`, if the flag was given. Exits with a usage error
-/// on a URL redis-rs does not take.
+/// `chat` serving `addr`, waiting with the runtime's `sleep`, if the flag
+/// was given. Exits with a usage error on a URL redis-rs does not take.
 pub(crate) fn link(
     chat: &Arc<Chat>,
     url: Option<&str>,
     addr: std::net::SocketAddr,
+    sleep: Sleep,
 ) -> Option<impl Future<Output = ()> + Send + 'static> {
     let url = url?;
-    match Cluster::new(chat, url, &addr.to_string()) {
+    match Cluster::new(chat, url, &addr.to_string(), sleep) {
         Ok(cluster) => Some(cluster.run()),
         Err(e) => {
             eprintln!("chat: {e}");

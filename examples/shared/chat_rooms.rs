@@ -1,9 +1,15 @@
 //! The chat's rooms and the operator's commands, runtime-agnostic: a
-//! `std` mutex over the members, and for each member a bounded
-//! `async-channel` queue that its session drains. Nothing here waits: a
-//! message is put in each queue with `try_send`, and a member whose queue
-//! is full is dropped from the chat and closed by its session (1008), so
-//! a slow client never holds up the others.
+//! `std` mutex over the members, each held as the writing half of its
+//! socket. Nothing here waits: a line is encoded once
+//! ([`PreparedMessage`]) and offered to every member it goes to, which
+//! queues it in that member's write buffer; the member's session, reading,
+//! writes it out with whatever else was queued.
+//!
+//! A member whose queued output passes [`BACKLOG_LIMIT`] reads more slowly
+//! than its room talks: a line from a client or the operator closes it
+//! (1008), and a notice (a join, a leave) is only dropped for it. So a
+//! member's leaving never pushes the others over, and a burst that every
+//! member reads, however many senders it has, closes nobody.
 //!
 //! With a cluster link (`--redis`, `chat_cluster.rs`) the chat also hands
 //! what the other servers should see to the link, without waiting, and
@@ -11,41 +17,32 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
 
-use async_channel::{Receiver, Sender, TrySendError};
-use futures_util::future::{select, Either};
+use super::cluster::{Event, Link, NotSent};
+use super::ws::{Backpressure, CloseCode, Offered, PreparedMessage, Subscriber};
 
-use super::cluster::{Event, Link};
-use super::ws::{CloseCode, Utf8Bytes};
+/// How many bytes of output may wait for one client (about 4,000 lines of
+/// chat) before it counts as too slow.
+pub(crate) const BACKLOG_LIMIT: usize = 256 << 10;
 
-/// How many messages may wait for one client. A client whose queue is
-/// full (it reads more slowly than its room talks) is closed.
-pub(crate) const QUEUE_LEN: usize = 256;
+/// What is said in a room, or by the operator: a member over the limit is
+/// closed.
+const SAID: Backpressure = Backpressure::close_above(BACKLOG_LIMIT);
+
+/// The chat's own notices: a member over the limit misses them (they are
+/// counted), and is closed only by what someone says.
+const NOTICE: Backpressure = Backpressure::drop_above(BACKLOG_LIMIT);
 
 /// The longest name or room name kept, in characters.
 const NAME_LEN: usize = 32;
-
-/// Why the server closes a client's connection.
-#[derive(Debug, Clone)]
-pub(crate) struct Kick {
-    pub(crate) code: CloseCode,
-    pub(crate) reason: String,
-}
 
 /// A client in the chat, as its session sees it.
 pub(crate) struct Joined {
     pub(crate) id: u64,
     /// Its name in the chat: the name asked for, made unique.
     pub(crate) name: String,
-    /// What the chat says to it, in order.
-    pub(crate) queue: Receiver<Utf8Bytes>,
-    /// Set when the server closes it: too slow, or kicked.
-    pub(crate) kicked: Receiver<Kick>,
 }
 
 struct Member {
@@ -56,8 +53,8 @@ struct Member {
     /// Upgrade, RFC 6455 section 4) or `HTTP/2` (an extended CONNECT
     /// stream, RFC 8441 section 5).
     version: &'static str,
-    queue: Sender<Utf8Bytes>,
-    kick: Sender<Kick>,
+    /// The writing half of its socket.
+    outbox: Box<dyn Subscriber>,
 }
 
 #[derive(Default)]
@@ -83,28 +80,21 @@ impl To<'_> {
     }
 }
 
-/// The runtime's sleep, for the limits the chat sets itself (the grace
-/// a kicked client has to answer our Close).
-pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// The chat: its members by room, the server's log, its runtime's sleep
-/// and its link to the other servers, if any.
+/// The chat: its members by room, the server's log and its link to the
+/// other servers, if any.
 pub(crate) struct Chat {
     members: Mutex<Members>,
     log: Box<dyn Fn(&str) + Send + Sync>,
-    sleep: Sleep,
     cluster: OnceLock<Arc<Link>>,
 }
 
 impl Chat {
     /// A chat with no members that logs each line (or block of lines)
-    /// with `log` (the examples print it, tests keep it) and waits with
-    /// `sleep`.
-    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static, sleep: Sleep) -> Arc<Chat> {
+    /// with `log` (the examples print it, tests keep it).
+    pub(crate) fn new(log: impl Fn(&str) + Send + Sync + 'static) -> Arc<Chat> {
         Arc::new(Chat {
             members: Mutex::new(Members::default()),
             log: Box::new(log),
-            sleep,
             cluster: OnceLock::new(),
         })
     }
@@ -117,23 +107,6 @@ impl Chat {
 
     fn cluster(&self) -> Option<&Link> {
         self.cluster.get().map(|link| &**link)
-    }
-
-    /// Waits `limit` on the chat's runtime.
-    pub(crate) fn sleep(&self, limit: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        (self.sleep)(limit)
-    }
-
-    /// Runs `work` for at most `limit`.
-    pub(crate) async fn within<T>(
-        &self,
-        limit: Duration,
-        work: impl Future<Output = T>,
-    ) -> Option<T> {
-        match select(pin!(work), (self.sleep)(limit)).await {
-            Either::Left((out, _)) => Some(out),
-            Either::Right(_) => None,
-        }
     }
 
     /// Writes to the server's log.
@@ -152,16 +125,16 @@ impl Chat {
     /// Adds a client to `room` (default `lobby`) under `name` (default
     /// `guest-N`, made unique with `-2`, `-3`...), greets it and tells
     /// the room. `version` is the HTTP version its WebSocket was opened
-    /// over, for the log and `/list`.
+    /// over, for the log and `/list`; `outbox` is the writing half of its
+    /// socket, whose reading half the session keeps reading.
     pub(crate) fn join(
         &self,
         name: &str,
         room: &str,
         peer: SocketAddr,
         version: &'static str,
+        outbox: Box<dyn Subscriber>,
     ) -> Joined {
-        let (queue_tx, queue) = async_channel::bounded(QUEUE_LEN);
-        let (kick, kicked) = async_channel::bounded(1);
         let mut members = self.lock();
         members.next_id += 1;
         let id = members.next_id;
@@ -188,20 +161,17 @@ impl Chat {
                 here.join(", ")
             ),
         };
-        // A new queue has room for the greeting.
-        let _ = queue_tx.try_send(welcome.into());
+        // A new connection has room for the greeting.
+        let _ = outbox.offer(&PreparedMessage::text(welcome), NOTICE);
         self.log(&format!(
             "[join] {name} ({peer}) joined {room} over {version}"
         ));
         let joined = format!("* {name} joined {room}");
-        self.deliver(
-            &mut members,
-            To::Room {
-                room: &room,
-                except: None,
-            },
-            &joined,
-        );
+        let to = To::Room {
+            room: &room,
+            except: None,
+        };
+        self.deliver(&mut members, to, &joined, NOTICE);
         members.by_id.insert(
             id,
             Member {
@@ -209,8 +179,7 @@ impl Chat {
                 room: room.clone(),
                 peer,
                 version,
-                queue: queue_tx,
-                kick,
+                outbox,
             },
         );
         // A notice lost while the link is down has no sender to tell;
@@ -223,31 +192,28 @@ impl Chat {
             },
             None,
         );
-        Joined {
-            id,
-            name,
-            queue,
-            kicked,
-        }
+        Joined { id, name }
     }
 
-    /// Removes a client whose connection ended, and tells its room. Does
-    /// nothing for a client already removed (closed by the server).
-    pub(crate) fn leave(&self, id: u64, why: &str) {
+    /// Removes a client whose connection ended, and tells its room;
+    /// whether it was still in the chat (not if the server had closed it).
+    pub(crate) fn leave(&self, id: u64, why: &str) -> bool {
         let mut members = self.lock();
-        if let Some(member) = members.by_id.remove(&id) {
-            self.log(&format!(
-                "[leave] {} ({}) left {}: {why}",
-                member.name, member.peer, member.room
-            ));
-            let left = format!("* {} left {}", member.name, member.room);
-            let to = To::Room {
-                room: &member.room,
-                except: None,
-            };
-            self.deliver(&mut members, to, &left);
-            self.publish_left(member, left);
-        }
+        let Some(member) = members.by_id.remove(&id) else {
+            return false;
+        };
+        self.log(&format!(
+            "[leave] {} ({}) left {}: {why}",
+            member.name, member.peer, member.room
+        ));
+        let left = format!("* {} left {}", member.name, member.room);
+        let to = To::Room {
+            room: &member.room,
+            except: None,
+        };
+        self.deliver(&mut members, to, &left, NOTICE);
+        self.publish_left(member, left);
+        true
     }
 
     /// A text message from client `id`: printed on the console, and sent
@@ -264,9 +230,9 @@ impl Chat {
             except: Some(id),
         };
         let line = format!("{name}: {text}");
-        self.deliver(&mut members, to, &line);
+        self.deliver(&mut members, to, &line, SAID);
         if let Err(not_sent) = self.publish(Event::Room { room, line }, Some(id)) {
-            self.deliver(&mut members, To::One(id), not_sent.notice());
+            self.deliver(&mut members, To::One(id), not_sent.notice(), NOTICE);
         }
     }
 
@@ -287,7 +253,7 @@ impl Chat {
                 let n = members.by_id.len() + self.cluster().map_or(0, |l| l.members().len());
                 self.log(&format!("[operator to all {n}] {}", printable(line)));
                 let line = format!("[operator] {line}");
-                self.deliver(&mut members, To::All, &line);
+                self.deliver(&mut members, To::All, &line, SAID);
                 drop(members);
                 if let Err(not_sent) = self.publish(Event::All { line }, None) {
                     self.log(&format!("console: {}", not_sent.notice()));
@@ -304,7 +270,7 @@ impl Chat {
                 match find(&members, name) {
                     Some(id) => {
                         self.log(&format!("[operator to {name}] {}", printable(text)));
-                        self.deliver(&mut members, To::One(id), &private);
+                        self.deliver(&mut members, To::One(id), &private, SAID);
                     }
                     None if self.cluster().is_some_and(|link| link.has(name)) => {
                         self.log(&format!(
@@ -330,7 +296,8 @@ impl Chat {
                 let mut members = self.lock();
                 match find(&members, name) {
                     Some(id) => {
-                        self.remove(&mut members, id, CloseCode::POLICY_VIOLATION, reason);
+                        let code = Some(CloseCode::POLICY_VIOLATION);
+                        self.remove(&mut members, id, code, reason);
                     }
                     None if self.cluster().is_some_and(|link| link.has(name)) => {
                         self.log(&format!("console: kicking {name} on another server"));
@@ -364,11 +331,12 @@ impl Chat {
         let mut rooms: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for m in members.by_id.values() {
             rooms.entry(&m.room).or_default().push(format!(
-                "{} ({}, {}, {} queued)",
+                "{} ({}, {}, {} B queued, {} notices missed)",
                 m.name,
                 m.peer,
                 m.version,
-                m.queue.len()
+                m.outbox.buffered(),
+                m.outbox.dropped()
             ));
         }
         for m in &remote {
@@ -397,7 +365,7 @@ impl Chat {
 
     /// Hands `event` to the cluster link, if there is one; `sender` is
     /// told if it then fails to go out.
-    fn publish(&self, event: Event, sender: Option<u64>) -> Result<(), super::cluster::NotSent> {
+    fn publish(&self, event: Event, sender: Option<u64>) -> Result<(), NotSent> {
         match self.cluster() {
             Some(link) => link.send(event, sender),
             None => Ok(()),
@@ -416,24 +384,26 @@ impl Chat {
         let _ = self.publish(left, None);
     }
 
-    /// A line from another server for the local members of `room`.
-    pub(crate) fn deliver_room(&self, room: &str, line: &str) {
+    /// A line from another server for the local members of `room`: said
+    /// (a member's message) or a notice (a join, a leave).
+    pub(crate) fn deliver_room(&self, room: &str, line: &str, notice: bool) {
         let to = To::Room { room, except: None };
-        self.deliver(&mut self.lock(), to, line);
+        let policy = if notice { NOTICE } else { SAID };
+        self.deliver(&mut self.lock(), to, line, policy);
     }
 
-    /// A line from another server for every local member.
+    /// The operator's line from another server for every local member.
     pub(crate) fn deliver_all(&self, line: &str) {
-        self.deliver(&mut self.lock(), To::All, line);
+        self.deliver(&mut self.lock(), To::All, line, SAID);
     }
 
-    /// A line from another server for the local member called `name`;
-    /// whether there is one.
+    /// The operator's line from another server for the local member
+    /// called `name`; whether there is one.
     pub(crate) fn deliver_to(&self, name: &str, line: &str) -> bool {
         let mut members = self.lock();
         let found = find(&members, name);
         if let Some(id) = found {
-            self.deliver(&mut members, To::One(id), line);
+            self.deliver(&mut members, To::One(id), line, SAID);
         }
         found.is_some()
     }
@@ -444,15 +414,16 @@ impl Chat {
         let mut members = self.lock();
         let found = find(&members, name);
         if let Some(id) = found {
-            self.remove(&mut members, id, CloseCode::POLICY_VIOLATION, reason);
+            let code = Some(CloseCode::POLICY_VIOLATION);
+            self.remove(&mut members, id, code, reason);
         }
         found.is_some()
     }
 
-    /// A line for local member `id` only: what the cluster link says
+    /// A notice for local member `id` only: what the cluster link says
     /// about its message.
     pub(crate) fn notify(&self, id: u64, line: &str) {
-        self.deliver(&mut self.lock(), To::One(id), line);
+        self.deliver(&mut self.lock(), To::One(id), line, NOTICE);
     }
 
     /// The local members' names and rooms, for the presence in Redis.
@@ -472,50 +443,43 @@ impl Chat {
         members.by_id.values().map(|m| m.room.clone()).collect()
     }
 
-    /// Puts `text` in the queue of everyone `to` names. A member whose
-    /// queue is full is removed and closed with 1008, and its room told,
-    /// which may find another full queue: repeated until none is.
-    fn deliver(&self, members: &mut Members, to: To<'_>, text: &str) {
-        let text = Utf8Bytes::from(text);
+    /// Offers `text`, encoded once, to everyone `to` names, under
+    /// `policy`. A member it closes (too slow) is removed and its room told
+    /// with a notice, which closes nobody.
+    fn deliver(&self, members: &mut Members, to: To<'_>, text: &str, policy: Backpressure) {
+        let message = PreparedMessage::text(text.to_owned());
         let mut slow = Vec::new();
         for (&id, member) in &members.by_id {
-            if !to.includes(id, member) {
-                continue;
-            }
-            match member.queue.try_send(text.clone()) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => slow.push(id),
-                // Its session has ended; `leave` removes it.
-                Err(TrySendError::Closed(_)) => {}
+            if to.includes(id, member) && member.outbox.offer(&message, policy) == Offered::Closed {
+                slow.push(id);
             }
         }
         for id in slow {
-            let reason = format!("too slow: {QUEUE_LEN} messages waiting");
-            self.remove(members, id, CloseCode::POLICY_VIOLATION, &reason);
+            let reason = format!("too slow: over {BACKLOG_LIMIT} bytes waiting");
+            self.remove(members, id, None, &reason);
         }
     }
 
-    /// Removes member `id`, has its session close it with `code` and
-    /// `reason`, and tells its room.
-    fn remove(&self, members: &mut Members, id: u64, code: CloseCode, reason: &str) {
+    /// Removes member `id` and tells its room; closes it with `close` and
+    /// `reason` (when the fan-out has not closed it already).
+    fn remove(&self, members: &mut Members, id: u64, close: Option<CloseCode>, reason: &str) {
         let Some(member) = members.by_id.remove(&id) else {
             return;
         };
+        let code = close.unwrap_or(CloseCode::POLICY_VIOLATION);
         self.log(&format!(
             "[leave] {} ({}) removed from {}: {code} {reason}",
             member.name, member.peer, member.room
         ));
-        let kick = Kick {
-            code,
-            reason: reason.to_owned(),
-        };
-        let _ = member.kick.try_send(kick);
+        if let Some(code) = close {
+            member.outbox.begin_close(code, reason);
+        }
         let left = format!("* {} left {} ({reason})", member.name, member.room);
         let to = To::Room {
             room: &member.room,
             except: None,
         };
-        self.deliver(members, to, &left);
+        self.deliver(members, to, &left, NOTICE);
         self.publish_left(member, left);
     }
 }

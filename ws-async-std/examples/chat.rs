@@ -35,10 +35,10 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("async-std", addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, sleep);
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(async_std::io::stdin()).lines();
         task::spawn(shared::console(chat.clone(), stdin));
-        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr) {
+        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr, sleep) {
             task::spawn(cluster);
         }
         serve(listener, chat, tls).await;
@@ -46,7 +46,7 @@ fn main() -> std::io::Result<()> {
     })
 }
 
-/// async-std's sleep, for the chat.
+/// async-std's sleep, for the cluster link.
 pub(crate) fn sleep(
     limit: Duration,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {

@@ -365,6 +365,33 @@ macro_rules! define_socket_types {
 
         $crate::__socket_conversions!(WebSocket, ReadHalf, WriteHalf);
 
+        /// Broadcast: see [`Subscriber`]($crate::Subscriber).
+        impl<S, T: Send> $crate::Subscriber for WriteHalf<S, T> {
+            #[inline]
+            fn offer(
+                &self,
+                message: &$crate::__proto::PreparedMessage,
+                policy: $crate::Backpressure,
+            ) -> $crate::Offered {
+                self.inner.offer(message, policy)
+            }
+
+            #[inline]
+            fn begin_close(&self, code: $crate::__proto::CloseCode, reason: &str) -> bool {
+                self.inner.begin_close(code, reason)
+            }
+
+            #[inline]
+            fn dropped(&self) -> u64 {
+                self.inner.dropped()
+            }
+
+            #[inline]
+            fn buffered(&self) -> usize {
+                self.inner.buffered()
+            }
+        }
+
         impl<S, T: $crate::Transport> $crate::__futures_core::Stream for WebSocket<S, T> {
             type Item = Result<$crate::__proto::Message, $crate::Error>;
 

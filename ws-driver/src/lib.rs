@@ -40,6 +40,8 @@
 //!   shared state. `split` puts the driver behind a lock for two tasks
 //!   and documents whose waker is registered where.
 //! - `ops`: every operation of the socket and its halves, written once.
+//! - [`fanout`]: broadcast, a prepared message offered to many sockets'
+//!   writing halves without waiting, under a backpressure policy.
 //! - [`proxy`]: a client's tunnel through an HTTP or SOCKS5 proxy, only
 //!   when asked for.
 //! - `hyper` and `axum` (features of the same names): sockets upgraded
@@ -109,6 +111,7 @@ mod connect;
 mod drive;
 mod entropy;
 mod error;
+pub mod fanout;
 mod handshake;
 #[cfg(feature = "http2")]
 pub mod http2;
@@ -127,10 +130,12 @@ mod trace;
 mod transport;
 
 pub use error::Error;
+pub use fanout::{Backpressure, Offered, OverLimit, Subscriber};
 pub use proxy::{Proxy, ProxyError};
 
 /// What every adapter re-exports, so that one dependency is enough.
 pub mod reexports {
+    pub use crate::fanout::{Backpressure, Offered, OverLimit, Subscriber};
     pub use crate::proxy::{Proxy, ProxyError};
     pub use crate::{proxy, Error, Transport, Upgrade};
     pub use ws_proto as proto;
@@ -141,7 +146,7 @@ pub mod reexports {
     };
     pub use ws_proto::{
         CloseCode, CloseFrame, Config, ConfigError, Event, HandshakeLimits, Message, MessageKind,
-        ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
+        PreparedMessage, ProtocolError, State, TimeoutKind, UsageError, Utf8Bytes,
     };
 }
 #[cfg(feature = "async-io")]

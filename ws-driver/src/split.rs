@@ -28,6 +28,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -35,9 +36,10 @@ use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
-use ws_proto::{CloseCode, Connection, Event, Message, MessageKind};
+use ws_proto::{CloseCode, Connection, Event, Message, MessageKind, PreparedMessage, UsageError};
 
 use crate::drive::{Driver, Handle, Wakers};
+use crate::fanout::{Backpressure, Offered, OverLimit, Subscriber};
 use crate::{ops, Error, Runtime, Transport, WebSocket};
 
 /// Which half of the socket a task polls from.
@@ -74,6 +76,8 @@ struct Shared<S, R: Runtime> {
     wakers: Arc<HalfWakers>,
     /// Wakes every task registered in `wakers.write`.
     proxy: Waker,
+    /// Offers dropped under backpressure (see `fanout`).
+    dropped: AtomicU64,
 }
 
 impl<S, R: Runtime> Shared<S, R> {
@@ -83,6 +87,13 @@ impl<S, R: Runtime> Shared<S, R> {
         self.driver
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Has output queued from outside a poll written: wakes the reading
+    /// half's task. Cheap when it was woken already: the first wake takes
+    /// the waker, and the task registers it again when it next polls.
+    fn wake_flusher(&self) {
+        self.wakers.read.wake();
     }
 
     /// Runs `f` on the driver for a task on `side`.
@@ -138,6 +149,7 @@ pub(crate) fn split<S, R: Runtime>(driver: Driver<S, R>) -> (ReadHalf<S, R>, Wri
         driver: Mutex::new(driver),
         proxy: Waker::from(wakers.clone()),
         wakers,
+        dropped: AtomicU64::new(0),
     });
     (
         ReadHalf {
@@ -279,6 +291,68 @@ impl<S: Transport, R: Runtime> WriteHalf<S, R> {
     pub async fn close_with(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         ops::queue_close(&mut self.shared.lock().conn, code, reason)?;
         ops::flush(self).await
+    }
+}
+
+/// Broadcast (see [`fanout`](crate::fanout)): offers from any task,
+/// queued under the lock and written by the reading half's task, which
+/// flushes queued output whenever it is polled.
+impl<S: Send, R: Runtime> Subscriber for WriteHalf<S, R> {
+    fn offer(&self, message: &PreparedMessage, policy: Backpressure) -> Offered {
+        let offered = {
+            let mut driver = self.shared.lock();
+            let conn = &mut driver.conn;
+            if !conn.state().may_send() {
+                return Offered::Gone;
+            }
+            if conn.write_buffer_len() > policy.limit() {
+                over_limit(conn, policy)
+            } else {
+                match conn.send_prepared(message) {
+                    Ok(()) => Offered::Queued,
+                    Err(ws_proto::Error::Usage(UsageError::WriteBufferFull)) => {
+                        over_limit(conn, policy)
+                    }
+                    Err(ws_proto::Error::Usage(UsageError::MessageInProgress)) => Offered::Dropped,
+                    Err(_) => Offered::Gone,
+                }
+            }
+        };
+        match offered {
+            Offered::Queued | Offered::Closed => self.shared.wake_flusher(),
+            Offered::Dropped => {
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Offered::Gone => {}
+        }
+        offered
+    }
+
+    fn begin_close(&self, code: CloseCode, reason: &str) -> bool {
+        let queued = self.shared.lock().conn.close(code, reason).is_ok();
+        if queued {
+            self.shared.wake_flusher();
+        }
+        queued
+    }
+
+    fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    fn buffered(&self) -> usize {
+        self.shared.lock().conn.write_buffer_len()
+    }
+}
+
+/// The member is over the policy's limit.
+fn over_limit(conn: &mut Connection, policy: Backpressure) -> Offered {
+    match policy.over_limit() {
+        OverLimit::Drop => Offered::Dropped,
+        OverLimit::Close => match conn.close(CloseCode::POLICY_VIOLATION, "too slow") {
+            Ok(()) => Offered::Closed,
+            Err(_) => Offered::Gone,
+        },
     }
 }
 

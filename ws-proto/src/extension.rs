@@ -82,6 +82,41 @@ pub trait Extension: Send {
         fin: bool,
         max_len: usize,
     ) -> Result<Bytes, ExtensionError>;
+
+    /// Which frames of a [`PreparedMessage`] (encoded once for many
+    /// connections) may go out on this connection as they are. By default
+    /// none: the connection encodes a prepared message through
+    /// [`encode`](Self::encode) as any other.
+    ///
+    /// [`PreparedMessage`]: crate::PreparedMessage
+    fn shared_frames(&self) -> SharedFrames {
+        SharedFrames::None
+    }
+}
+
+/// What an [`Extension`] lets a connection send of a
+/// [`PreparedMessage`](crate::PreparedMessage) without encoding it itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SharedFrames {
+    /// Nothing: every message goes through the extension's encoder.
+    None,
+    /// The plain frame (no reserved bit set, the payload as it is): an
+    /// extension for which not encoding a message is always valid, as
+    /// permessage-deflate (RFC 7692 section 6: a message may go out
+    /// uncompressed) with a compression context kept between messages,
+    /// which only its own encoder may add to.
+    Plain,
+    /// The plain frame, and the frame that permessage-deflate compressed on
+    /// its own, with no earlier context, for a window of at most
+    /// `window_bits`: this end agreed to take no context from one message
+    /// to the next (section 7.1.1.1), so one compressed alone reads the
+    /// same on every connection whose peer inflates with a window at least
+    /// that large.
+    Deflated {
+        /// The window this end may compress with (section 7.1.2.1).
+        window_bits: u8,
+    },
 }
 
 /// How an extension is negotiated in the opening handshake (RFC 6455

@@ -142,6 +142,7 @@ pub mod frame;
 pub mod handshake;
 mod message;
 pub mod origin;
+pub mod prepared;
 pub mod security;
 pub mod utf8;
 
@@ -150,4 +151,5 @@ pub use config::{Config, HandshakeLimits};
 pub use connection::{Connection, Event, Role, State};
 pub use error::{ConfigError, Error, ProtocolError, TimeoutKind, UsageError};
 pub use message::{Message, MessageKind};
+pub use prepared::PreparedMessage;
 pub use utf8::Utf8Bytes;

@@ -17,6 +17,8 @@ use ws_proto::{CloseCode, Config, Connection, Error, Event, Message, ProtocolErr
 
 use common::{Feed, Pair};
 
+#[path = "deflate/prepared.rs"]
+mod prepared;
 #[path = "deflate/stream_validity.rs"]
 mod stream_validity;
 

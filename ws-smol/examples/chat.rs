@@ -33,10 +33,10 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner("smol", addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, sleep);
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
         smol::spawn(shared::console(chat.clone(), stdin)).detach();
-        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr) {
+        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr, sleep) {
             smol::spawn(cluster).detach();
         }
         serve(listener, chat, tls).await;
@@ -44,7 +44,7 @@ fn main() -> std::io::Result<()> {
     })
 }
 
-/// smol's sleep, for the chat.
+/// smol's sleep, for the cluster link.
 pub(crate) fn sleep(
     limit: Duration,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {

@@ -66,12 +66,11 @@ where
         let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner(server, addr, tls.is_some()));
-        let chat = shared::Chat::new(shared::log_line, |limit| {
-            Box::pin(tokio::time::sleep(limit))
-        });
+        let chat = shared::Chat::new(shared::log_line);
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
-        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr) {
+        let sleep: shared::cluster::Sleep = |limit| Box::pin(tokio::time::sleep(limit));
+        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr, sleep) {
             tokio::spawn(cluster);
         }
         serve(listener, chat, tls).await;

@@ -5,8 +5,14 @@
 //! connection's receive buffer otherwise; every queued chunk written).
 //! A counting global allocator counts what happens after a warm-up.
 //!
-//! `cargo run --release -p allocs` prints a table; it exits non-zero if a
-//! message that fits the 8 KiB read buffer costs an allocation.
+//! Then broadcast: a message prepared once (`PreparedMessage`) and sent on
+//! every connection of a room, each connection's output written as the
+//! driver writes it; counted per delivery, the one encode per message
+//! apart.
+//!
+//! `cargo run --release -p allocs` prints the tables; it exits non-zero if
+//! a message that fits the 8 KiB read buffer costs an allocation, or a
+//! delivery of a broadcast does.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
@@ -15,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use ws_proto::entropy::Seeded;
-use ws_proto::{Config, Connection, Message};
+use ws_proto::{Config, Connection, Message, PreparedMessage};
 
 struct Counting;
 
@@ -86,14 +92,98 @@ fn echo(
             }
         };
         server.send(message).expect("send");
-        // Write everything queued, as one vectored write would.
-        while server.wants_write() {
-            let mut slices = [IoSlice::new(&[]); 64];
-            let n = server.transmit_chunks(&mut slices);
-            let len: usize = slices[..n].iter().map(|s| s.len()).sum();
-            server.advance_transmit(len);
-        }
+        write_out(server);
     }
+}
+
+/// Writes everything queued, as one vectored write would.
+fn write_out(conn: &mut Connection) {
+    while conn.wants_write() {
+        let mut slices = [IoSlice::new(&[]); 64];
+        let n = conn.transmit_chunks(&mut slices);
+        let len: usize = slices[..n].iter().map(|s| s.len()).sum();
+        conn.advance_transmit(len);
+    }
+}
+
+/// Broadcast rounds in a room of `room.len()` members: `senders` messages
+/// of `size` bytes a round, each prepared once and sent to every member,
+/// whose output is then written out (a member's burst in one write).
+/// Returns the allocations and bytes of the deliveries, and those of the
+/// encodes, apart.
+fn broadcast(room: &mut [Connection], rounds: usize, senders: usize, size: usize) -> [u64; 4] {
+    let text = "a".repeat(size);
+    let mut deliveries = [0u64; 2];
+    let mut encodes = [0u64; 2];
+    for _ in 0..rounds {
+        for _ in 0..senders {
+            let (a0, b0) = (
+                ALLOCS.load(Ordering::Relaxed),
+                BYTES.load(Ordering::Relaxed),
+            );
+            let message = PreparedMessage::text(text.clone());
+            let (a1, b1) = (
+                ALLOCS.load(Ordering::Relaxed),
+                BYTES.load(Ordering::Relaxed),
+            );
+            for member in room.iter_mut() {
+                member.send_prepared(&message).expect("send");
+            }
+            let (a2, b2) = (
+                ALLOCS.load(Ordering::Relaxed),
+                BYTES.load(Ordering::Relaxed),
+            );
+            encodes[0] += a1 - a0;
+            encodes[1] += b1 - b0;
+            deliveries[0] += a2 - a1;
+            deliveries[1] += b2 - b1;
+        }
+        let (a0, b0) = (
+            ALLOCS.load(Ordering::Relaxed),
+            BYTES.load(Ordering::Relaxed),
+        );
+        for member in room.iter_mut() {
+            write_out(member);
+        }
+        deliveries[0] += ALLOCS.load(Ordering::Relaxed) - a0;
+        deliveries[1] += BYTES.load(Ordering::Relaxed) - b0;
+    }
+    [deliveries[0], deliveries[1], encodes[0], encodes[1]]
+}
+
+/// The broadcast table; whether a delivery allocated.
+fn broadcast_table() -> bool {
+    let mut failed = false;
+    println!();
+    println!("| members | message | allocations per delivery | bytes per delivery | allocations per encode |");
+    println!("|---:|---|---:|---:|---:|");
+    for (members, size) in [
+        (100, 64),
+        (1000, 64),
+        (5000, 64),
+        (1000, 1024),
+        (100, 16 << 10),
+    ] {
+        let senders = 100;
+        // Room for a round of large messages between writes.
+        let config = config().with_write_buffer_limit(4 << 20);
+        let mut room: Vec<Connection> = (0..members)
+            .map(|_| Connection::server(config.clone()))
+            .collect();
+        broadcast(&mut room, 3, senders, size);
+        let rounds = 5;
+        let [allocs, bytes, encode_allocs, _] = broadcast(&mut room, rounds, senders, size);
+        let deliveries = (rounds * senders * members) as f64;
+        let encodes = (rounds * senders) as f64;
+        println!(
+            "| {members} | {size} B text | {:.3} | {:.1} | {:.1} |",
+            allocs as f64 / deliveries,
+            bytes as f64 / deliveries,
+            encode_allocs as f64 / encodes
+        );
+        failed |= allocs > 0;
+    }
+    failed
 }
 
 fn main() {
@@ -148,6 +238,12 @@ fn main() {
     }
     if failed {
         eprintln!("allocations in steady state for a message that fits the read buffer");
+    }
+    let broadcast_failed = broadcast_table();
+    if broadcast_failed {
+        eprintln!("allocations in steady state for a delivery of a broadcast");
+    }
+    if failed || broadcast_failed {
         std::process::exit(1);
     }
 }

@@ -15,6 +15,7 @@ mod cancel;
 mod close;
 mod echo;
 mod failure_close;
+mod fanout;
 mod fragments;
 mod handshake;
 mod ping_pong;

@@ -68,16 +68,13 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
         let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let chat = Chat::new(
-            {
-                let log = log.clone();
-                move |line| {
-                    println!("{line}");
-                    log.lock().expect("log").push(line.to_owned());
-                }
-            },
-            |limit| Box::pin(tokio::time::sleep(limit)),
-        );
+        let chat = Chat::new({
+            let log = log.clone();
+            move |line| {
+                println!("{line}");
+                log.lock().expect("log").push(line.to_owned());
+            }
+        });
         tokio::spawn(serve(listener, chat.clone(), tls));
         Server { addr, chat, log }
     }

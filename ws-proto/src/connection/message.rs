@@ -2,10 +2,12 @@
 
 use bytes::BytesMut;
 
-use super::{Connection, Event};
+use super::{Connection, Event, Role};
 use crate::close::CloseFrame;
-use crate::error::Error;
+use crate::error::{Error, UsageError};
+use crate::extension::SharedFrames;
 use crate::message::Message;
+use crate::prepared::PreparedMessage;
 use crate::utf8::Utf8Bytes;
 use crate::MessageKind;
 
@@ -82,6 +84,43 @@ impl Connection {
             Message::Text(text) => self.send_message(MessageKind::Text, text.into_bytes(), false),
             Message::Binary(data) => self.send_message(MessageKind::Binary, data, false),
             control => self.send(control),
+        }
+    }
+
+    /// Queues a message encoded once for many connections (see the
+    /// [`prepared`](crate::prepared) module for what each connection sends
+    /// of it). It obeys what [`send`](Self::send) obeys: refused after a
+    /// Close, while a fragmented message is being sent, and at the write
+    /// buffer limit.
+    pub fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        self.check_can_send()?;
+        if self.out_message.is_some() {
+            return Err(UsageError::MessageInProgress.into());
+        }
+        let payload = message.payload();
+        // Section 5.3: each of a client's frames is masked with a fresh
+        // key, so a client cannot send a frame made for another
+        // connection.
+        let shared = match (self.role, &self.extension) {
+            (Role::Client, _) => SharedFrames::None,
+            (Role::Server, None) => SharedFrames::Plain,
+            (Role::Server, Some(extension)) => extension.shared_frames(),
+        };
+        let frame = match shared {
+            SharedFrames::Deflated { window_bits } => message
+                .deflated_for(window_bits)
+                .or_else(|| (!message.is_deflated()).then(|| message.plain())),
+            SharedFrames::Plain => (!message.is_deflated()).then(|| message.plain()),
+            _ => None,
+        };
+        match frame {
+            Some(frame) => {
+                self.transmit.push_encoded(frame.header(), &frame.payload);
+                Ok(())
+            }
+            // Encoded here: masked (a client), or compressed with this
+            // connection's own context or window.
+            None => self.queue_data(message.kind(), payload.clone(), true, true, true),
         }
     }
 }

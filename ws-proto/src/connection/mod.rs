@@ -27,6 +27,7 @@ use read_buffer::ReadBuffer;
 pub use state::State;
 use timers::{Expired, Timers};
 use transmit::Transmit;
+pub(crate) use transmit::ZERO_COPY_MIN;
 
 /// Which end of the connection this is. It decides the masking rule
 /// (section 5.1: clients mask every frame, servers never do) and who

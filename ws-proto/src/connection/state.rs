@@ -62,7 +62,7 @@ impl State {
 
     /// Whether messages and control frames may still be queued: until our
     /// Close (section 5.5.1: nothing may follow it).
-    pub(super) fn may_send(&self) -> bool {
+    pub fn may_send(&self) -> bool {
         matches!(self, State::Open | State::CloseReceived(_))
     }
 

@@ -3,8 +3,10 @@
 //! Headers and small payloads are copied into one coalescing buffer, so a
 //! burst of small messages leaves in one write. A large payload given as
 //! `Bytes` is queued as its own chunk without a copy (a server sends it as
-//! it is; a client masks it in place when it holds the only reference), and
-//! the adapter writes the chunks with one vectored write.
+//! it is; a client masks it in place when it holds the only reference),
+//! after its header, kept inline in the queue, and the adapter writes the
+//! chunks with one vectored write. Queueing a large payload shared by many
+//! connections (a broadcast) allocates nothing.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -14,12 +16,59 @@ use bytes::{Buf, Bytes, BytesMut};
 use crate::frame::{apply_mask, FrameHeader};
 
 /// Payloads at least this long are queued by reference, not copied.
-const ZERO_COPY_MIN: usize = 4 << 10;
+pub(crate) const ZERO_COPY_MIN: usize = 4 << 10;
+
+/// The longest frame header: 2 bytes, a 64-bit length, a masking key.
+const MAX_HEADER: usize = 14;
+
+/// A queued chunk: shared bytes, or the header of the large payload that
+/// follows it.
+#[derive(Debug)]
+enum Chunk {
+    Shared(Bytes),
+    Header {
+        bytes: [u8; MAX_HEADER],
+        /// What is left to write of it: `bytes[start..end]`.
+        start: u8,
+        end: u8,
+    },
+}
+
+impl Chunk {
+    fn header(header: &[u8]) -> Chunk {
+        let mut bytes = [0; MAX_HEADER];
+        bytes[..header.len()].copy_from_slice(header);
+        Chunk::Header {
+            bytes,
+            start: 0,
+            // At most MAX_HEADER.
+            end: header.len() as u8,
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Chunk::Shared(bytes) => bytes,
+            Chunk::Header { bytes, start, end } => &bytes[usize::from(*start)..usize::from(*end)],
+        }
+    }
+
+    /// Drops up to `n` bytes from the front; how many it dropped.
+    fn advance(&mut self, n: usize) -> usize {
+        let step = n.min(self.as_slice().len());
+        match self {
+            Chunk::Shared(bytes) => bytes.advance(step),
+            // `step` is at most the header's length, under MAX_HEADER.
+            Chunk::Header { start, .. } => *start += step as u8,
+        }
+        step
+    }
+}
 
 #[derive(Debug, Default)]
 pub(super) struct Transmit {
     /// Chunks ready to go, in order, before `tail`.
-    chunks: VecDeque<Bytes>,
+    chunks: VecDeque<Chunk>,
     /// The buffer new headers and small payloads are appended to.
     tail: BytesMut,
     /// Bytes queued in `chunks` and `tail` together.
@@ -39,18 +88,18 @@ impl Transmit {
     /// With `header.mask` set the payload is masked on the way in.
     pub(super) fn push_frame(&mut self, header: FrameHeader, payload: Bytes) {
         debug_assert_eq!(header.payload_len, payload.len() as u64);
-        self.len += header.encoded_len() + payload.len();
-        header.encode(&mut self.tail);
-        if payload.len() < ZERO_COPY_MIN {
-            let start = self.tail.len();
-            self.tail.extend_from_slice(&payload);
-            if let Some(key) = header.mask {
-                apply_mask(&mut self.tail[start..], key, 0);
-            }
-            return;
-        }
+        let mut encoded = [0; MAX_HEADER];
+        let header_len = header.encoded_len();
+        // `&mut [u8]` is a `BufMut` that fills from the front.
+        header.encode(&mut &mut encoded[..]);
         let payload = match header.mask {
             None => payload,
+            Some(key) if payload.len() < ZERO_COPY_MIN => {
+                self.push(&encoded[..header_len], &payload);
+                let start = self.tail.len() - payload.len();
+                apply_mask(&mut self.tail[start..], key, 0);
+                return;
+            }
             Some(key) => match payload.try_into_mut() {
                 Ok(mut owned) => {
                     apply_mask(&mut owned, key, 0);
@@ -64,8 +113,31 @@ impl Transmit {
                 }
             },
         };
-        self.chunks.push_back(self.tail.split().freeze());
-        self.chunks.push_back(payload);
+        self.push(&encoded[..header_len], &payload);
+    }
+
+    /// Queues a frame encoded once for many connections: its header as
+    /// bytes, its payload unmasked (a server's frame).
+    pub(super) fn push_encoded(&mut self, header: &[u8], payload: &Bytes) {
+        self.push(header, payload);
+    }
+
+    /// Queues a header and its payload, as they go on the wire: a small
+    /// payload is copied next to its header (one write takes a burst of
+    /// them), a large one is queued by reference after its header.
+    fn push(&mut self, header: &[u8], payload: &Bytes) {
+        self.len += header.len() + payload.len();
+        if payload.len() < ZERO_COPY_MIN {
+            self.tail.extend_from_slice(header);
+            self.tail.extend_from_slice(payload);
+            return;
+        }
+        if !self.tail.is_empty() {
+            self.chunks
+                .push_back(Chunk::Shared(self.tail.split().freeze()));
+        }
+        self.chunks.push_back(Chunk::header(header));
+        self.chunks.push_back(Chunk::Shared(payload.clone()));
     }
 
     /// Fills `dst` with the queued chunks in order; returns how many.
@@ -74,7 +146,7 @@ impl Transmit {
         let all = self
             .chunks
             .iter()
-            .map(|c| &c[..])
+            .map(Chunk::as_slice)
             .filter(|c| !c.is_empty())
             .chain(tail);
         let mut n = 0;
@@ -89,8 +161,9 @@ impl Transmit {
     pub(super) fn first_chunk(&self) -> &[u8] {
         self.chunks
             .iter()
+            .map(Chunk::as_slice)
             .find(|c| !c.is_empty())
-            .map_or(&self.tail[..], |c| &c[..])
+            .unwrap_or(&self.tail[..])
     }
 
     /// Drops `n` bytes that the transport accepted.
@@ -102,10 +175,8 @@ impl Transmit {
                 self.tail.advance(n);
                 break;
             };
-            let step = n.min(front.len());
-            front.advance(step);
-            n -= step;
-            if front.is_empty() {
+            n -= front.advance(n);
+            if front.as_slice().is_empty() {
                 self.chunks.pop_front();
             }
         }
@@ -119,7 +190,7 @@ impl Transmit {
     pub(super) fn take_all(&mut self) -> BytesMut {
         let mut all = BytesMut::with_capacity(self.len);
         for chunk in self.chunks.drain(..) {
-            all.extend_from_slice(&chunk);
+            all.extend_from_slice(chunk.as_slice());
         }
         all.extend_from_slice(&self.tail);
         self.tail.clear();
@@ -158,10 +229,10 @@ mod tests {
         t.push_frame(header(big.len(), None), big.clone());
         let mut slices = [IoSlice::new(&[]); 8];
         let n = t.chunks(&mut slices);
-        assert_eq!(n, 2);
+        assert_eq!(n, 3, "the small frame, the header, the payload");
         // The payload chunk is the caller's own allocation.
-        assert_eq!(slices[1].as_ptr(), big.as_ptr());
-        assert_eq!(slices[0].len(), 5 + 4);
+        assert_eq!(slices[2].as_ptr(), big.as_ptr());
+        assert_eq!((slices[0].len(), slices[1].len()), (5, 4));
         assert_eq!(t.len(), 5 + 4 + big.len());
     }
 

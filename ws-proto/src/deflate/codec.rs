@@ -6,7 +6,7 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 use super::negotiate::Agreed;
 use super::DeflateConfig;
 use crate::close::CloseCode;
-use crate::extension::{Extension, ExtensionError};
+use crate::extension::{Extension, ExtensionError, SharedFrames};
 use crate::frame::Rsv;
 use crate::MessageKind;
 
@@ -45,16 +45,11 @@ fn error(code: CloseCode, reason: String) -> ExtensionError {
 
 impl PerMessageDeflate {
     pub(crate) fn new(agreed: Agreed, config: &DeflateConfig) -> Self {
-        let level = if agreed.send_window_bits < ZLIB_MIN_WINDOW_BITS {
-            Compression::none()
-        } else {
-            Compression::new(config.level())
-        };
         PerMessageDeflate {
             agreed,
             compress: None,
             decompress: None,
-            level,
+            level: level_for(agreed.send_window_bits, config.level()),
             threshold: config.threshold(),
             sending_compressed: false,
             stream_ended: false,
@@ -161,10 +156,72 @@ fn too_big(max_len: usize) -> ExtensionError {
     )
 }
 
+/// The compression level for a window of `2^bits` bytes: `level`, or
+/// stored blocks only for a window below zlib's smallest.
+fn level_for(bits: u8, level: u32) -> Compression {
+    match bits < ZLIB_MIN_WINDOW_BITS {
+        true => Compression::none(),
+        false => Compression::new(level),
+    }
+}
+
+/// A raw-deflate compressor for a window of `2^bits` bytes, `bits` as
+/// negotiated (8 to 15; zlib's smallest is 9, see [`ZLIB_MIN_WINDOW_BITS`]).
+fn compressor(level: Compression, bits: u8) -> Compress {
+    Compress::new_with_window_bits(level, false, bits.max(ZLIB_MIN_WINDOW_BITS))
+}
+
+/// Compresses all of `input` and ends with a sync flush (section 7.2.1),
+/// so that the output ends on a byte boundary with the empty stored block.
+fn deflate_sync(compress: &mut Compress, mut input: &[u8]) -> Result<Vec<u8>, ExtensionError> {
+    let mut out = Vec::with_capacity(input.len() / 2 + 64);
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity());
+        }
+        let before = compress.total_in();
+        compress
+            .compress_vec(input, &mut out, FlushCompress::Sync)
+            .map_err(|e| error(CloseCode::INTERNAL_ERROR, format!("deflate failed: {e}")))?;
+        input = &input[(compress.total_in() - before) as usize..];
+        // The flush is complete once all input is taken and the
+        // compressor left output space unused.
+        if input.is_empty() && out.len() < out.capacity() {
+            return Ok(out);
+        }
+    }
+}
+
+/// `payload` compressed as one whole message by a compressor that starts
+/// with no context and is dropped after it, for a window of `2^bits`
+/// bytes: a message any peer inflates whose agreed window for it is at
+/// least that, whatever this end sent it before, as long as this end's
+/// own compressor takes no context from one message to the next (a
+/// prepared message, sent where no context takeover was agreed).
+pub(crate) fn compress_alone(
+    payload: &[u8],
+    bits: u8,
+    level: u32,
+) -> Result<Vec<u8>, ExtensionError> {
+    let level = level_for(bits, level);
+    let mut out = deflate_sync(&mut compressor(level, bits), payload)?;
+    end_message(&mut out)?;
+    Ok(out)
+}
+
 impl Extension for PerMessageDeflate {
     fn reserved_bits(&self) -> Rsv {
         // Section 6: "the "Per-Message Compressed" bit [...] is RSV1".
         Rsv::RSV1
+    }
+
+    fn shared_frames(&self) -> SharedFrames {
+        match self.agreed.send_no_context_takeover {
+            true => SharedFrames::Deflated {
+                window_bits: self.agreed.send_window_bits,
+            },
+            false => SharedFrames::Plain,
+        }
     }
 
     fn encode(
@@ -180,28 +237,10 @@ impl Extension for PerMessageDeflate {
         if !self.sending_compressed {
             return Ok((payload, Rsv::NONE));
         }
-        let bits = self.agreed.send_window_bits.max(ZLIB_MIN_WINDOW_BITS);
+        let bits = self.agreed.send_window_bits;
         let level = self.level;
-        let compress = self
-            .compress
-            .get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
-        let mut out = Vec::with_capacity(payload.len() / 2 + 64);
-        let mut input = &payload[..];
-        loop {
-            if out.len() == out.capacity() {
-                out.reserve(out.capacity());
-            }
-            let before = compress.total_in();
-            compress
-                .compress_vec(input, &mut out, FlushCompress::Sync)
-                .map_err(|e| error(CloseCode::INTERNAL_ERROR, format!("deflate failed: {e}")))?;
-            input = &input[(compress.total_in() - before) as usize..];
-            // The flush is complete once all input is taken and the
-            // compressor left output space unused.
-            if input.is_empty() && out.len() < out.capacity() {
-                break;
-            }
-        }
+        let compress = self.compress.get_or_insert_with(|| compressor(level, bits));
+        let mut out = deflate_sync(compress, &payload)?;
         if fin {
             end_message(&mut out)?;
             if self.agreed.send_no_context_takeover {

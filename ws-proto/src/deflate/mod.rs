@@ -39,6 +39,7 @@
 mod codec;
 mod negotiate;
 
+pub(crate) use codec::compress_alone;
 use codec::PerMessageDeflate;
 use negotiate::{accept_offer, client_offer, read_response};
 
