@@ -62,6 +62,10 @@ const ROOM_PREFIX: &str = "chat:room:";
 const SERVERS: &str = "chat:servers";
 /// The prefix of a server's members hash: `chat:members:ID`.
 const MEMBERS_PREFIX: &str = "chat:members:";
+/// The field every members hash has, so that a live server with no
+/// members still has one: the empty name, which no member has (the chat
+/// names a member with no name `guest-N`).
+const ALIVE: &str = "";
 
 /// How long a server's members hash outlives its last refresh: three
 /// refreshes may be missed before a live server's members vanish.
@@ -89,15 +93,16 @@ const MAX_LINE: usize = (64 << 10) + 256;
 /// The longest name, room or server id accepted from Redis, in bytes: the
 /// chat's 32 characters of up to 4 bytes each, and a server id.
 const MAX_NAME: usize = 128;
-/// How many other servers, and members of each, are kept from Redis.
+/// How many other servers are kept from Redis...
 const MAX_SERVERS: usize = 256;
+/// ...and how many members of each.
 const MAX_MEMBERS: usize = 10_000;
 
 /// The runtime's sleep, for the backoff, the refresh and the timeouts.
 pub(crate) type Sleep = fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// What a server tells the others.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Event {
     /// A line for everyone in `room`: a member's message.
     Room { room: String, line: String },
@@ -228,7 +233,7 @@ struct Outgoing {
 }
 
 /// A member on another server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Remote {
     pub(crate) name: String,
     pub(crate) room: String,
@@ -520,7 +525,9 @@ impl Cluster {
         pipe.atomic();
         match event {
             Event::Joined { name, room, .. } => {
-                pipe.hset(&key, name, room)
+                pipe.hset(&key, ALIVE, "")
+                    .ignore()
+                    .hset(&key, name, room)
                     .ignore()
                     .expire(&key, ttl_secs())
                     .ignore();
@@ -542,7 +549,11 @@ impl Cluster {
         let key = format!("{MEMBERS_PREFIX}{}", self.link.id);
         let members = self.chat.local_members();
         let mut pipe = redis::pipe();
-        pipe.atomic().del(&key).ignore();
+        pipe.atomic()
+            .del(&key)
+            .ignore()
+            .hset(&key, ALIVE, "")
+            .ignore();
         if !members.is_empty() {
             pipe.hset_multiple(&key, &members).ignore();
         }
@@ -569,8 +580,7 @@ impl Cluster {
                 .query_async(&mut *conn)
                 .await?;
             if fields.is_empty() {
-                // Expired (its server is gone) or never written (a server
-                // with no members), which the next refresh re-adds.
+                // Expired: its server is gone.
                 redis::cmd("SREM")
                     .arg(SERVERS)
                     .arg(&server)
@@ -580,7 +590,9 @@ impl Cluster {
             }
             let members: BTreeMap<String, String> = fields
                 .into_iter()
-                .filter(|(name, room)| name.len() <= MAX_NAME && room.len() <= MAX_NAME)
+                .filter(|(name, room)| {
+                    name != ALIVE && name.len() <= MAX_NAME && room.len() <= MAX_NAME
+                })
                 .take(MAX_MEMBERS)
                 .collect();
             read.insert(server, members);
