@@ -32,6 +32,9 @@
 //! servers, tinyproxy, danted and microsocks, which [`proxies`] fetches
 //! from Debian's packages and runs on loopback.
 //!
+//! The chat's cluster test (`tests/chat_cluster.rs`) runs a real Redis
+//! server, Debian's `redis-server`, through [`redis::RedisServer`].
+//!
 //! The crate is not published; it exists for its tests.
 
 pub mod fault_proxy;
@@ -39,6 +42,7 @@ mod harness;
 pub mod http2;
 pub mod proxies;
 mod raw;
+pub mod redis;
 mod runtimes;
 mod support;
 pub mod system;

@@ -17,6 +17,8 @@
 //! the upgrade request it was given, then [`Opening::session`] with the
 //! socket, and answers plain HTTP with [`plain_http::answer`].
 
+#[path = "chat_cluster.rs"]
+pub(crate) mod cluster;
 #[path = "chat_http.rs"]
 pub(crate) mod plain_http;
 #[path = "chat_rooms.rs"]
@@ -56,7 +58,6 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 pub(crate) struct Args {
     pub(crate) addr: String,
     pub(crate) tls: Option<tls::ServerTls>,
-    #[allow(dead_code)]
     pub(crate) redis: Option<String>,
     #[allow(dead_code)]
     pub(crate) threads: Option<usize>,

@@ -10,12 +10,17 @@
 //! (1008), and a notice (a join, a leave) is only dropped for it. So a
 //! member's leaving never pushes the others over, and a burst that every
 //! member reads, however many senders it has, closes nobody.
+//!
+//! With a cluster link (`--redis`, `chat_cluster.rs`) the chat also hands
+//! what the other servers should see to the link, without waiting, and
+//! delivers to its own members what the link brings from them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use super::cluster::{Event, Link, NotSent};
 use super::ws::{Backpressure, CloseCode, Offered, PreparedMessage, Subscriber};
 
 /// How many bytes of output may wait for one client (about 4,000 lines of
@@ -75,10 +80,12 @@ impl To<'_> {
     }
 }
 
-/// The chat: its members by room and the server's log.
+/// The chat: its members by room, the server's log and its link to the
+/// other servers, if any.
 pub(crate) struct Chat {
     members: Mutex<Members>,
     log: Box<dyn Fn(&str) + Send + Sync>,
+    cluster: OnceLock<Arc<Link>>,
 }
 
 impl Chat {
@@ -88,7 +95,18 @@ impl Chat {
         Arc::new(Chat {
             members: Mutex::new(Members::default()),
             log: Box::new(log),
+            cluster: OnceLock::new(),
         })
+    }
+
+    /// Shares the rooms with the other servers through `link` (made by
+    /// `Cluster::new`); a chat has one link at most.
+    pub(crate) fn attach(&self, link: Arc<Link>) -> Result<(), Arc<Link>> {
+        self.cluster.set(link)
+    }
+
+    fn cluster(&self) -> Option<&Link> {
+        self.cluster.get().map(|link| &**link)
     }
 
     /// Writes to the server's log.
@@ -124,13 +142,18 @@ impl Chat {
             room if room.is_empty() => "lobby".to_owned(),
             room => room,
         };
-        let name = unique_name(&members, &clean(name), id);
-        let here: Vec<&str> = members
+        let cluster = self.cluster();
+        let elsewhere = |name: &str| cluster.is_some_and(|link| link.has(name));
+        let name = unique_name(&members, &clean(name), id, elsewhere);
+        let mut here: Vec<String> = members
             .by_id
             .values()
             .filter(|m| m.room == room)
-            .map(|m| m.name.as_str())
+            .map(|m| m.name.clone())
             .collect();
+        if let Some(link) = cluster {
+            here.extend(link.names_in(&room));
+        }
         let welcome = match here.is_empty() {
             true => format!("* welcome, {name}: you are in {room}, alone for now"),
             false => format!(
@@ -153,11 +176,21 @@ impl Chat {
             id,
             Member {
                 name: name.clone(),
-                room,
+                room: room.clone(),
                 peer,
                 version,
                 outbox,
             },
+        );
+        // A notice lost while the link is down has no sender to tell;
+        // the presence republished on reconnecting makes up for it.
+        let _ = self.publish(
+            Event::Joined {
+                name: name.clone(),
+                room,
+                line: joined,
+            },
+            None,
         );
         Joined { id, name }
     }
@@ -179,6 +212,7 @@ impl Chat {
             except: None,
         };
         self.deliver(&mut members, to, &left, NOTICE);
+        self.publish_left(member, left);
         true
     }
 
@@ -195,7 +229,11 @@ impl Chat {
             room: &room,
             except: Some(id),
         };
-        self.deliver(&mut members, to, &format!("{name}: {text}"), SAID);
+        let line = format!("{name}: {text}");
+        self.deliver(&mut members, to, &line, SAID);
+        if let Err(not_sent) = self.publish(Event::Room { room, line }, Some(id)) {
+            self.deliver(&mut members, To::One(id), not_sent.notice(), NOTICE);
+        }
     }
 
     /// Logs something about client `id` under its name.
@@ -212,10 +250,14 @@ impl Chat {
         let Some(command) = line.strip_prefix('/') else {
             if !line.trim().is_empty() {
                 let mut members = self.lock();
-                let n = members.by_id.len();
+                let n = members.by_id.len() + self.cluster().map_or(0, |l| l.members().len());
                 self.log(&format!("[operator to all {n}] {}", printable(line)));
                 let line = format!("[operator] {line}");
                 self.deliver(&mut members, To::All, &line, SAID);
+                drop(members);
+                if let Err(not_sent) = self.publish(Event::All { line }, None) {
+                    self.log(&format!("console: {}", not_sent.notice()));
+                }
             }
             return;
         };
@@ -224,11 +266,24 @@ impl Chat {
         match verb {
             "to" if !name.is_empty() && !text.is_empty() => {
                 let mut members = self.lock();
+                let private = format!("[operator to you] {text}");
                 match find(&members, name) {
                     Some(id) => {
                         self.log(&format!("[operator to {name}] {}", printable(text)));
-                        let private = format!("[operator to you] {text}");
                         self.deliver(&mut members, To::One(id), &private, SAID);
+                    }
+                    None if self.cluster().is_some_and(|link| link.has(name)) => {
+                        self.log(&format!(
+                            "[operator to {name}, on another server] {}",
+                            printable(text)
+                        ));
+                        let to = Event::To {
+                            name: name.to_owned(),
+                            line: private,
+                        };
+                        if let Err(not_sent) = self.publish(to, None) {
+                            self.log(&format!("console: {}", not_sent.notice()));
+                        }
                     }
                     None => self.log(&format!("console: no client called {name}")),
                 }
@@ -244,6 +299,16 @@ impl Chat {
                         let code = Some(CloseCode::POLICY_VIOLATION);
                         self.remove(&mut members, id, code, reason);
                     }
+                    None if self.cluster().is_some_and(|link| link.has(name)) => {
+                        self.log(&format!("console: kicking {name} on another server"));
+                        let kick = Event::Kick {
+                            name: name.to_owned(),
+                            reason: reason.to_owned(),
+                        };
+                        if let Err(not_sent) = self.publish(kick, None) {
+                            self.log(&format!("console: {}", not_sent.notice()));
+                        }
+                    }
                     None => self.log(&format!("console: no client called {name}")),
                 }
             }
@@ -255,32 +320,127 @@ impl Chat {
         }
     }
 
-    /// The rooms and their members, for `/list`.
+    /// The rooms and their members, for `/list`: with a cluster link,
+    /// the members on the other servers too, as last read from Redis.
     pub(crate) fn list(&self) -> String {
         let members = self.lock();
-        if members.by_id.is_empty() {
-            return "no clients".to_owned();
+        let remote = self
+            .cluster()
+            .map(|link| link.members())
+            .unwrap_or_default();
+        let mut rooms: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for m in members.by_id.values() {
+            rooms.entry(&m.room).or_default().push(format!(
+                "{} ({}, {}, {} B queued, {} notices missed)",
+                m.name,
+                m.peer,
+                m.version,
+                m.outbox.buffered(),
+                m.outbox.dropped()
+            ));
         }
-        let mut rooms: BTreeMap<&str, Vec<&Member>> = BTreeMap::new();
-        for member in members.by_id.values() {
-            rooms.entry(&member.room).or_default().push(member);
+        for m in &remote {
+            let entry = format!("{} (on {})", m.name, m.server);
+            rooms.entry(&m.room).or_default().push(entry);
         }
-        let mut out = format!("{} clients", members.by_id.len());
-        for (room, members) in rooms {
-            let _ = write!(out, "\n  {room}:");
-            for m in members {
-                let _ = write!(
-                    out,
-                    " {} ({}, {}, {} B queued, {} notices missed)",
-                    m.name,
-                    m.peer,
-                    m.version,
-                    m.outbox.buffered(),
-                    m.outbox.dropped()
-                );
+        let mut out = match (members.by_id.len(), remote.len()) {
+            (0, 0) => "no clients".to_owned(),
+            (n, 0) => format!("{n} clients"),
+            (n, r) => format!("{} clients ({r} on other servers)", n + r),
+        };
+        for (room, entries) in rooms {
+            let _ = write!(out, "\n  {room}: {}", entries.join(" "));
+        }
+        match self.cluster() {
+            Some(link) if !link.is_up() => {
+                out.push_str("\n  (the cluster link is down: other servers not shown)")
             }
+            Some(link) => {
+                let _ = write!(out, "\n  (this server is {} in the cluster)", link.id());
+            }
+            None => {}
         }
         out
+    }
+
+    /// Hands `event` to the cluster link, if there is one; `sender` is
+    /// told if it then fails to go out.
+    fn publish(&self, event: Event, sender: Option<u64>) -> Result<(), NotSent> {
+        match self.cluster() {
+            Some(link) => link.send(event, sender),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the other servers that `member` left, with the notice `line`
+    /// its room got here.
+    fn publish_left(&self, member: Member, line: String) {
+        let left = Event::Left {
+            name: member.name,
+            room: member.room,
+            line,
+        };
+        // No sender to tell: the presence refresh makes up for it.
+        let _ = self.publish(left, None);
+    }
+
+    /// A line from another server for the local members of `room`: said
+    /// (a member's message) or a notice (a join, a leave).
+    pub(crate) fn deliver_room(&self, room: &str, line: &str, notice: bool) {
+        let to = To::Room { room, except: None };
+        let policy = if notice { NOTICE } else { SAID };
+        self.deliver(&mut self.lock(), to, line, policy);
+    }
+
+    /// The operator's line from another server for every local member.
+    pub(crate) fn deliver_all(&self, line: &str) {
+        self.deliver(&mut self.lock(), To::All, line, SAID);
+    }
+
+    /// The operator's line from another server for the local member
+    /// called `name`; whether there is one.
+    pub(crate) fn deliver_to(&self, name: &str, line: &str) -> bool {
+        let mut members = self.lock();
+        let found = find(&members, name);
+        if let Some(id) = found {
+            self.deliver(&mut members, To::One(id), line, SAID);
+        }
+        found.is_some()
+    }
+
+    /// Closes the local member called `name` (1008, `reason`), for an
+    /// operator on another server; whether there was one.
+    pub(crate) fn kick(&self, name: &str, reason: &str) -> bool {
+        let mut members = self.lock();
+        let found = find(&members, name);
+        if let Some(id) = found {
+            let code = Some(CloseCode::POLICY_VIOLATION);
+            self.remove(&mut members, id, code, reason);
+        }
+        found.is_some()
+    }
+
+    /// A notice for local member `id` only: what the cluster link says
+    /// about its message.
+    pub(crate) fn notify(&self, id: u64, line: &str) {
+        self.deliver(&mut self.lock(), To::One(id), line, NOTICE);
+    }
+
+    /// The local members' names and rooms, for the presence in Redis.
+    pub(crate) fn local_members(&self) -> Vec<(String, String)> {
+        let members = self.lock();
+        members
+            .by_id
+            .values()
+            .map(|m| (m.name.clone(), m.room.clone()))
+            .collect()
+    }
+
+    /// The rooms that have local members, whose channels the cluster link
+    /// subscribes to.
+    pub(crate) fn local_rooms(&self) -> BTreeSet<String> {
+        let members = self.lock();
+        members.by_id.values().map(|m| m.room.clone()).collect()
     }
 
     /// Offers `text`, encoded once, to everyone `to` names, under
@@ -320,6 +480,7 @@ impl Chat {
             except: None,
         };
         self.deliver(members, to, &left, NOTICE);
+        self.publish_left(member, left);
     }
 }
 
@@ -344,14 +505,20 @@ fn clean(raw: &str) -> String {
         .collect()
 }
 
-/// `wanted` if no member has it, else `wanted-2`, `wanted-3`...; `guest-ID`
+/// `wanted` if no member has it (here, or `elsewhere`: on another server
+/// as far as this one knows), else `wanted-2`, `wanted-3`...; `guest-ID`
 /// for an empty name.
-fn unique_name(members: &Members, wanted: &str, id: u64) -> String {
+fn unique_name(
+    members: &Members,
+    wanted: &str,
+    id: u64,
+    elsewhere: impl Fn(&str) -> bool,
+) -> String {
     let base = match wanted {
         "" => format!("guest-{id}"),
         name => name.to_owned(),
     };
-    let taken = |name: &str| members.by_id.values().any(|m| m.name == name);
+    let taken = |name: &str| members.by_id.values().any(|m| m.name == name) || elsewhere(name);
     let mut name = base.clone();
     let mut n = 1;
     while taken(&name) {

@@ -10,7 +10,7 @@
 //! other clients upgrade over HTTP/1.1. Without them, plain HTTP/1.1. The
 //! server logs the HTTP version of each join (and `/list` shows it).
 //!
-//! `cargo run --release -p ws-tokio --example axum-chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
+//! `cargo run --release -p ws-tokio --example axum-chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem] [--redis redis://127.0.0.1:6379]`
 
 // The adapter under the name that the shared code (shared/*.rs) uses.
 use ws_tokio as ws;
@@ -47,7 +47,7 @@ use shared::{Chat, Opening};
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
     let tls: Option<Tls> = shared::tls::acceptor_with_alpn(args.tls.as_ref(), axum_server::ALPN);
-    tokio_chat::run("axum on tokio", &args.addr, args.threads, tls, serve)
+    tokio_chat::run("axum on tokio", &args, tls, serve)
 }
 
 /// Accepts connections on `listener` and serves the chat's router on each

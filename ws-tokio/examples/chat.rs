@@ -4,7 +4,7 @@
 //! only tokio's listener, spawn, stdin and executor, which the axum chat
 //! (`axum-chat.rs`) uses too.
 //!
-//! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem]`
+//! `cargo run --release -p ws-tokio --example chat -- [--addr 127.0.0.1:8083] [--tls-cert CERT.pem --tls-key KEY.pem] [--redis redis://127.0.0.1:6379] [--threads N]`
 
 // The adapter under the name that the shared code (shared/*.rs) uses.
 use ws_tokio as ws;
@@ -31,18 +31,17 @@ pub(crate) type Tls = shared::tls::NoTls;
 fn main() -> std::io::Result<()> {
     let args = shared::Args::parse();
     let tls: Option<Tls> = shared::tls::acceptor(args.tls.as_ref());
-    run("tokio", &args.addr, args.threads, tls, serve)
+    run("tokio", &args, tls, serve)
 }
 
-/// Starts a tokio runtime (`threads` workers, by default one per core;
-/// one thread runs a current-thread runtime), binds `addr`, prints the banner
-/// (the chat served by `server`), starts the operator console on stdin
-/// and runs `serve` on the listener: this example's server, or the axum
-/// example's.
+/// Starts a tokio runtime (`--threads` workers, by default one per core;
+/// one thread runs a current-thread runtime), binds `--addr`, prints the
+/// banner (the chat served by `server`), starts the operator console on
+/// stdin and the cluster link (`--redis`), and runs `serve` on the
+/// listener: this example's server, or the axum example's.
 pub(crate) fn run<F, Fut>(
     server: &str,
-    addr: &str,
-    threads: Option<usize>,
+    args: &shared::Args,
     tls: Option<Tls>,
     serve: F,
 ) -> std::io::Result<()>
@@ -51,7 +50,7 @@ where
     Fut: Future<Output = ()>,
 {
     shared::init_logging();
-    let runtime = match threads {
+    let runtime = match args.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
@@ -64,12 +63,16 @@ where
             .build()?,
     };
     runtime.block_on(async {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = TcpListener::bind(&args.addr).await?;
         let addr = listener.local_addr()?;
         println!("{}", shared::banner(server, addr, tls.is_some()));
         let chat = shared::Chat::new(shared::log_line);
         let stdin = Lines(BufReader::new(tokio::io::stdin()).lines());
         tokio::spawn(shared::console(chat.clone(), stdin));
+        let sleep: shared::cluster::Sleep = |limit| Box::pin(tokio::time::sleep(limit));
+        if let Some(cluster) = shared::cluster::link(&chat, args.redis.as_deref(), addr, sleep) {
+            tokio::spawn(cluster);
+        }
         serve(listener, chat, tls).await;
         Ok(())
     })

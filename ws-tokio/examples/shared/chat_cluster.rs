@@ -1,0 +1,1 @@
+../../../examples/shared/chat_cluster.rs
