@@ -56,7 +56,7 @@ pub use raw::{encode_frame, Frame, FrameSpec, RawPeer, CLIENT_KEY};
 pub(crate) use runtimes::{driver_pair, driver_socket};
 pub use runtimes::{AsyncStd, Smol, Tokio};
 pub use support::{
-    accept_one, binary_payload, connect_to, echo, expect_err, pair, pair_with, quiet, recv_error,
-    serve_one, text_payload, tokio_thread, EchoStats,
+    accept_one, binary_payload, connect_to, echo, expect_err, noise_text, pair, pair_with, quiet,
+    recv_error, serve_one, text_payload, tokio_thread, EchoStats,
 };
 pub use tls::{TestPki, Tls, TlsHarness, TlsRuntime};

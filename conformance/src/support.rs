@@ -133,6 +133,22 @@ pub async fn serve_one<H: Harness>(config: Config) -> (SocketAddr, Task<EchoStat
     (addr, task)
 }
 
+/// `len` printable ASCII characters from a xorshift generator seeded with
+/// `seed`: text that permessage-deflate cannot shrink much, so that a
+/// reader that does not keep up is found out after a few MiB, not
+/// hundreds.
+pub fn noise_text(seed: u64, len: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 90) as u8)
+        })
+        .collect()
+}
+
 /// A text payload of exactly `len` bytes, mixing one- to four-byte UTF-8
 /// sequences so that code points straddle frame and read boundaries.
 pub fn text_payload(len: usize) -> String {

@@ -216,20 +216,6 @@ async fn the_operator_can_kick_and_the_console_can_end() {
     );
 }
 
-/// Text that permessage-deflate cannot shrink much: a reader that does not
-/// keep up is found out after a few MiB, not hundreds.
-fn noise(seed: u64, len: usize) -> String {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(b'!' + (x % 90) as u8)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_is_closed_and_the_others_keep_up() {
     let server = Server::start().await;
@@ -261,7 +247,10 @@ async fn a_slow_client_is_closed_and_the_others_keep_up() {
     let mut closed = None;
     'batches: for batch in 0..64u64 {
         for i in 0..100 {
-            let text = format!("{batch}/{i} {}", noise(batch * 100 + i, 4000));
+            let text = format!(
+                "{batch}/{i} {}",
+                conformance::noise_text(batch * 100 + i, 4000)
+            );
             within("send", talker.feed(Message::text(text)))
                 .await
                 .expect("send");

@@ -97,6 +97,31 @@ struct Node {
     _stop: Option<async_channel::Sender<()>>,
 }
 
+/// The chat example of `$example` (an async-io runtime's) serving on a
+/// thread of its own, run by `$block_on` with the runtime's
+/// `$listener`: the two differ in their types only.
+macro_rules! on_own_thread {
+    ($name:literal, $redis:expr, $example:ident, $block_on:path, $listener:ty) => {{
+        use $example::shared::{cluster::Cluster, Chat};
+        Node::on_thread($name, $redis, |log, redis, started, stop| {
+            $block_on(async move {
+                let listener = <$listener>::bind("127.0.0.1:0").await.expect("bind");
+                let addr = listener.local_addr().expect("local address");
+                let chat = Chat::new(log);
+                let name = addr.to_string();
+                let cluster = Cluster::new(&chat, &redis, &name, $example::sleep).expect("cluster");
+                let command = chat.clone();
+                let _ = started.send((addr, Box::new(move |line: &str| command.command(line))));
+                let running = futures_util::future::join(
+                    $example::serve(listener, chat, None),
+                    cluster.run(),
+                );
+                futures_util::future::select(pin!(running), pin!(stop.recv())).await;
+            })
+        })
+    }};
+}
+
 impl Node {
     /// The tokio chat example's server, on the test's runtime.
     async fn tokio(redis: &str) -> Node {
@@ -122,50 +147,24 @@ impl Node {
 
     /// The smol chat example's server, on a thread of its own.
     fn smol(redis: &str) -> Node {
-        use smol_chat::shared::{cluster::Cluster, Chat};
-        Node::on_thread("smol", redis, |log, redis, started, stop| {
-            smol::block_on(async move {
-                let listener = smol::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("local address");
-                let chat = Chat::new(log);
-                let name = addr.to_string();
-                let cluster =
-                    Cluster::new(&chat, &redis, &name, smol_chat::sleep).expect("cluster");
-                let command = chat.clone();
-                let _ = started.send((addr, Box::new(move |line: &str| command.command(line))));
-                let running = futures_util::future::join(
-                    smol_chat::serve(listener, chat, None),
-                    cluster.run(),
-                );
-                futures_util::future::select(pin!(running), pin!(stop.recv())).await;
-            })
-        })
+        on_own_thread!(
+            "smol",
+            redis,
+            smol_chat,
+            smol::block_on,
+            smol::net::TcpListener
+        )
     }
 
     /// The async-std chat example's server, on a thread of its own.
     fn async_std(redis: &str) -> Node {
-        use async_std_chat::shared::{cluster::Cluster, Chat};
-        Node::on_thread("async-std", redis, |log, redis, started, stop| {
-            async_std::task::block_on(async move {
-                let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("local address");
-                let chat = Chat::new(log);
-                let name = addr.to_string();
-                let cluster =
-                    Cluster::new(&chat, &redis, &name, async_std_chat::sleep).expect("cluster");
-                let command = chat.clone();
-                let _ = started.send((addr, Box::new(move |line: &str| command.command(line))));
-                let running = futures_util::future::join(
-                    async_std_chat::serve(listener, chat, None),
-                    cluster.run(),
-                );
-                futures_util::future::select(pin!(running), pin!(stop.recv())).await;
-            })
-        })
+        on_own_thread!(
+            "async-std",
+            redis,
+            async_std_chat,
+            async_std::task::block_on,
+            async_std::net::TcpListener
+        )
     }
 
     /// Runs `server` (a runtime's executor serving the chat until `stop`
@@ -429,19 +428,6 @@ async fn read_batch(who: &str, ws: &mut Client, batch: u64) -> bool {
     left
 }
 
-/// Text that permessage-deflate cannot shrink much.
-fn noise(seed: u64, len: usize) -> String {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(b'!' + (x % 90) as u8)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_on_one_server_does_not_hold_up_the_room_elsewhere() {
     let redis = RedisServer::start();
@@ -488,7 +474,10 @@ async fn a_slow_client_on_one_server_does_not_hold_up_the_room_elsewhere() {
     let mut closed = None;
     for batch in 0..128u64 {
         for i in 0..BATCH {
-            let text = format!("{batch}/{i} {}", noise(batch * BATCH + i, 4000));
+            let text = format!(
+                "{batch}/{i} {}",
+                conformance::noise_text(batch * BATCH + i, 4000)
+            );
             within("send", talker.feed(Message::text(text)))
                 .await
                 .expect("send");
