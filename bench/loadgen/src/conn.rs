@@ -544,15 +544,7 @@ impl Conn {
                     }
                     continue;
                 };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                if !head.starts_with("http/1.1 101") {
-                    let line = head.lines().next().unwrap_or("").to_owned();
-                    return Err(format!("handshake refused: {line}"));
-                }
-                let want = format!("sec-websocket-accept: {}", accept.to_ascii_lowercase());
-                if !head.lines().any(|l| l.trim() == want) {
-                    return Err("wrong or missing Sec-WebSocket-Accept".into());
-                }
+                let head = loadgen::handshake::check_response(&buf[..head_end], accept)?;
                 progress.deflate = head
                     .lines()
                     .any(|l| l.starts_with("sec-websocket-extensions:") && l.contains("deflate"));

@@ -273,15 +273,7 @@ impl Member {
                 }
                 return Ok(data.len());
             };
-            let text = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
-            if !text.starts_with("http/1.1 101") {
-                let line = text.lines().next().unwrap_or("").to_owned();
-                return Err(format!("handshake refused: {line}"));
-            }
-            let want = format!("sec-websocket-accept: {}", accept.to_ascii_lowercase());
-            if !text.lines().any(|l| l.trim() == want) {
-                return Err("wrong or missing Sec-WebSocket-Accept".into());
-            }
+            let text = loadgen::handshake::check_response(&head[..end], accept)?;
             if text
                 .lines()
                 .any(|l| l.starts_with("sec-websocket-extensions:"))
